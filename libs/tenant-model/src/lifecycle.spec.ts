@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { IllegalTransitionError, LIFECYCLE_EVENT_TYPES, LIFECYCLE_TRANSITIONS, TENANT_STATES, canTransition, nextState } from './lifecycle.js';
+
+describe('tenant lifecycle table', () => {
+  // Every (state, event) pair: legal ones move to the table's target, illegal ones throw.
+  for (const state of TENANT_STATES) {
+    for (const event of LIFECYCLE_EVENT_TYPES) {
+      const t = LIFECYCLE_TRANSITIONS[event];
+      const legal = (t.from as readonly string[]).includes(state);
+      it(`${state} --${event}--> ${legal ? (t.to ?? state) : 'refused'}`, () => {
+        expect(canTransition(state, event)).toBe(legal);
+        if (legal) expect(nextState(state, event)).toBe(t.to ?? state);
+        else expect(() => nextState(state, event)).toThrow(IllegalTransitionError);
+      });
+    }
+  }
+
+  it('follows the happy path of DESIGN.md', () => {
+    let s = nextState('pending_verification', 'email_verified');
+    s = nextState(s, 'checkout_completed');
+    s = nextState(s, 'provisioning_succeeded');
+    s = nextState(s, 'grace_period_expired');
+    expect(s).toBe('suspended');
+    s = nextState(s, 'invoice_paid');
+    s = nextState(s, 'offboard_started');
+    expect(nextState(s, 'offboarding_completed')).toBe('deleted');
+  });
+
+  it('deleted is terminal', () => {
+    expect(LIFECYCLE_EVENT_TYPES.filter((e) => canTransition('deleted', e))).toEqual([]);
+  });
+
+  it('explains a refusal in words', () => {
+    expect(() => nextState('deleted', 'resume_requested')).toThrow('cannot apply "resume_requested" to a tenant in state "deleted" (allowed from: suspended)');
+  });
+});

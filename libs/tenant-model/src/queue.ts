@@ -1,0 +1,59 @@
+/**
+ * The provisioning queue contract between the control plane (producer) and the provisioner
+ * (worker): queue name, steps, goals, job payloads and job ids.
+ */
+export const PROVISIONING_QUEUE = 'cw-provisioning';
+
+export const PROVISIONING_STEPS = [
+  'synthesize-infrastructure',
+  'apply-infrastructure',
+  'render-tenant',
+  'apply-tenant',
+  'await-ready',
+  'notify',
+] as const;
+export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
+
+/** What a run is for; each goal runs the same steps with a different desired outcome. */
+export const PROVISIONING_GOALS = ['provision', 'update', 'suspend', 'resume', 'offboard', 'resync'] as const;
+export type ProvisioningGoal = (typeof PROVISIONING_GOALS)[number];
+
+/** Steps each goal runs, in order. Offboarding runs them with deletion semantics. */
+export const GOAL_STEPS: Readonly<Record<ProvisioningGoal, readonly ProvisioningStep[]>> = {
+  provision: PROVISIONING_STEPS,
+  update: ['synthesize-infrastructure', 'apply-infrastructure', 'render-tenant', 'apply-tenant', 'await-ready'],
+  suspend: ['render-tenant', 'apply-tenant'],
+  resume: ['render-tenant', 'apply-tenant', 'await-ready'],
+  offboard: ['apply-tenant', 'apply-infrastructure'],
+  resync: ['render-tenant', 'apply-tenant'],
+};
+
+export interface ProvisioningJobData {
+  tenantId: string;
+  slug: string;
+  runId: string;
+  goal: ProvisioningGoal;
+  step: ProvisioningStep;
+  /** One id from checkout session through job, steps and Tenant annotations. */
+  correlationId: string;
+  /** Only this step, do not continue with the next (admin "dry run" or single-step retry). */
+  dryRun?: boolean;
+}
+
+/**
+ * Job id: one job per tenant, run and step, so a duplicate enqueue of the same step of the same
+ * run is a no-op. BullMQ refuses custom ids containing ':' (unless it has exactly three parts,
+ * a legacy repeatable-job form), hence '.' as separator; see docs/adr/0001-job-ids.md.
+ */
+export const provisioningJobId = (tenantId: string, runId: string, step: ProvisioningStep): string =>
+  `${tenantId}.${runId}.${step}`;
+
+export const nextStep = (goal: ProvisioningGoal, step: ProvisioningStep): ProvisioningStep | undefined => {
+  const steps = GOAL_STEPS[goal];
+  const i = steps.indexOf(step);
+  return i >= 0 ? steps[i + 1] : undefined;
+};
+
+/** Retry policy of every step: bounded attempts with exponential backoff. */
+export const STEP_ATTEMPTS = 5;
+export const STEP_BACKOFF_MS = 2_000;

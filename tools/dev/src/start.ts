@@ -1,0 +1,60 @@
+/**
+ * `npm start`: the platform on embedded defaults. Finds or starts Redis, then runs every process
+ * that exists in this checkout (control plane, provisioner, operator when a cluster is configured)
+ * as children sharing this terminal; Ctrl-C stops them all.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { findOrStartRedis, RedisUnavailableError } from './redis.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const children: ChildProcess[] = [];
+
+async function main(): Promise<void> {
+  let redis;
+  try {
+    redis = await findOrStartRedis();
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) {
+      console.error(`npm start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  console.log(`redis: ${redis.url} (${redis.source})`);
+  const env = { ...process.env, REDIS_URL: redis.url };
+  const processes = [
+    { name: 'control-plane', entry: 'apps/control-plane/src/main.ts', when: true },
+    { name: 'provisioner', entry: 'apps/provisioner/src/main.ts', when: true },
+    // The operator needs a cluster; without KUBECONFIG the provisioner runs render-only.
+    { name: 'operator', entry: 'operators/tenant-operator/src/main.ts', when: Boolean(process.env.KUBECONFIG) },
+  ];
+  for (const p of processes) {
+    if (!p.when || !existsSync(`${root}${p.entry}`)) continue;
+    const child = spawn(process.execPath, ['--import', 'tsx', p.entry], { cwd: root, env, stdio: 'inherit' });
+    child.once('exit', (code, signal) => {
+      console.error(`${p.name} exited (${signal ?? code}); stopping the others`);
+      void shutdown(code ?? 1);
+    });
+    children.push(child);
+    console.log(`started ${p.name} (pid ${child.pid})`);
+  }
+  if (children.length === 0) {
+    console.log('Nothing to run yet in this checkout: only libraries and the cw command exist (try `npx cw --help`).');
+    await redis.stop();
+    return;
+  }
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) child.kill('SIGTERM');
+    await redis.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+}
+
+await main();

@@ -1,0 +1,39 @@
+/**
+ * The module-boundary lint must fail on a forbidden import (and not be silently skipped, as
+ * @nx/enforce-module-boundaries is when no project graph is cached: `npm run lint` computes it first).
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const lint = async (filePath: string, code: string) => {
+  const [result] = await new ESLint({ cwd: root }).lintText(code, { filePath: `${root}${filePath}` });
+  return result!.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+};
+
+describe('module boundaries', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [`${root}node_modules/nx/bin/nx.js`, 'show', 'projects'], {
+      cwd: root,
+      env: { ...process.env, NX_DAEMON: 'false' },
+      stdio: 'ignore',
+    });
+  }, 60_000);
+
+  it('refuses a model importing a lib', async () => {
+    expect(await lint('libs/tenant-model/src/probe.ts', "import { hashId } from '@cw/observability';\nexport const x = hashId('a');\n")).toEqual([
+      'A project tagged with "type:model" can only depend on libs tagged with "type:model"',
+    ]);
+  });
+
+  it('refuses production code importing test harnesses', async () => {
+    const found = await lint('libs/observability/src/probe.ts', "import * as t from '@cw/testing';\nexport const x = t;\n");
+    expect(found.join()).toMatch(/type:lib" can only depend on libs tagged with "type:model", "type:lib"/);
+  });
+
+  it('allows a lib importing the model', async () => {
+    expect(await lint('libs/observability/src/probe.ts', "import { PLANS } from '@cw/tenant-model';\nexport const x = PLANS;\n")).toEqual([]);
+  });
+});

@@ -1,0 +1,37 @@
+// One vitest run for the whole workspace: each Nx project is a vitest "project".
+// Workspace packages export TypeScript sources, so no build is needed before testing.
+import { defineConfig } from 'vitest/config';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const roots = ['apps', 'libs', 'operators', 'tools'];
+const projectDirs = roots.flatMap((root) =>
+  existsSync(root)
+    ? readdirSync(root)
+        .map((name) => join(root, name))
+        .filter((dir) => existsSync(join(dir, 'project.json')))
+    : [],
+);
+// A project opts into the real Kubernetes control plane by having a test/kube folder or
+// naming it in this list; the global setup starts one control plane for the whole run.
+const kubeSetup = 'libs/testing/src/kube/global-setup.ts';
+
+export default defineConfig({
+  test: {
+    projects: projectDirs.map((dir) => ({
+      extends: true,
+      test: {
+        name: dir.split('/')[1],
+        root: dir,
+        include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
+      },
+    })),
+    globalSetup: existsSync(kubeSetup) ? [kubeSetup] : [],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: 'coverage/vitest-results.json' },
+  },
+});
