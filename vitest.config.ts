@@ -2,7 +2,7 @@
 // Workspace packages export TypeScript sources, so no build is needed before testing.
 import { defineConfig } from 'vitest/config';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const roots = ['apps', 'libs', 'operators', 'tools'];
 const projectDirs = roots.flatMap((root) =>
@@ -26,7 +26,7 @@ export default defineConfig({
         include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
       },
     })),
-    globalSetup: existsSync(kubeSetup) ? [kubeSetup] : [],
+    globalSetup: existsSync(kubeSetup) ? [resolve(kubeSetup)] : [],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
