@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { crdCommand } from './commands/crd.command.js';
+import { platformCommand } from './commands/platform.command.js';
+import { synthCommand } from './commands/synth.command.js';
 import { validateCommand } from './commands/validate.command.js';
 import { CliError, processIo, type Io } from './io.js';
 
@@ -13,7 +15,7 @@ export function buildProgram(io: Io = processIo): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  for (const command of [crdCommand(io), validateCommand(io)]) {
+  for (const command of [crdCommand(io), validateCommand(io), synthCommand(io), platformCommand(io)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
   }
   return program;
