@@ -1,7 +1,7 @@
 // One vitest run for the whole workspace: each Nx project is a vitest "project".
 // Workspace packages export TypeScript sources, so no build is needed before testing.
 import { defineConfig } from 'vitest/config';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const roots = ['apps', 'libs', 'operators', 'tools'];
@@ -21,7 +21,8 @@ export default defineConfig({
     projects: projectDirs.map((dir) => ({
       extends: true,
       test: {
-        name: dir.split('/')[1],
+        // The Nx project name (apps/control-plane and libs/control-plane differ only by folder).
+        name: (JSON.parse(readFileSync(join(dir, 'project.json'), 'utf8')) as { name: string }).name,
         root: dir,
         include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
       },

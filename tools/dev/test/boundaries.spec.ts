@@ -33,6 +33,16 @@ describe('module boundaries', () => {
     expect(found.join()).toMatch(/type:lib" can only depend on libs tagged with "type:model", "type:lib"/);
   });
 
+  it('refuses operator code importing control-plane code', async () => {
+    const found = await lint('operators/tenant-operator/src/probe.ts', "import * as cp from '@cw/control-plane';\nexport const x = cp;\n");
+    expect(found).toEqual(['A project tagged with "scope:operator" can only depend on libs tagged with "scope:shared", "scope:operator"']);
+  });
+
+  it('refuses an app importing a test harness by sub-path', async () => {
+    const found = await lint('apps/control-plane/src/probe.ts', "import { startStripeServer } from '@cw/testing/stripe';\nexport const x = startStripeServer;\n");
+    expect(found.join()).toMatch(/type:app" can only depend on libs tagged with "type:model", "type:lib"/);
+  });
+
   it('allows a lib importing the model', async () => {
     expect(await lint('libs/observability/src/probe.ts', "import { PLANS } from '@cw/tenant-model';\nexport const x = PLANS;\n")).toEqual([]);
   });

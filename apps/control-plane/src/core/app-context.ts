@@ -1,0 +1,82 @@
+/**
+ * The process's resources, opened before Nest starts (so a bad database URL fails fast with a
+ * clear message) and closed when the app closes: database (PostgreSQL or PGlite, migrated),
+ * Redis, the provisioning queue producer, the mailer, the Stripe gateway (when billing is on).
+ * Tests pass overrides (a clock, a mailer) instead of patching modules.
+ */
+import { Redis } from 'ioredis';
+import { createLogger, type Logger } from '@cw/observability';
+import { openDatabase, type Database } from '@cw/db';
+import { createMailer, type Mailer } from '@cw/mail';
+import {
+  BullMqProvisioningQueue,
+  RedisRateLimiter,
+  SigningKeys,
+  StripeGateway,
+  type Clock,
+  type ProvisioningQueue,
+  type RateLimiter,
+} from '@cw/control-plane';
+import type { ControlPlaneConfig } from '../config/config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+
+export interface AppContext {
+  config: ControlPlaneConfig;
+  logger: Logger;
+  db: Database;
+  redis: Redis;
+  queue: ProvisioningQueue;
+  mailer: Mailer;
+  gateway: StripeGateway | undefined;
+  keys: SigningKeys;
+  limiter: RateLimiter;
+  clock: Clock;
+  metrics: MetricsService;
+  close(): Promise<void>;
+}
+
+export interface ContextOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  mailer?: Mailer;
+  /** Rate-limit keys prefix in Redis (tests isolate by it). */
+  rateLimitPrefix?: string;
+}
+
+export async function createAppContext(
+  config: ControlPlaneConfig,
+  overrides: ContextOverrides = {},
+): Promise<AppContext> {
+  const logger = overrides.logger ?? createLogger({ name: 'control-plane', level: config.logLevel });
+  const db = await openDatabase({
+    url: config.database.url,
+    schema: config.database.schema,
+    dataDir: config.database.pgliteDir,
+  });
+  // BullMQ needs maxRetriesPerRequest null; commands wait for reconnection instead of failing fast.
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const queue = new BullMqProvisioningQueue({ connection: redis, prefix: config.redis.queuePrefix });
+  const mailer = overrides.mailer ?? (await createMailer(config.mail));
+  const gateway = config.stripe ? new StripeGateway(config.stripe) : undefined;
+  const metrics = new MetricsService(db);
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    queue,
+    mailer,
+    gateway,
+    keys: new SigningKeys(config.session.secret),
+    limiter: new RedisRateLimiter(redis, overrides.rateLimitPrefix ?? `cw:rl:${config.redis.queuePrefix}`),
+    clock: overrides.clock ?? (() => new Date()),
+    metrics,
+    async close() {
+      await queue.close().catch(() => undefined);
+      await mailer.close().catch(() => undefined);
+      redis.disconnect();
+      await db.close().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * The control plane process: `node --import tsx apps/control-plane/src/main.ts`.
+ * Embedded defaults: PGlite in .data/pglite, mail to the dev outbox (.data/outbox, links
+ * printed), billing off unless STRIPE_SECRET_KEY is set, Redis from REDIS_URL, port 3000.
+ */
+import { createLogger } from '@cw/observability';
+import { ConfigError } from './config/config.schema.js';
+import { describeConfig, loadConfig } from './config/config.js';
+import { createControlPlaneApp } from './app.factory.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ name: 'control-plane', level: config.logLevel });
+  const started = Date.now();
+  const { app } = await createControlPlaneApp(config, { logger });
+  await app.listen(config.port, config.host);
+  logger.info(
+    { ...describeConfig(config), startupMs: Date.now() - started },
+    `control plane listening on ${config.publicUrl}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `control plane failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+/**
+ * The control plane's Prometheus metrics (registry from @cw/observability): HTTP latency by
+ * route, Stripe webhook events by type and outcome, tenant transitions, and tenants by state
+ * (read from the database at scrape time).
+ */
+import {
+  Counter,
+  DURATION_BUCKETS,
+  Gauge,
+  Histogram,
+  createRegistry,
+  type Registry,
+} from '@cw/observability';
+import { TENANT_STATES } from '@cw/tenant-model';
+import type { Database } from '@cw/db';
+import type { ControlPlaneMetrics } from '@cw/control-plane';
+
+export class MetricsService implements ControlPlaneMetrics {
+  readonly registry: Registry;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly webhookEvents: Counter<'type' | 'outcome'>;
+  readonly transitions: Counter<'event' | 'from' | 'to'>;
+
+  constructor(db: Database) {
+    this.registry = createRegistry('control-plane');
+    this.httpDuration = new Histogram({
+      name: 'cw_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern',
+      labelNames: ['method', 'route', 'status'],
+      buckets: DURATION_BUCKETS,
+      registers: [this.registry],
+    });
+    this.webhookEvents = new Counter({
+      name: 'cw_stripe_webhook_events_total',
+      help: 'Stripe webhook deliveries by event type and outcome',
+      labelNames: ['type', 'outcome'],
+      registers: [this.registry],
+    });
+    this.transitions = new Counter({
+      name: 'cw_tenant_transitions_total',
+      help: 'Tenant lifecycle transitions',
+      labelNames: ['event', 'from', 'to'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'cw_tenants',
+      help: 'Tenants by lifecycle state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        const counts = await db.tenants.countByState().catch(() => undefined);
+        if (!counts) return;
+        for (const state of TENANT_STATES) this.set({ state }, counts[state] ?? 0);
+      },
+    });
+  }
+
+  webhookEvent(type: string, outcome: string): void {
+    this.webhookEvents.inc({ type, outcome });
+  }
+
+  transition(event: string, from: string, to: string): void {
+    this.transitions.inc({ event, from, to });
+  }
+}

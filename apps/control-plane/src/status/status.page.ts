@@ -1,0 +1,126 @@
+/**
+ * The customer's status page. The part that changes (`#live`) is one server-rendered fragment:
+ * the page renders it, and /status/events pushes the same fragment as it changes, so there is
+ * one template for both. Status is written in words and symbols, never by colour alone.
+ */
+import type { TenantStatusView } from '@cw/control-plane';
+import { html, type Html } from '../views/html.js';
+import { page } from '../views/layout.js';
+import { resendForm } from '../signup/signup.page.js';
+
+const STATE_LABELS: Record<TenantStatusView['tenant']['state'], string> = {
+  pending_verification: 'Waiting for e-mail confirmation',
+  pending_payment: 'Waiting for payment',
+  provisioning: 'Setting up',
+  active: 'Ready',
+  suspended: 'Suspended',
+  failed: 'Needs attention',
+  offboarding: 'Being removed',
+  deleted: 'Removed',
+};
+
+const STEP_SYMBOLS: Record<string, string> = {
+  pending: '○ Waiting',
+  running: '◐ In progress',
+  retrying: '↻ Retrying',
+  succeeded: '✓ Done',
+  failed: '✗ Failed',
+  skipped: '– Skipped',
+};
+
+export function liveFragment(view: TenantStatusView, csrfToken: string): Html {
+  const { tenant, run, billing, message } = view;
+  return html`<div class="message message-${message.tone}">
+      <h2 id="message-title">${message.title}</h2>
+      <p id="message-body">${message.body}</p>
+    </div>
+    <dl class="facts">
+      <dt>State</dt>
+      <dd id="tenant-state" data-state="${tenant.state}">${STATE_LABELS[tenant.state]}</dd>
+      <dt>Address</dt>
+      <dd>
+        ${tenant.url ? html`<a id="tenant-url" href="${tenant.url}">${tenant.url}</a>` : html`https://${tenant.hostname} <span class="hint">(available when ready)</span>`}
+      </dd>
+      <dt>Plan</dt>
+      <dd>${tenant.plan}, ${tenant.seats} seats, ${tenant.isolation} isolation</dd>
+      <dt>Cloud</dt>
+      <dd>${tenant.cloud} · ${tenant.region}</dd>
+      ${
+        billing.mode === 'trial'
+          ? html`<dt>Billing</dt>
+              <dd>Trial (${billing.trialDays} days); billing is not enabled on this installation</dd>`
+          : ''
+      }
+      ${
+        billing.pastDue
+          ? html`<dt>Payment</dt>
+              <dd>
+                Overdue${billing.graceUntil ? html`, suspension after ${new Date(billing.graceUntil).toUTCString()}` : ''}
+              </dd>`
+          : ''
+      }
+      ${
+        billing.offboardAt
+          ? html`<dt>Subscription</dt>
+              <dd>Cancelled; removal after ${new Date(billing.offboardAt).toUTCString()}</dd>`
+          : ''
+      }
+    </dl>
+    ${
+      run
+        ? html`<h2>${run.goal === 'provision' ? 'Provisioning' : `Change in progress: ${run.goal}`}</h2>
+            <ol class="steps" id="steps">
+              ${run.steps.map(
+                (s) =>
+                  html`<li class="step step-${s.status}" data-step="${s.step}" data-status="${s.status}">
+                    <span class="step-label">${s.label}</span>
+                    <span class="step-status"
+                      >${STEP_SYMBOLS[s.status] ?? s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}${s.durationMs !== null && s.status === 'succeeded' ? ` in ${(s.durationMs / 1000).toFixed(1)} s` : ''}</span
+                    >${s.error ? html`<p class="step-error">${s.error}</p>` : ''}
+                  </li>`,
+              )}
+            </ol>`
+        : ''
+    }
+    ${billingActions(view, csrfToken)}`;
+}
+
+function billingActions(view: TenantStatusView, csrfToken: string): Html | string {
+  const { billing } = view;
+  if (!billing.enabled) return '';
+  return html`<div class="actions">
+    ${billing.needsCheckout ? html`<form method="post" action="/billing/checkout"><input type="hidden" name="_csrf" value="${csrfToken}" /><button type="submit" class="button">Continue to payment</button></form>` : ''}
+    ${billing.canOpenPortal ? html`<form method="post" action="/billing/portal"><input type="hidden" name="_csrf" value="${csrfToken}" /><button type="submit" class="button secondary-button">Manage billing</button></form>` : ''}
+  </div>`;
+}
+
+export function statusPage(view: TenantStatusView, csrfToken: string, notice?: string): string {
+  const body = html`<h1>${view.tenant.displayName}</h1>
+    ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+    <div id="live" aria-live="polite" data-live="${view.live ? 'true' : 'false'}">
+      ${liveFragment(view, csrfToken)}
+    </div>
+    <p class="reference">Reference for support: <code>${view.reference}</code></p>`;
+  return page({
+    title: `${view.tenant.displayName} status`,
+    body,
+    script: 'status.js',
+    noscriptRefreshSeconds: view.live ? 10 : undefined,
+  });
+}
+
+export function signInPage(csrfToken: string): string {
+  const body = html`<h1>Sign in to see your workspace</h1>
+    <p>We sign you in with a link by e-mail. Enter the address you signed up with:</p>
+    ${resendForm(csrfToken)}
+    <p><a href="/">Create a new workspace</a></p>`;
+  return page({ title: 'Sign in', body });
+}
+
+export const CHECKOUT_NOTICES: Record<string, string> = {
+  success: 'Thank you! Your payment went through; provisioning starts as soon as Stripe confirms it.',
+  cancelled:
+    'The checkout was cancelled; nothing was charged. You can continue to payment whenever you are ready.',
+  unavailable:
+    'We could not reach the payment provider just now. Please try "Continue to payment" again in a moment.',
+};

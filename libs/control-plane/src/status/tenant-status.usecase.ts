@@ -1,0 +1,212 @@
+/**
+ * What the customer's status page shows: the tenant's state in words, the latest provisioning
+ * run step by step, the URL once active, billing actions, and what to do when something failed.
+ */
+import {
+  PLANS,
+  tenantUrl,
+  type ProvisioningGoal,
+  type ProvisioningStep,
+  type TenantState,
+} from '@cw/tenant-model';
+import type { Database, RunStatus, StepStatus, TenantRecord } from '@cw/db';
+import type { SessionPayload } from '../session/session-cookie.js';
+import { tenantForSession } from './tenant-access.js';
+
+export const STEP_LABELS: Record<ProvisioningStep, string> = {
+  'synthesize-infrastructure': 'Preparing cloud infrastructure',
+  'apply-infrastructure': 'Creating cloud resources',
+  'render-tenant': 'Rendering your workspace configuration',
+  'apply-tenant': 'Deploying your workspace',
+  'await-ready': 'Waiting for your workspace to become ready',
+  notify: 'Sending the welcome e-mail',
+};
+
+export interface StatusMessage {
+  tone: 'info' | 'success' | 'warning' | 'error';
+  title: string;
+  body: string;
+}
+
+export interface TenantStatusView {
+  tenant: {
+    id: string;
+    slug: string;
+    displayName: string;
+    state: TenantState;
+    plan: string;
+    seats: number;
+    cloud: string;
+    region: string;
+    isolation: string;
+    hostname: string;
+    /** Only when the tenant is active. */
+    url: string | null;
+  };
+  billing: {
+    mode: 'stripe' | 'trial';
+    /** Billing configured on this control plane. */
+    enabled: boolean;
+    needsCheckout: boolean;
+    canOpenPortal: boolean;
+    pastDue: boolean;
+    graceUntil: string | null;
+    offboardAt: string | null;
+    trialDays: number | null;
+  };
+  run: {
+    id: string;
+    goal: ProvisioningGoal;
+    status: RunStatus;
+    error: string | null;
+    steps: {
+      step: ProvisioningStep;
+      label: string;
+      status: StepStatus;
+      attempts: number;
+      durationMs: number | null;
+      error: string | null;
+    }[];
+  } | null;
+  message: StatusMessage;
+  /** Quote this to support. */
+  reference: string;
+  /** True while something is still moving; the page keeps listening only then. */
+  live: boolean;
+}
+
+export class TenantStatusUseCase {
+  constructor(
+    private readonly db: Database,
+    private readonly billingEnabled: boolean,
+  ) {}
+
+  async execute(session: SessionPayload | undefined, tenantId?: string): Promise<TenantStatusView> {
+    const tenant = await tenantForSession(this.db, session, tenantId);
+    const run = await this.db.runs.latestForTenant(tenant.id);
+    const failedStep = run?.steps.find((s) => s.status === 'failed');
+    return {
+      tenant: {
+        id: tenant.id,
+        slug: tenant.slug,
+        displayName: tenant.displayName,
+        state: tenant.state,
+        plan: PLANS[tenant.spec.plan].displayName,
+        seats: tenant.spec.seats,
+        cloud: tenant.spec.cloud.provider,
+        region: tenant.spec.cloud.region,
+        isolation: tenant.spec.isolation,
+        hostname: tenant.spec.hostname,
+        url: tenant.state === 'active' ? tenantUrl(tenant.spec) : null,
+      },
+      billing: {
+        mode: tenant.billingMode,
+        enabled: this.billingEnabled,
+        needsCheckout: this.billingEnabled && tenant.state === 'pending_payment',
+        canOpenPortal: this.billingEnabled && tenant.stripeCustomerId !== null,
+        pastDue: tenant.pastDueSince !== null,
+        graceUntil: tenant.graceUntil?.toISOString() ?? null,
+        offboardAt: tenant.offboardAt?.toISOString() ?? null,
+        trialDays: tenant.billingMode === 'trial' ? PLANS[tenant.spec.plan].trialDays : null,
+      },
+      run: run
+        ? {
+            id: run.id,
+            goal: run.goal,
+            status: run.status,
+            error: run.error,
+            steps: run.steps.map((s) => ({
+              step: s.step,
+              label: STEP_LABELS[s.step] ?? s.step,
+              status: s.status,
+              attempts: s.attempts,
+              durationMs: s.durationMs,
+              error: s.error,
+            })),
+          }
+        : null,
+      message: messageFor(
+        tenant,
+        this.billingEnabled,
+        failedStep ? (STEP_LABELS[failedStep.step] ?? failedStep.step) : undefined,
+      ),
+      reference: tenant.correlationId,
+      live:
+        tenant.state === 'provisioning' ||
+        tenant.state === 'pending_payment' ||
+        tenant.state === 'offboarding' ||
+        run?.status === 'running' ||
+        run?.status === 'queued',
+    };
+  }
+}
+
+function messageFor(
+  tenant: TenantRecord,
+  billingEnabled: boolean,
+  failedStep: string | undefined,
+): StatusMessage {
+  switch (tenant.state) {
+    case 'pending_verification':
+      return {
+        tone: 'info',
+        title: 'Confirm your e-mail',
+        body: 'Open the link we e-mailed you to continue.',
+      };
+    case 'pending_payment':
+      return billingEnabled
+        ? {
+            tone: 'info',
+            title: 'Waiting for payment',
+            body: 'Complete the checkout to start provisioning. If you just paid, this page updates by itself in a moment.',
+          }
+        : { tone: 'info', title: 'Waiting to start', body: 'Your workspace starts shortly.' };
+    case 'provisioning':
+      return {
+        tone: 'info',
+        title: 'Setting up your workspace',
+        body:
+          tenant.billingMode === 'trial'
+            ? `Billing is not enabled here, so your workspace runs on a ${PLANS[tenant.spec.plan].trialDays}-day trial. This page updates as each step finishes.`
+            : 'Payment received. This page updates as each step finishes; you can close it, we e-mail you when it is ready.',
+      };
+    case 'active':
+      return tenant.pastDueSince
+        ? {
+            tone: 'warning',
+            title: 'Payment overdue',
+            body: `Your last payment failed. Update your payment method before ${tenant.graceUntil?.toUTCString() ?? 'the end of the grace period'} to avoid suspension.`,
+          }
+        : {
+            tone: 'success',
+            title: 'Your workspace is ready',
+            body: `Open it at ${tenantUrl(tenant.spec)}.`,
+          };
+    case 'suspended':
+      return tenant.suspensionReason === 'billing'
+        ? {
+            tone: 'warning',
+            title: 'Suspended for non-payment',
+            body: 'Your data is kept. Pay the open invoice in the billing portal and the workspace resumes by itself.',
+          }
+        : {
+            tone: 'warning',
+            title: 'Suspended',
+            body: 'Your workspace was suspended by our support team; your data is kept. Contact support to resume it.',
+          };
+    case 'failed':
+      return {
+        tone: 'error',
+        title: 'Provisioning stopped',
+        body: `${failedStep ? `The step "${failedStep}" failed after several attempts. ` : ''}Our team has been alerted and will retry from that step; nothing you set up is lost. If you need it sooner, contact support and quote the reference below.`,
+      };
+    case 'offboarding':
+      return {
+        tone: 'warning',
+        title: 'Being removed',
+        body: 'The subscription ended; the workspace and its cloud resources are being removed.',
+      };
+    case 'deleted':
+      return { tone: 'info', title: 'Removed', body: 'This workspace has been removed.' };
+  }
+}

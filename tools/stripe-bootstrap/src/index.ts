@@ -1,0 +1,1 @@
+export { runBootstrap, BootstrapError, type BootstrapOptions } from './bootstrap.js';
