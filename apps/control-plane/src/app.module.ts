@@ -15,6 +15,7 @@ import { BillingController, StripeWebhookController } from './billing/billing.co
 import { SignInFilter, StatusController } from './status/status.controller.js';
 import { AssetsController } from './assets/assets.controller.js';
 import { DeadlineSweepService } from './sweep/deadline-sweep.service.js';
+import { AdminModule } from './admin/admin.module.js';
 
 /** HTTP helpers every feature module may use. */
 @Module({
@@ -48,6 +49,7 @@ export const featureModules: Type[] = [
   VerificationModule,
   BillingModule,
   SweepModule,
+  AdminModule,
 ];
 
 @Module({})

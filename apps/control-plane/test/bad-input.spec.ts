@@ -183,6 +183,35 @@ describe('other endpoints with bad input', () => {
     expect(await footprint()).toEqual(before);
   });
 
+  it('validly signed but malformed Stripe events are refused with 400 naming the field, stored nowhere', async () => {
+    const before = await footprint();
+    const cases: Array<[unknown, string]> = [
+      [{ id: 'not-an-event', type: 'invoice.paid', created: 1, data: { object: { id: 'in_1' } } }, 'id'],
+      [{ id: 'evt_1', type: 'invoice.paid', created: 'yesterday', data: { object: { id: 'in_1' } } }, 'created'],
+      [{ id: 'evt_2', type: 'checkout.session.completed', created: 1, livemode: false, data: { object: { id: 'cs_1', metadata: { tenantId: 42 } } } }, 'data.object.metadata.tenantId'],
+      [{ id: 'evt_3', type: 'customer.subscription.updated', created: 1, livemode: false, data: { object: { customer: 'cus_1' } } }, 'data.object.id'],
+      [{ id: 'evt_4', type: 'invoice.paid', created: 1, data: { object: { id: 'in_1' } } }, 'livemode'],
+    ];
+    for (const [event, field] of cases) {
+      const payload = JSON.stringify(event);
+      const res = await fetch(`${h.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': h.emitter!.sign(payload) },
+        body: payload,
+      });
+      expect(res.status, payload).toBe(400);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.error.code).toBe('invalid_event');
+      expect(body.error.fields.map((f) => f.path)).toContain(field);
+    }
+    // A well-formed event whose tenant id is not one of ours is accepted and ignored, not a 500.
+    const stray = JSON.stringify({ id: 'evt_stray', type: 'checkout.session.completed', created: 1, livemode: false, data: { object: { id: 'cs_x', mode: 'subscription', payment_status: 'paid', metadata: { tenantId: 'nope' } } } });
+    const ok = await fetch(`${h.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': h.emitter!.sign(stray) }, body: stray });
+    expect(ok.status, await ok.clone().text()).toBeLessThan(300);
+    expect((await footprint()).tenants).toBe(before.tenants);
+    expect((await footprint()).events).toBe(before.events + 1);
+  });
+
   it('billing actions without a session are refused', async () => {
     const res = await api.postJson('/billing/checkout', {});
     expect(res.status).toBe(401);

@@ -103,6 +103,15 @@ export class WebhookSignatureError extends DomainError {
   }
 }
 
+/** A verified Stripe event whose payload lacks what we act on: refused (400), stored nowhere. */
+export class MalformedEventError extends DomainError {
+  readonly code = 'invalid_event';
+  constructor(override readonly fields: FieldError[]) {
+    super(`malformed Stripe event: ${fields.map((f) => `${f.path || '<event>'} ${f.message}`).join('; ')}`);
+    this.name = 'MalformedEventError';
+  }
+}
+
 export class PayloadTooLargeError extends DomainError {
   readonly code = 'payload_too_large';
   constructor(readonly limitBytes: number) {

@@ -43,3 +43,4 @@ export {
   type CatalogReportLine,
   type CatalogChange,
 } from './billing/catalog-sync.js';
+export * from './admin/index.js';

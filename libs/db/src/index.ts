@@ -24,3 +24,4 @@ export {
 export { StripeEventRepository, type ReceivedStripeEvent } from './repositories/stripe-event.repository.js';
 export { EmailTokenRepository, type ConsumeResult } from './repositories/email-token.repository.js';
 export { AuditRepository, type NewAuditEntry } from './repositories/audit.repository.js';
+export * from './repositories/admin-queries.repository.js';

@@ -84,6 +84,8 @@ export const tenants = pgTable(
     index('tenants_admin_email_hash_idx').on(t.adminEmailHash),
     index('tenants_stripe_subscription_idx').on(t.stripeSubscriptionId),
     index('tenants_stripe_customer_idx').on(t.stripeCustomerId),
+    // Admin list: keyset pagination newest first by (created_at, id).
+    index('tenants_created_idx').on(t.createdAt.desc(), t.id.desc()),
     check('tenants_state_check', oneOf('state', TENANT_STATES)),
   ],
 );

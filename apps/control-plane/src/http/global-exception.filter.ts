@@ -22,6 +22,7 @@ const STATUS_BY_CODE = new Map<string, number>([
   ['validation_failed', 400],
   ['bad_request', 400],
   ['invalid_signature', 400],
+  ['invalid_event', 400],
   ['invalid_token', 400],
   ['not_authenticated', 401],
   ['csrf_failed', 403],

@@ -4,6 +4,8 @@
  * (read from the database at scrape time).
  */
 import {
+  createAdminMetrics,
+  type AdminMetrics,
   Counter,
   DURATION_BUCKETS,
   Gauge,
@@ -20,9 +22,12 @@ export class MetricsService implements ControlPlaneMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly webhookEvents: Counter<'type' | 'outcome'>;
   readonly transitions: Counter<'event' | 'from' | 'to'>;
+  /** Admin API requests by operation and outcome (security dashboard, admin-denied alert). */
+  readonly admin: AdminMetrics;
 
   constructor(db: Database) {
     this.registry = createRegistry('control-plane');
+    this.admin = createAdminMetrics(this.registry);
     this.httpDuration = new Histogram({
       name: 'cw_http_request_duration_seconds',
       help: 'HTTP request latency by route pattern',

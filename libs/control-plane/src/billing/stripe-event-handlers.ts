@@ -78,6 +78,8 @@ export async function handleStripeEvent(input: HandlerInput): Promise<HandlerRes
 
 // --- tenant resolution ----------------------------------------------------------------------
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const eventTime = (event: Stripe.Event) => new Date(event.created * 1000);
 const stripe = (event: Stripe.Event) => ({ kind: 'stripe' as const, eventId: event.id });
 
@@ -85,7 +87,8 @@ async function lockTenant(
   tx: Repositories,
   refs: { tenantId?: string | null; subscriptionId?: string | null; customerId?: string | null },
 ): Promise<TenantRecord | undefined> {
-  let id = refs.tenantId ?? undefined;
+  // Metadata is free text in Stripe: anything but one of our ids cannot name a tenant.
+  let id = refs.tenantId && UUID.test(refs.tenantId) ? refs.tenantId : undefined;
   if (!id && refs.subscriptionId) id = (await tx.tenants.findByStripeSubscription(refs.subscriptionId))?.id;
   if (!id && refs.customerId) id = (await tx.tenants.findByStripeCustomer(refs.customerId))?.id;
   return id ? tx.tenants.findByIdForUpdate(id) : undefined;

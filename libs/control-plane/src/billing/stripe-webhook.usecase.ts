@@ -8,6 +8,7 @@
 import type { Database, StripeEventOutcome } from '@cw/db';
 import type { ControlPlaneMetrics, Logger } from '../ports.js';
 import type { TransitionTenantUseCase } from '../lifecycle/transition-tenant.usecase.js';
+import { assertEventShape } from './stripe-event-shape.js';
 import { handleStripeEvent, type BillingPolicy, type HandlerResult } from './stripe-event-handlers.js';
 import type { Stripe, StripeGateway } from './stripe.gateway.js';
 
@@ -34,6 +35,7 @@ export class StripeWebhookUseCase {
     signature: string | string[] | undefined,
   ): Promise<WebhookResult> {
     const event = this.gateway.verifyWebhook(rawBody ?? Buffer.alloc(0), signature);
+    assertEventShape(event);
     const { record } = await this.db.stripeEvents.recordReceived({
       id: event.id,
       type: event.type,
