@@ -1,0 +1,122 @@
+/**
+ * A control plane for a suite: its own process, a fresh PostgreSQL schema and Redis prefix, the
+ * local Stripe-compatible server with the plan catalog, and (after boot) a database handle on
+ * the same schema for setup and assertions.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { openDatabase, type Database } from '@cw/db';
+import { PLANS } from '@cw/tenant-model';
+import { startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
+import { freePort, startProcess, waitHttpOk, type PlatformProcess } from './processes.js';
+
+export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface ControlPlane {
+  readonly proc: PlatformProcess;
+  readonly url: string;
+  readonly schema: string;
+  readonly prefix: string;
+  readonly dir: string;
+  readonly stripe: StripeTestServer;
+  readonly webhookSecret: string;
+  readonly emitter: WebhookEmitter;
+  readonly db: Database;
+  /** Row count of every table of the schema, in one query. */
+  rowCounts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  readonly label: string;
+  readonly env?: Record<string, string>;
+  readonly stripeSecretKey?: string;
+  readonly webhookSecret?: string;
+}
+
+export function seedStripeCatalog(stripe: StripeTestServer): void {
+  for (const plan of Object.values(PLANS)) {
+    const product = stripe.store.createProduct({ id: `cw_${plan.name}`, name: plan.displayName, metadata: { plan: plan.name } });
+    stripe.store.createPrice({ product: product.id, currency: 'usd', unit_amount: String(plan.unitAmount), recurring: { interval: 'month' }, lookup_key: plan.priceLookupKey });
+  }
+}
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const id = randomBytes(4).toString('hex');
+  const schema = `cw_rel_${options.label.replace(/[^a-z0-9]/g, '_').slice(0, 16)}_${id}`;
+  const prefix = `cwrel-${options.label}-${id}`;
+  const dir = mkdtempSync(join(tmpdir(), `cw-rel-${options.label}-`));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const webhookSecret = options.webhookSecret ?? `whsec_rel${id}secret`;
+  const stripe = await startStripeServer({ secretKey: options.stripeSecretKey ?? `sk_test_rel${id}`, webhook: { url: `${url}/webhooks/stripe`, secret: webhookSecret } });
+  seedStripeCatalog(stripe);
+  const proc = startProcess('control-plane', {
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    STRIPE_SECRET_KEY: stripe.secretKey,
+    STRIPE_WEBHOOK_SECRET: webhookSecret,
+    STRIPE_API_BASE: stripe.apiBase,
+    MAIL_TRANSPORT: 'outbox',
+    MAIL_OUTBOX_DIR: join(dir, 'outbox'),
+    SWEEP_INTERVAL: '0',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_SIGNUP_PER_IP: '1000000',
+    RATE_LIMIT_SIGNUP_PER_EMAIL: '1000000',
+    RATE_LIMIT_RESEND_PER_EMAIL: '1000000',
+    ...options.env,
+  });
+  try {
+    await waitHttpOk(proc, `${url}/readyz`);
+  } catch (error) {
+    await proc.kill();
+    await stripe.close();
+    throw error;
+  }
+  const db = await openDatabase({ url: DATABASE_URL, schema, migrate: false, poolSize: 8 });
+  const counter = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+  let tables: string[] | undefined;
+  return {
+    proc,
+    url,
+    schema,
+    prefix,
+    dir,
+    stripe,
+    webhookSecret,
+    emitter: new WebhookEmitter(webhookSecret, `${url}/webhooks/stripe`),
+    db,
+    async rowCounts() {
+      tables ??= (
+        await counter.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' order by 1`, [schema])
+      ).rows.map((r) => r.table_name);
+      const sql = `select ${tables.map((t, i) => `(select count(*) from "${schema}"."${t}")::int as c${i}`).join(', ')}`;
+      const row = (await counter.query<Record<string, number>>(sql)).rows[0]!;
+      return Object.fromEntries(tables.map((t, i) => [t, row[`c${i}`]!]));
+    },
+    async close() {
+      await proc.stop();
+      await db.dropSchema().catch(() => undefined);
+      await db.close().catch(() => undefined);
+      await counter.end().catch(() => undefined);
+      await stripe.close();
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

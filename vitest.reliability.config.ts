@@ -1,0 +1,26 @@
+// `npm run test:reliability`: the long suites of tools/reliability (webhook storm, kill loops,
+// API faults, fuzzing, leak scan), one file at a time so they do not disturb each other's timing.
+// Not part of `npm test` (their files are *.reliability.ts). Each suite is bounded (< 5 min).
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+// The suites drive the real Kubernetes control plane (kube-local), started once per run.
+process.env.CW_KUBE_PROJECTS = [process.env.CW_KUBE_PROJECTS, 'reliability'].filter(Boolean).join(',');
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'reliability', root: 'tools/reliability', include: ['suites/**/*.reliability.ts'] },
+      },
+    ],
+    globalSetup: [resolve('libs/testing/src/kube/global-setup.ts')],
+    testTimeout: 300_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    maxWorkers: 1,
+    fileParallelism: false,
+    reporters: ['default'],
+  },
+});
