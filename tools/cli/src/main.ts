@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { crdCommand } from './commands/crd.command.js';
 import { platformCommand } from './commands/platform.command.js';
+import { renderCommand } from './commands/render.command.js';
 import { synthCommand } from './commands/synth.command.js';
 import { validateCommand } from './commands/validate.command.js';
 import { CliError, processIo, type Io } from './io.js';
@@ -15,7 +16,7 @@ export function buildProgram(io: Io = processIo): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  for (const command of [crdCommand(io), validateCommand(io), synthCommand(io), platformCommand(io)]) {
+  for (const command of [crdCommand(io), validateCommand(io), renderCommand(io), synthCommand(io), platformCommand(io)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
   }
   return program;

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { any, find, synth } from '../fixtures.spec-helper.js';
+import { McpEngine, type McpEngineProps } from './mcp-engine.construct.js';
+
+const props: McpEngineProps = {
+  slug: 'acme',
+  namespace: 'tenant-acme',
+  engine: 'github',
+  image: 'registry.contextweaver.io/mcp-engine:0.1.0',
+  replicas: 1,
+  plugins: ['github', 'acme/jira@1.2.0'],
+  readOnly: true,
+  maintenance: false,
+  auditLog: true,
+};
+const render = (p: Partial<McpEngineProps> = {}) =>
+  synth((c) => new McpEngine(c, 'engine', { ...props, ...p }));
+
+describe('McpEngine', () => {
+  it('renders its defaults (snapshot)', () => {
+    expect(render()).toMatchSnapshot();
+  });
+
+  it('is a Deployment engine-<name> running as mcp-engine with hardened pods', () => {
+    const d = any(find(render(), 'Deployment', 'engine-github'));
+    expect(d.spec.replicas).toBe(1);
+    const pod = d.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('mcp-engine');
+    expect(pod.containers[0].securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    expect(pod.containers[0].ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([
+      5000, 5001,
+    ]);
+    expect(pod.containers[0].readinessProbe.httpGet.port).toBe('http-dashboard');
+  });
+
+  it('serves the dashboard on 5000 and MCP on 5001', () => {
+    const svc = any(find(render(), 'Service', 'engine-github'));
+    expect(svc.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port])).toEqual([
+      ['http-dashboard', 5000],
+      ['http-mcp', 5001],
+    ]);
+    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'engine-github' });
+  });
+
+  it('passes plugins, readOnly, maintenance and auditLog as configuration', () => {
+    const cm = any(find(render({ maintenance: true }), 'ConfigMap', 'engine-github-config'));
+    expect(JSON.parse(cm.data['config.json'])).toMatchObject({
+      engine: 'github',
+      plugins: ['github', 'acme/jira@1.2.0'],
+      readOnly: true,
+      maintenance: true,
+      auditLog: true,
+    });
+  });
+});

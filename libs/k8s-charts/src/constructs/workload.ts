@@ -1,0 +1,66 @@
+/** The Deployment + ConfigMap pair both tenant workloads are made of. */
+import { canonicalJson, sha256, type KubeObject } from '../kube-object.js';
+import { selectorLabels, tenantLabels } from '../labels.js';
+import { hardenedPodSpec, type HardenedPodProps } from './pod.js';
+
+export const CONFIG_DIR = '/etc/contextweaver';
+export const ANNOTATION_CONFIG_HASH = 'platform.contextweaver.io/config-hash';
+
+export interface WorkloadProps extends Omit<HardenedPodProps, 'volumes'> {
+  readonly slug: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly podLabels: Record<string, string>;
+  readonly replicas: number;
+  /** Non-secret configuration, mounted as config.json. */
+  readonly config: unknown;
+  readonly volumes: HardenedPodProps['volumes'];
+}
+
+export function configMapName(workload: string): string {
+  return `${workload}-config`;
+}
+
+export function configMapManifest(p: WorkloadProps): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: configMapName(p.name), namespace: p.namespace, labels: tenantLabels(p.slug) },
+    data: { 'config.json': `${JSON.stringify(p.config, null, 2)}\n` },
+  };
+}
+
+export function deploymentManifest(p: WorkloadProps): KubeObject {
+  const config = {
+    name: 'config',
+    mountPath: CONFIG_DIR,
+    source: { configMap: { name: configMapName(p.name) } },
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: p.name, namespace: p.namespace, labels: p.labels },
+    spec: {
+      replicas: p.replicas,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: selectorLabels(p.name) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: {
+          labels: { ...p.labels, ...p.podLabels },
+          annotations: {
+            // Content hash (never a timestamp): pods roll exactly when their configuration changes.
+            [ANNOTATION_CONFIG_HASH]: sha256(canonicalJson(p.config)).slice(0, 16),
+            'kubectl.kubernetes.io/default-container': p.containerName,
+          },
+        },
+        spec: hardenedPodSpec({
+          ...p,
+          env: [{ name: 'CW_CONFIG_FILE', value: `${CONFIG_DIR}/config.json` }, ...p.env],
+          volumes: [config, ...p.volumes],
+        }),
+      },
+    },
+  };
+}

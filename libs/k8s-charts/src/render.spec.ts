@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { ANNOTATION_APPLIED_HASH, contentHash } from './kube-object.js';
+import { any, find, tenant } from './fixtures.spec-helper.js';
+import { PHASES } from './resources.js';
+import {
+  renderTenant,
+  renderTenantManifest,
+  renderTenantPhases,
+  TenantRenderError,
+  withRoutingDefault,
+} from './render.js';
+
+const examplesDir = fileURLToPath(new URL('../../../tenants/examples/', import.meta.url));
+const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml'));
+
+describe('renderTenant', () => {
+  it('renders the defaults of a minimal local tenant (snapshot)', () => {
+    expect(renderTenant(tenant('initech'))).toMatchSnapshot();
+  });
+
+  it.each(examples)('renders the example %s', (file) => {
+    const result = renderTenantManifest(parse(readFileSync(`${examplesDir}${file}`, 'utf8')));
+    expect(result.ok ? [] : result.issues).toEqual([]);
+  });
+
+  it('is deterministic and sorted in apply order: namespace first, routes last', () => {
+    const a = renderTenant(
+      tenant('acme', { plan: 'team', seats: 5, engines: [{ name: 'b' }, { name: 'a' }] }),
+    );
+    const b = renderTenant(
+      tenant('acme', { plan: 'team', seats: 5, engines: [{ name: 'b' }, { name: 'a' }] }),
+    );
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(a[0]!.kind).toBe('Namespace');
+    expect(a.at(-1)!.kind).toBe('HTTPRoute');
+    const deployments = a.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+    expect(deployments).toEqual(['cerebro', 'engine-a', 'engine-b']);
+  });
+
+  it('renders no empty strings (Kubernetes 1.20 turns "" in a custom resource into null and rejects it)', () => {
+    const empties: string[] = [];
+    const walk = (v: unknown, path: string): void => {
+      if (v === '') empties.push(path);
+      else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+    };
+    for (const file of examples) {
+      const result = renderTenantManifest(parse(readFileSync(`${examplesDir}${file}`, 'utf8')));
+      for (const o of result.ok ? result.objects : []) walk(o, `${o.kind}/${o.metadata.name}`);
+    }
+    expect(empties).toEqual([]);
+  });
+
+  it('groups objects by reconcile phase', () => {
+    const phases = renderTenantPhases(tenant('acme'));
+    expect(phases.map((p) => p.phase)).toEqual([...PHASES]);
+    const kinds = Object.fromEntries(
+      phases.map((p) => [p.phase, [...new Set(p.objects.map((o) => o.kind))]]),
+    );
+    expect(kinds).toEqual({
+      namespace: ['Namespace'],
+      identity: ['ServiceAccount'],
+      policies: ['NetworkPolicy', 'PeerAuthentication', 'AuthorizationPolicy'],
+      quotas: ['ResourceQuota', 'LimitRange'],
+      workloads: ['ConfigMap', 'Service', 'Deployment', 'PodDisruptionBudget'],
+      routing: ['HTTPRoute'],
+    });
+  });
+
+  it('stamps each object with the hash of its content, which changes only with the content', () => {
+    const objects = renderTenant(tenant('acme'));
+    for (const o of objects) expect(o.metadata.annotations![ANNOTATION_APPLIED_HASH]).toBe(contentHash(o));
+    const again = renderTenant(tenant('acme', { seats: 6 }));
+    const changed = again.filter(
+      (o, i) =>
+        o.metadata.annotations![ANNOTATION_APPLIED_HASH] !==
+        objects[i]!.metadata.annotations![ANNOTATION_APPLIED_HASH],
+    );
+    // seats are part of cerebro's configuration only
+    expect(changed.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/cerebro-config',
+      'Deployment/cerebro',
+    ]);
+  });
+
+  it('scales every workload to zero when suspended', () => {
+    const objects = renderTenant(tenant('acme', { suspended: true, engines: [{ name: 'a', replicas: 3 }] }));
+    expect(objects.filter((o) => o.kind === 'Deployment').map((o) => any(o).spec.replicas)).toEqual([0, 0]);
+  });
+
+  it('pins a dedicated tenant to its node pool unless the operator disables it', () => {
+    const t = tenant('globex', { plan: 'enterprise', seats: 50, isolation: 'dedicated' });
+    const pod = any(find(renderTenant(t), 'Deployment', 'cerebro')).spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ 'platform.contextweaver.io/tenant-pool': 'globex' });
+    expect(pod.tolerations[0]).toMatchObject({
+      key: 'platform.contextweaver.io/tenant-pool',
+      value: 'globex',
+      effect: 'NoSchedule',
+    });
+    const shared = any(find(renderTenant(t, { dedicatedNodePools: false }), 'Deployment', 'cerebro')).spec
+      .template.spec;
+    expect(shared.nodeSelector).toBeUndefined();
+  });
+
+  it('takes operator-level settings from the options, not the tenant', () => {
+    const objects = renderTenant(tenant('acme', { routing: { mode: 'ingress' } }), {
+      ingressClassName: 'nginx',
+      gatewayNamespace: 'edge',
+    });
+    expect(any(find(objects, 'Ingress')).spec.ingressClassName).toBe('nginx');
+    expect(JSON.stringify(find(objects, 'NetworkPolicy', 'allow-ingress-gateway'))).toContain('"edge"');
+  });
+
+  it('reports every render problem with the field to fix', () => {
+    const t = tenant('acme', {
+      cloud: { provider: 'aws', region: 'eu-west-1' },
+      identity: { issuer: 'https://idp.example.com', clientId: 'c', clientSecretRef: { key: 'oidc' } },
+      bindings: { llm: { endpoint: 'http://llm.tenant-other.svc' } },
+    });
+    expect(() => renderTenant(t)).toThrow(TenantRenderError);
+    const result = renderTenantManifest(t);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.issues.map((i) => i.path)).toEqual([
+      'spec.bindings.vault',
+      'spec.bindings.llm.endpoint',
+    ]);
+  });
+
+  it('reports schema problems before rendering', () => {
+    const result = renderTenantManifest({ ...tenant('acme'), spec: { ...tenant('acme').spec, seats: 500 } });
+    expect(result.ok ? [] : result.issues).toEqual([
+      { path: 'spec.seats', message: "500 seats is outside the starter plan's range 1-10" },
+    ]);
+  });
+
+  it('uses the operator routing default only when the tenant leaves the mode unset', () => {
+    const raw = {
+      apiVersion: 'platform.contextweaver.io/v1alpha1',
+      kind: 'Tenant',
+      metadata: { name: 'acme' },
+      spec: { plan: 'starter' },
+    };
+    expect(any(withRoutingDefault(raw, { defaultRoutingMode: 'ingress' })).spec.routing).toEqual({
+      mode: 'ingress',
+    });
+    const chosen = { ...raw, spec: { ...raw.spec, routing: { mode: 'gateway' } } };
+    expect(any(withRoutingDefault(chosen, { defaultRoutingMode: 'ingress' })).spec.routing).toEqual({
+      mode: 'gateway',
+    });
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * What the operator knows of the cluster without asking: a list + watch cache of Tenants and of
+ * every object it manages (one cache per managed kind, filtered by the managed-by label and
+ * indexed by tenant). Reconciles read from here, so checking an unchanged tenant costs no
+ * request at all; changes to owned objects (a Deployment becoming ready, an object deleted by
+ * hand) wake the owning tenant.
+ */
+import {
+  MANAGED_RESOURCES,
+  apiGroup,
+  chooseCapabilities,
+  managedResource,
+  managedSelector,
+  type ApiCapabilities,
+  type KubeObject,
+  type ManagedResource,
+} from '@cw/k8s-charts';
+import {
+  Reflector,
+  resourcePath,
+  type KubeClient,
+  type ObjectLike,
+  type ReflectorEvent,
+} from '@cw/k8s-client';
+import { LABEL_TENANT, TENANT_API_VERSION, TENANT_PLURAL, type Tenant } from '@cw/tenant-model';
+
+export interface ClusterCacheOptions {
+  readonly client: KubeClient;
+  readonly onTenant: (type: ReflectorEvent, tenant: Tenant, previous?: Tenant) => void;
+  /** An owned object of tenant `slug` changed. */
+  readonly onOwned: (slug: string, type: ReflectorEvent, obj: KubeObject) => void;
+  readonly onError: (what: string, error: unknown) => void;
+  /** @default 300 */
+  readonly watchTimeoutSeconds?: number;
+  /** Label selector limiting which Tenants are cached (and so reconciled). @default all */
+  readonly tenantSelector?: string;
+}
+
+interface OwnedCache {
+  readonly resource: ManagedResource;
+  readonly apiVersion: string;
+  readonly reflector: Reflector<KubeObject>;
+}
+
+const tenantOf = (obj: ObjectLike): string | undefined =>
+  (obj.metadata?.labels as Record<string, string> | undefined)?.[LABEL_TENANT];
+
+export class ClusterCache {
+  readonly tenants: Reflector<Tenant>;
+  private readonly owned = new Map<string, OwnedCache>();
+  private served = new Set<string>();
+  capabilities: ApiCapabilities = chooseCapabilities([]);
+
+  constructor(private readonly options: ClusterCacheOptions) {
+    this.tenants = new Reflector<Tenant>({
+      rest: options.client.rest,
+      path: `/apis/${TENANT_API_VERSION}/${TENANT_PLURAL}`,
+      ...(options.tenantSelector ? { labelSelector: options.tenantSelector } : {}),
+      onEvent: (type, tenant, previous) => options.onTenant(type, tenant, previous),
+      onError: (e) => options.onError('tenants', e),
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+    });
+  }
+
+  /** Discovers served versions, starts every cache and waits for their first lists. */
+  async start(): Promise<void> {
+    this.tenants.start();
+    await this.refreshDiscovery();
+    await Promise.all([
+      this.tenants.waitForSync(),
+      ...[...this.owned.values()].map((o) => o.reflector.waitForSync()),
+    ]);
+  }
+
+  /** Starts caches for kinds that became served (a CRD installed after start). Cheap when nothing changed. */
+  async refreshDiscovery(): Promise<void> {
+    this.served = await this.options.client.discovery.servedGroupVersions(true);
+    this.capabilities = chooseCapabilities(this.served);
+    for (const resource of MANAGED_RESOURCES) {
+      const key = `${resource.group}/${resource.kind}`;
+      if (this.owned.has(key)) continue;
+      const version = resource.versions.find((v) =>
+        this.served.has(resource.group ? `${resource.group}/${v}` : v),
+      );
+      if (!version) continue;
+      const apiVersion = resource.group ? `${resource.group}/${version}` : version;
+      const info = await this.options.client.discovery.resource(apiVersion, resource.kind);
+      if (!info) continue;
+      const reflector = new Reflector<KubeObject>({
+        rest: this.options.client.rest,
+        path: resourcePath(info),
+        labelSelector: managedSelector(),
+        indexBy: tenantOf,
+        watchTimeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+        onEvent: (type, obj) => {
+          const slug = tenantOf(obj);
+          if (slug) this.options.onOwned(slug, type, obj);
+        },
+        onError: (e) => this.options.onError(resource.kind, e),
+      });
+      this.owned.set(key, { resource, apiVersion, reflector });
+      reflector.start();
+    }
+  }
+
+  get synced(): boolean {
+    return this.tenants.hasSynced && [...this.owned.values()].every((o) => o.reflector.hasSynced);
+  }
+
+  /** Kinds of MANAGED_RESOURCES the cluster does not serve (e.g. no Istio installed). */
+  missingKinds(): string[] {
+    return MANAGED_RESOURCES.filter((r) => !this.owned.has(`${r.group}/${r.kind}`)).map((r) => r.kind);
+  }
+
+  private cacheOf(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): OwnedCache | undefined {
+    return this.owned.get(`${apiGroup(obj.apiVersion)}/${obj.kind}`);
+  }
+
+  /** The live copy of a desired object, as last seen. */
+  live(obj: KubeObject): KubeObject | undefined {
+    return this.cacheOf(obj)?.reflector.get(obj.metadata.namespace, obj.metadata.name);
+  }
+
+  /** Every managed object labelled for the tenant, across kinds. */
+  ownedBy(slug: string): KubeObject[] {
+    return [...this.owned.values()].flatMap((o) =>
+      o.reflector.byIndex(slug).map((obj) => ({ ...obj, apiVersion: o.apiVersion, kind: o.resource.kind })),
+    );
+  }
+
+  /** Records our own write so the next reconcile does not see a stale copy. */
+  wrote(obj: KubeObject): void {
+    this.cacheOf(obj)?.reflector.upsert(obj);
+  }
+
+  deleted(obj: KubeObject): void {
+    this.cacheOf(obj)?.reflector.remove(obj.metadata.namespace, obj.metadata.name);
+  }
+
+  isManagedKind(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
+    return managedResource(apiGroup(obj.apiVersion), obj.kind) !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.tenants.stop(), ...[...this.owned.values()].map((o) => o.reflector.stop())]);
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * The reconcile of one Tenant, in the kubebuilder/Capsule shape: not found → done; deleting →
+ * finalize; ensure the finalizer; run the named phases (namespace, identity, policies, quotas,
+ * workloads, routing), each applying with server-side apply only what differs from what was last
+ * applied; prune what carries the tenant's labels but is no longer desired; aggregate phase
+ * errors; write status in a `finally`, and only when it changed.
+ */
+import {
+  objectKey,
+  renderTenantManifest,
+  type KubeObject,
+  type PhaseObjects,
+  type TenantManifest,
+  type TenantRenderOptions,
+} from '@cw/k8s-charts';
+import { describeError, isNotFound, type EventRecorder, type KubeClient } from '@cw/k8s-client';
+import {
+  TENANT_API_VERSION,
+  TENANT_KIND,
+  tenantNamespace,
+  tenantUrl,
+  type Tenant,
+  type WorkloadStatus,
+} from '@cw/tenant-model';
+import type { ClusterCache } from '../cluster-cache.js';
+import type { OperatorMetrics } from '../metrics.js';
+import { applyReason } from './drift.js';
+import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizer.js';
+import {
+  computeStatus,
+  statusChanged,
+  workloadStatus,
+  type DeploymentLike,
+  type Outcome,
+  type PhaseError,
+} from './status.js';
+
+export interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface ReconcilerDeps {
+  readonly client: KubeClient;
+  readonly cache: ClusterCache;
+  readonly renderOptions: () => TenantRenderOptions;
+  readonly events: EventRecorder;
+  readonly metrics: OperatorMetrics;
+  readonly log: Log;
+  /** @default 'tenant-operator' */
+  readonly fieldManager?: string;
+  /** Applies in flight per phase. @default 8 */
+  readonly applyConcurrency?: number;
+  /** How often a deleting tenant checks whether its namespace is gone. @default 2_000 */
+  readonly deletePollMs?: number;
+  readonly now?: () => Date;
+}
+
+export class ReconcileError extends Error {
+  constructor(
+    readonly tenant: string,
+    readonly errors: readonly PhaseError[],
+  ) {
+    super(`tenant ${tenant}: ${errors.map((e) => `${e.phase}: ${e.message}`).join('; ')}`);
+    this.name = 'ReconcileError';
+  }
+}
+
+/** Runs fn over items with at most `limit` in flight; collects failures instead of stopping. */
+async function eachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<Array<{ item: T; error: unknown }>> {
+  const failures: Array<{ item: T; error: unknown }> = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (error) {
+        failures.push({ item, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return failures;
+}
+
+const describeObject = (o: KubeObject) =>
+  `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+
+export class TenantReconciler {
+  private readonly desired = new Map<string, { key: string; manifest: TenantManifest }>();
+  private readonly fieldManager: string;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.fieldManager = deps.fieldManager ?? 'tenant-operator';
+  }
+
+  private now(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  /** Rendering is pure: reuse it until the spec (generation) or the cluster's capabilities change. */
+  private manifestFor(tenant: Tenant): TenantManifest {
+    const options = this.deps.renderOptions();
+    const key = `${tenant.metadata.uid}|${tenant.metadata.generation}|${JSON.stringify(options.capabilities ?? {})}`;
+    const cached = this.desired.get(tenant.metadata.name);
+    if (cached?.key === key) return cached.manifest;
+    // Status is ours and not part of what is validated: a malformed status must not make the spec "invalid".
+    const { status: _status, ...withoutStatus } = tenant;
+    const manifest = renderTenantManifest(withoutStatus, options);
+    this.desired.set(tenant.metadata.name, { key, manifest });
+    return manifest;
+  }
+
+  async reconcile(name: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number }> {
+    const tenant = this.deps.cache.tenants.get(undefined, name);
+    if (!tenant) {
+      this.desired.delete(name);
+      return {};
+    }
+    if (tenant.metadata.deletionTimestamp) return this.finalize(tenant, signal);
+
+    let outcome: Outcome | undefined;
+    let workloads: WorkloadStatus[] = tenant.status?.workloads ?? [];
+    let current = tenant;
+    try {
+      if (!hasFinalizer(tenant)) {
+        current = await addFinalizer(this.deps.client, tenant);
+        this.deps.cache.tenants.upsert(current);
+      }
+      const manifest = this.manifestFor(tenant);
+      if (!manifest.ok) {
+        outcome = { kind: 'invalid', issues: manifest.issues };
+        await this.warn(
+          tenant,
+          'InvalidSpec',
+          `The spec is invalid: ${manifest.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        );
+        return {};
+      }
+      const errors = await this.applyPhases(tenant, manifest.phases, signal);
+      if (!errors.some((e) => e.phase === 'namespace'))
+        errors.push(...(await this.prune(tenant, manifest.objects)));
+      workloads = manifest.objects
+        .filter((o) => o.kind === 'Deployment')
+        .map((d) => workloadStatus(d, this.deps.cache.live(d) as DeploymentLike | undefined));
+      outcome = {
+        kind: 'applied',
+        errors,
+        suspended: manifest.tenant.spec.suspended,
+        url: tenantUrl(manifest.tenant.spec),
+      };
+      if (errors.length > 0) {
+        for (const phase of new Set(errors.map((e) => e.phase))) {
+          const message = errors
+            .filter((e) => e.phase === phase)
+            .map((e) => e.message)
+            .join('; ');
+          await this.warn(tenant, `${phase[0]!.toUpperCase()}${phase.slice(1)}Failed`, message);
+        }
+        throw new ReconcileError(name, errors);
+      }
+      return {};
+    } catch (error) {
+      outcome ??= {
+        kind: 'applied',
+        errors: [{ phase: 'reconcile', message: describeError(error) }],
+        suspended: false,
+      };
+      throw error;
+    } finally {
+      if (outcome && !signal.aborted) await this.writeStatus(current, outcome, workloads);
+    }
+  }
+
+  private async applyPhases(
+    tenant: Tenant,
+    phases: readonly PhaseObjects[],
+    signal: AbortSignal,
+  ): Promise<PhaseError[]> {
+    const errors: PhaseError[] = [];
+    for (const { phase, objects } of phases) {
+      if (signal.aborted) throw new Error('reconcile aborted: leadership lost or shutting down');
+      const started = performance.now();
+      let applied = 0;
+      if (phase === 'namespace') {
+        const live = this.deps.cache.live(objects[0]!);
+        if (live?.metadata.deletionTimestamp) {
+          errors.push({
+            phase,
+            message: `namespace ${live.metadata.name} is being deleted; it is re-created once it is gone`,
+          });
+          this.deps.metrics.phase(phase, 'error', performance.now() - started);
+          break;
+        }
+      }
+      const failures = await eachLimit(objects, this.deps.applyConcurrency ?? 8, async (obj) => {
+        if (signal.aborted) throw new Error('aborted');
+        const reason = applyReason(obj, this.deps.cache.live(obj));
+        if (!reason) return;
+        const result = await this.deps.client.applyObject<KubeObject>(obj, {
+          fieldManager: this.fieldManager,
+          force: true,
+        });
+        this.deps.cache.wrote({ ...result, apiVersion: obj.apiVersion, kind: obj.kind });
+        this.deps.metrics.applied(obj.kind, reason);
+        applied++;
+      });
+      for (const f of failures)
+        errors.push({ phase, message: `${describeObject(f.item)}: ${describeError(f.error)}` });
+      this.deps.metrics.phase(phase, failures.length > 0 ? 'error' : 'ok', performance.now() - started);
+      if (applied > 0) this.deps.log.debug({ tenant: tenant.metadata.name, phase, applied }, 'applied');
+      // Nothing can live in a namespace that could not be made.
+      if (phase === 'namespace' && failures.length > 0) break;
+    }
+    return errors;
+  }
+
+  /** Deletes what carries this tenant's labels but is no longer desired (engines removed, routing mode changed). */
+  private async prune(tenant: Tenant, desired: readonly KubeObject[]): Promise<PhaseError[]> {
+    const keep = new Set(desired.map(objectKey));
+    const stale = this.deps.cache
+      .ownedBy(tenant.metadata.name)
+      .filter((o) => !keep.has(objectKey(o)) && !o.metadata.deletionTimestamp);
+    const failures = await eachLimit(stale, this.deps.applyConcurrency ?? 8, async (obj) => {
+      await this.deps.client.deleteObject(obj);
+      this.deps.cache.deleted(obj);
+      this.deps.metrics.pruned(obj.kind);
+      this.deps.log.info({ tenant: tenant.metadata.name, object: describeObject(obj) }, 'pruned');
+    });
+    return failures.map((f) => ({
+      phase: 'prune',
+      message: `${describeObject(f.item)}: ${describeError(f.error)}`,
+    }));
+  }
+
+  /** Deleting: remove the namespace (and with it everything the tenant owns), then the finalizer. */
+  private async finalize(tenant: Tenant, signal: AbortSignal): Promise<{ requeueAfterMs?: number }> {
+    if (!hasFinalizer(tenant)) return {};
+    const slug = tenant.metadata.name;
+    const ns = tenantNamespace(slug);
+    // Objects outside the namespace would survive it: delete them explicitly.
+    for (const obj of this.deps.cache
+      .ownedBy(slug)
+      .filter((o) => o.metadata.namespace && o.metadata.namespace !== ns)) {
+      await this.deps.client.deleteObject(obj);
+      this.deps.cache.deleted(obj);
+    }
+    const nsRef = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    // Ask the API rather than the cache: the finalizer must only go once the namespace really is gone.
+    const live = await this.deps.client.get(nsRef);
+    if (live) {
+      if (!live.metadata.deletionTimestamp) {
+        await this.deps.client.deleteObject(nsRef);
+        this.deps.log.info({ tenant: slug, namespace: ns }, 'deleting tenant namespace');
+      }
+      if (!signal.aborted) await this.writeStatus(tenant, { kind: 'deleting' }, []);
+      return { requeueAfterMs: this.deps.deletePollMs ?? 2_000 };
+    }
+    try {
+      await removeFinalizer(this.deps.client, tenant);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    this.desired.delete(slug);
+    this.deps.log.info({ tenant: slug }, 'tenant finalized');
+    return {};
+  }
+
+  private async writeStatus(tenant: Tenant, outcome: Outcome, workloads: WorkloadStatus[]): Promise<void> {
+    const next = computeStatus({ tenant, outcome, workloads, now: this.now() });
+    if (!statusChanged(tenant.status, next)) return;
+    try {
+      const updated = await this.deps.client.patchTenantStatus(tenant.metadata.name, next);
+      this.deps.cache.tenants.upsert(updated);
+      this.deps.metrics.statusWrites.inc();
+      const wasReady = tenant.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      if (next.phase === 'Ready' && !wasReady)
+        await this.event(tenant, 'Normal', 'Ready', `Tenant is ready at ${next.url}.`);
+    } catch (error) {
+      if (isNotFound(error)) return; // deleted meanwhile
+      this.deps.log.warn({ tenant: tenant.metadata.name, err: describeError(error) }, 'status write failed');
+      throw error;
+    }
+  }
+
+  private warn(tenant: Tenant, reason: string, message: string): Promise<void> {
+    return this.event(tenant, 'Warning', reason, message);
+  }
+
+  private async event(
+    tenant: Tenant,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    await this.deps.events.record(
+      {
+        apiVersion: TENANT_API_VERSION,
+        kind: TENANT_KIND,
+        name: tenant.metadata.name,
+        ...(tenant.metadata.uid ? { uid: tenant.metadata.uid } : {}),
+        ...(tenant.metadata.resourceVersion ? { resourceVersion: tenant.metadata.resourceVersion } : {}),
+      },
+      type,
+      reason,
+      message,
+    );
+  }
+}

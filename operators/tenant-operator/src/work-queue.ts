@@ -1,0 +1,164 @@
+import { setMaxListeners } from 'node:events';
+
+/**
+ * A controller work queue (client-go's workqueue, in small): a key is queued at most once, a key
+ * being processed is never processed concurrently (a change while it runs re-queues it once),
+ * a bounded number of workers, delayed re-queues, and per-key exponential backoff with jitter.
+ */
+export interface WorkQueueOptions {
+  /** @default 500 */
+  readonly baseDelayMs?: number;
+  /** @default 300_000 (5 min) */
+  readonly maxDelayMs?: number;
+}
+
+export type Handler = (key: string, signal: AbortSignal) => Promise<{ requeueAfterMs?: number } | void>;
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly failures = new Map<string, number>();
+  private readonly wakers: Array<() => void> = [];
+  private readonly drainWaiters: Array<() => void> = [];
+  private shuttingDown = false;
+
+  constructor(private readonly options: WorkQueueOptions = {}) {}
+
+  /** Keys waiting (not counting those being processed or delayed). */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get inFlight(): number {
+    return this.processing.size;
+  }
+
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key); // picked up again when the current run ends
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.wakers.shift()?.();
+  }
+
+  /** Adds the key after a delay; an earlier pending delay for the same key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) return this.add(key);
+    const at = Date.now() + delayMs;
+    const existing = this.timers.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, { at, timer });
+  }
+
+  /** Re-queues after the key's next backoff: base·2^failures, capped, with ±50 % jitter. */
+  addRateLimited(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const base = this.options.baseDelayMs ?? 500;
+    const max = this.options.maxDelayMs ?? 300_000;
+    const delay = Math.min(max, base * 2 ** Math.min(n, 30)) * (0.5 + Math.random());
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** Clears the key's failure count (after a success). */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  failuresOf(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  private async next(signal: AbortSignal): Promise<string | undefined> {
+    while (!signal.aborted && !this.shuttingDown) {
+      const key = this.queue.shift();
+      if (key !== undefined) {
+        this.queued.delete(key);
+        this.processing.add(key);
+        return key;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        // An aborted worker must not leave its waker behind, or a later add() would wake nobody.
+        const onAbort = () => {
+          const i = this.wakers.indexOf(wake);
+          if (i >= 0) this.wakers.splice(i, 1);
+          resolve();
+        };
+        this.wakers.push(wake);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+    return undefined;
+  }
+
+  private done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+    if (this.queue.length === 0 && this.processing.size === 0)
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves once nothing is queued or running (delayed re-queues do not count). */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && this.processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /**
+   * Runs `concurrency` workers until the signal aborts; resolves when every worker has finished
+   * its current key. A handler that throws gets its key re-queued with backoff.
+   */
+  async run(
+    concurrency: number,
+    handler: Handler,
+    signal: AbortSignal,
+    onError?: (key: string, error: unknown) => void,
+  ): Promise<void> {
+    // Each idle worker listens on the signal: that many listeners are expected, not a leak.
+    setMaxListeners(concurrency + 10, signal);
+    const worker = async () => {
+      for (;;) {
+        const key = await this.next(signal);
+        if (key === undefined) return;
+        try {
+          const result = await handler(key, signal);
+          this.forget(key);
+          if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+        } catch (error) {
+          onError?.(key, error);
+          if (!signal.aborted) this.addRateLimited(key);
+        } finally {
+          this.done(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const wake of this.wakers.splice(0)) wake();
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+}

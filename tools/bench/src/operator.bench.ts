@@ -1,0 +1,227 @@
+/**
+ * The tenant operator at scale, against the real control plane (kube-local + emulated node):
+ *  - cold start: 1,000 Tenants exist, the operator starts → seconds until every one is Ready,
+ *    API writes and requests it made (counted by a proxy), peak RSS of the operator process;
+ *  - idle resync: nothing changed, every Tenant is re-queued → seconds and CPU for one pass, and
+ *    writes over two passes (must be 0; Lease renewals and Events excluded).
+ * The operator runs as `npm run operator` does (its own process, configured by environment).
+ * Alone: `node --import tsx tools/bench/src/operator.bench.ts` prints one JSON line per figure.
+ * OPERATOR_BENCH_TENANTS overrides the count (default 1000), OPERATOR_BENCH_CONCURRENCY the workers
+ * (default 48); TEST_KUBECONFIG uses another cluster.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { renderTenant } from '@cw/k8s-charts';
+import { KubeClient } from '@cw/k8s-client';
+import { parseTenant } from '@cw/tenant-model';
+import {
+  defaultCrdFiles,
+  installCrds,
+  startEmulatedNode,
+  startFaultProxy,
+  startKubeLocal,
+  type FaultProxy,
+} from '@cw/testing/kube';
+import { round, type Figure } from './figure.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const COUNT = Number(process.env.OPERATOR_BENCH_TENANTS ?? 1000);
+const RESYNC_SECONDS = 30;
+/** Workers of the operator under test (its default is 8; a cold start of 1,000 is latency-bound). */
+const CONCURRENCY = Number(process.env.OPERATOR_BENCH_CONCURRENCY ?? 48);
+const LABEL = 'bench.contextweaver.io/run';
+
+const log = (msg: string) => process.stderr.write(`[operator.bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const tenant = (run: string, i: number) => {
+  const name = `bench-${run}-${i}`;
+  return {
+    apiVersion: 'platform.contextweaver.io/v1alpha1',
+    kind: 'Tenant',
+    metadata: { name, labels: { [LABEL]: run } },
+    spec: {
+      displayName: `Bench ${i}`,
+      plan: 'starter',
+      seats: 3,
+      cloud: { provider: 'local', region: 'local' },
+      hostname: `${name}.localtest.me`,
+      engines: [{ name: 'main', plugins: ['filesystem'] }],
+    },
+  };
+};
+
+/** Writes that count: everything but Lease renewals and Events. */
+const writes = (proxy: FaultProxy) =>
+  proxy.writes({ when: (i) => i.resource !== 'leases' && i.resource !== 'events' });
+
+/** Operator metrics summed by name, plus `tenants_ready` (tenants whose status phase is Ready). */
+async function scrape(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sums: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^(cw_operator_[a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!m) continue;
+    sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[3]);
+    if (m[1] === 'cw_operator_tenants' && m[2]?.includes('phase="Ready"')) sums.tenants_ready = Number(m[3]);
+  }
+  return sums;
+}
+
+/** Peak resident set of a process (Linux VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+export async function run(): Promise<Array<{ name: string; value: number; unit: string }>> {
+  const figures: Figure[] = [];
+  const external = process.env.TEST_KUBECONFIG;
+  const cluster = external ? undefined : await startKubeLocal();
+  const kubeconfig = external ?? cluster!.kubeconfigPath;
+  let node: Awaited<ReturnType<typeof startEmulatedNode>> | undefined;
+  let proxy: FaultProxy | undefined;
+  let child: ChildProcess | undefined;
+  const run = Date.now().toString(36);
+  const admin = KubeClient.fromKubeconfig(kubeconfig, { fieldManager: 'bench', maxInFlight: 32 });
+  try {
+    await installCrds(kubeconfig, defaultCrdFiles());
+    if (!external) node = await startEmulatedNode({ kubeconfig, nodeNames: ['bench-node-0'] });
+    await admin.applyObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cw-system' } });
+    proxy = await startFaultProxy({ kubeconfig, historySize: 100 });
+
+    log(`creating ${COUNT} Tenants`);
+    const tenants = Array.from({ length: COUNT }, (_, i) => tenant(run, i));
+    for (let i = 0; i < tenants.length; i += 50)
+      await Promise.all(tenants.slice(i, i + 50).map((t) => admin.applyObject(t)));
+
+    const port = await freePort();
+    const started = performance.now();
+    child = spawn(process.execPath, ['--import', 'tsx', 'operators/tenant-operator/src/main.ts'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        KUBECONFIG: proxy.kubeconfigPath,
+        POD_NAME: 'bench-operator',
+        POD_NAMESPACE: 'cw-system',
+        METRICS_PORT: String(port),
+        METRICS_HOST: '127.0.0.1',
+        LOG_LEVEL: 'error',
+        RESYNC_PERIOD_SECONDS: String(RESYNC_SECONDS),
+        RECONCILE_CONCURRENCY: String(CONCURRENCY),
+        TENANT_LABEL_SELECTOR: `${LABEL}=${run}`,
+      },
+    });
+    // Every object of every tenant applied: the operator's own share of the cold start.
+    const objectsPerTenant = renderTenant(parseTenant(tenants[0]!)).length;
+    let allApplied: number | undefined;
+    let lastLog = 0;
+    for (;;) {
+      const m = await scrape(port).catch(() => undefined);
+      const n = m?.tenants_ready ?? 0;
+      if (allApplied === undefined && (m?.cw_operator_applies_total ?? 0) >= objectsPerTenant * COUNT)
+        allApplied = performance.now() - started;
+      if (n >= COUNT) break;
+      if (Date.now() - lastLog > 15_000) {
+        lastLog = Date.now();
+        log(`${n}/${COUNT} Ready after ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      }
+      if (performance.now() - started > 30 * 60_000) throw new Error(`only ${n}/${COUNT} Ready after 30 min`);
+      await sleep(1_000);
+    }
+    const coldSeconds = (performance.now() - started) / 1000;
+    const coldWrites = writes(proxy);
+    const coldRequests = proxy.count();
+    const metrics = await scrape(port);
+    figures.push({ name: 'operator.reconcile_concurrency', value: CONCURRENCY, unit: 'workers' });
+    figures.push({ name: `operator.cold_${COUNT}.all_ready`, value: round(coldSeconds, 1), unit: 's' });
+    if (allApplied !== undefined)
+      figures.push({
+        name: `operator.cold_${COUNT}.all_applied`,
+        value: round(allApplied / 1000, 1),
+        unit: 's',
+      });
+    figures.push({
+      name: `operator.cold_${COUNT}.tenants_per_second`,
+      value: round(COUNT / coldSeconds),
+      unit: 'tenants/s',
+    });
+    figures.push({ name: `operator.cold_${COUNT}.api_writes`, value: coldWrites, unit: 'requests' });
+    figures.push({
+      name: `operator.cold_${COUNT}.api_writes_per_tenant`,
+      value: round(coldWrites / COUNT, 1),
+      unit: 'requests',
+    });
+    figures.push({ name: `operator.cold_${COUNT}.api_requests`, value: coldRequests, unit: 'requests' });
+    figures.push({
+      name: `operator.cold_${COUNT}.objects_applied`,
+      value: metrics['cw_operator_applies_total'] ?? 0,
+      unit: 'objects',
+    });
+    figures.push({ name: `operator.cold_${COUNT}.peak_rss`, value: peakRssMb(child.pid!), unit: 'MB' });
+    log(`cold start: ${COUNT} Ready in ${coldSeconds.toFixed(1)} s, ${coldWrites} writes`);
+
+    // Idle: let deployment/status traffic settle, then measure one full resync pass.
+    await sleep(5_000);
+    proxy.resetCounts();
+    const before = await scrape(port);
+    const base = before.cw_operator_reconcile_total ?? 0;
+    const resyncsBefore = before.cw_operator_resyncs_total ?? 0;
+    // The operator times its own resync passes (until its queue drains) and their CPU. Passes run
+    // one after another, so the second one to complete started after this point.
+    const deadline = performance.now() + (RESYNC_SECONDS * 2.4 + 120) * 1000;
+    let after = await scrape(port);
+    while ((after.cw_operator_resyncs_total ?? 0) < resyncsBefore + 2) {
+      if (performance.now() > deadline) throw new Error('no resync pass observed');
+      await sleep(250);
+      after = await scrape(port);
+    }
+    const reconciles = (after.cw_operator_reconcile_total ?? 0) - base;
+    figures.push({
+      name: `operator.idle_resync_${COUNT}.seconds`,
+      value: round(after.cw_operator_last_resync_duration_seconds ?? NaN, 3),
+      unit: 's',
+    });
+    figures.push({
+      name: `operator.idle_resync_${COUNT}.cpu_per_tenant`,
+      value: round(((after.cw_operator_last_resync_cpu_seconds ?? NaN) * 1000) / COUNT, 3),
+      unit: 'ms',
+    });
+    figures.push({ name: `operator.idle_2_resyncs_${COUNT}.reconciles`, value: reconciles, unit: 'reconciles' });
+    figures.push({
+      name: `operator.idle_2_resyncs_${COUNT}.api_writes`,
+      value: writes(proxy),
+      unit: 'requests',
+    });
+    figures.push({
+      name: `operator.idle_2_resyncs_${COUNT}.api_requests`,
+      value: proxy.count({ when: (i) => i.resource !== 'leases' }),
+      unit: 'requests',
+    });
+    figures.push({ name: 'operator.peak_rss', value: peakRssMb(child.pid!), unit: 'MB' });
+    return figures;
+  } finally {
+    child?.kill('SIGTERM');
+    await new Promise((r) => (child && child.exitCode === null ? child.once('exit', r) : r(undefined)));
+    await proxy?.stop();
+    await node?.stop();
+    await cluster?.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const figure of await run()) process.stdout.write(`${JSON.stringify(figure)}\n`);
+  process.exit(0);
+}
