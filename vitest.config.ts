@@ -15,6 +15,10 @@ const projectDirs = roots.flatMap((root) =>
 // A project opts into the real Kubernetes control plane by having a test/kube folder or
 // naming it in this list; the global setup starts one control plane for the whole run.
 const kubeSetup = 'libs/testing/src/kube/global-setup.ts';
+// Projects whose tests drive the real control plane, worker processes or a browser: on a loaded
+// 2-core CI machine their waits take far longer than a unit test's.
+const slowProjects = new Set(['e2e', 'provisioner', 'tenant-operator', 'testing', 'control-plane-app', 'k8s-client']);
+const projectName = (dir: string) => (JSON.parse(readFileSync(join(dir, 'project.json'), 'utf8')) as { name: string }).name;
 
 export default defineConfig({
   test: {
@@ -22,7 +26,8 @@ export default defineConfig({
       extends: true,
       test: {
         // The Nx project name (apps/control-plane and libs/control-plane differ only by folder).
-        name: (JSON.parse(readFileSync(join(dir, 'project.json'), 'utf8')) as { name: string }).name,
+        name: projectName(dir),
+        ...(slowProjects.has(projectName(dir)) ? { testTimeout: 180_000 } : {}),
         root: dir,
         include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
       },

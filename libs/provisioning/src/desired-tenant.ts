@@ -1,0 +1,63 @@
+/**
+ * The Tenant object the pipeline wants in the cluster: the control plane's desired spec, the
+ * bindings the infrastructure produced, the suspension the goal implies and the correlation id
+ * of the run. Validated by libs/tenant-model, so an invalid tenant never reaches the cluster.
+ */
+import {
+  ANNOTATION_CORRELATION_ID,
+  LABEL_MANAGED_BY,
+  LABEL_PLAN,
+  LABEL_TENANT,
+  TENANT_API_VERSION,
+  TENANT_KIND,
+  TenantValidationError,
+  parseTenant,
+  type ProvisioningGoal,
+  type Tenant,
+  type TenantBindings,
+} from '@cw/tenant-model';
+import { PermanentStepError } from './errors.js';
+import type { ProvisioningTenant } from './ports.js';
+
+export const MANAGED_BY = 'cw-provisioner';
+
+export interface DesiredTenantOptions {
+  readonly bindings?: TenantBindings;
+  readonly goal: ProvisioningGoal;
+  readonly correlationId?: string;
+}
+
+/** Suspension follows the goal; goals that do not decide it keep the tenant's current state. */
+export const suspendedFor = (goal: ProvisioningGoal, tenant: ProvisioningTenant): boolean =>
+  goal === 'suspend' ? true : goal === 'resume' ? false : tenant.state === 'suspended';
+
+export function desiredTenant(tenant: ProvisioningTenant, options: DesiredTenantOptions): Tenant {
+  const spec = tenant.spec;
+  const object = {
+    apiVersion: TENANT_API_VERSION,
+    kind: TENANT_KIND,
+    metadata: {
+      name: tenant.slug,
+      labels: { [LABEL_TENANT]: tenant.slug, [LABEL_PLAN]: spec.plan, [LABEL_MANAGED_BY]: MANAGED_BY },
+      ...(options.correlationId ? { annotations: { [ANNOTATION_CORRELATION_ID]: options.correlationId } } : {}),
+    },
+    spec: {
+      ...spec,
+      // Bindings from the infrastructure win over anything in the stored spec: they are facts.
+      bindings: { ...(spec.bindings ?? {}), ...(options.bindings ?? {}) },
+      suspended: suspendedFor(options.goal, tenant),
+    },
+  };
+  try {
+    return parseTenant(object);
+  } catch (error) {
+    if (error instanceof TenantValidationError) {
+      throw new PermanentStepError(`the tenant "${tenant.slug}" is not valid: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Cloud provider `local` has no cloud stack: infrastructure steps are skipped. */
+export const hasCloudStack = (tenant: ProvisioningTenant): boolean => tenant.spec.cloud.provider !== 'local';
+export const NO_CLOUD_STACK = 'cloud provider "local" has no cloud stack';

@@ -1,0 +1,66 @@
+/** Domain errors of the provisioning pipeline. None is HTTP-aware; the admin API maps them. */
+import type { ProvisioningStep } from '@cw/tenant-model';
+
+/** A step failure that retrying cannot fix (invalid tenant, timeout already waited out): fail the run now. */
+export class PermanentStepError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentStepError';
+  }
+}
+
+/** A configuration problem found at start, naming the variable to fix. */
+export class ProvisioningConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ProvisioningConfigError';
+  }
+}
+
+export class MissingStepHandlerError extends Error {
+  constructor(readonly steps: readonly ProvisioningStep[]) {
+    super(`no handler registered for step${steps.length > 1 ? 's' : ''} ${steps.join(', ')}; the provisioner refuses to start`);
+    this.name = 'MissingStepHandlerError';
+  }
+}
+
+export class TenantNotFoundError extends Error {
+  constructor(readonly tenantId: string) {
+    super(`tenant ${tenantId} not found`);
+    this.name = 'TenantNotFoundError';
+  }
+}
+
+export class RunNotFoundError extends Error {
+  constructor(readonly runId: string) {
+    super(`provisioning run ${runId} not found`);
+    this.name = 'RunNotFoundError';
+  }
+}
+
+/** retryFromFailedStep on a tenant whose latest run did not fail. */
+export class NothingToRetryError extends Error {
+  constructor(
+    readonly tenantId: string,
+    reason: string,
+  ) {
+    super(`nothing to retry for tenant ${tenantId}: ${reason}`);
+    this.name = 'NothingToRetryError';
+  }
+}
+
+/** waitForTenant gave up; carries what was last seen so the step can say why. */
+export class WaitTimeoutError extends Error {
+  constructor(
+    message: string,
+    readonly lastSeen: unknown,
+  ) {
+    super(message);
+    this.name = 'WaitTimeoutError';
+  }
+}
+
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

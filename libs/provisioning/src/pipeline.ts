@@ -1,0 +1,58 @@
+/** Assembles the six steps over the ports, and the runner that executes them one job at a time. */
+import type { Logger } from '@cw/observability';
+import type { CrashHook } from './crash-hook.js';
+import type { ProvisioningMetrics } from './metrics.js';
+import type {
+  ArtifactStore,
+  ClusterGateway,
+  InfraExecutor,
+  InfraSynthesizer,
+  Notifier,
+  ProvisioningQueue,
+  RunStore,
+  TenantRenderer,
+} from './ports.js';
+import type { AnyStepHandler } from './step.js';
+import { StepRegistry } from './step-registry.js';
+import { StepRunner } from './step-runner.js';
+import { ApplyInfrastructureStep } from './steps/apply-infrastructure.step.js';
+import { ApplyTenantStep } from './steps/apply-tenant.step.js';
+import { AwaitReadyStep } from './steps/await-ready.step.js';
+import { NotifyStep } from './steps/notify.step.js';
+import { RenderTenantStep } from './steps/render-tenant.step.js';
+import { SynthesizeInfrastructureStep } from './steps/synthesize-infrastructure.step.js';
+
+export interface PipelineDeps {
+  readonly store: RunStore;
+  readonly queue: ProvisioningQueue;
+  readonly artifacts: ArtifactStore;
+  readonly synthesizer: InfraSynthesizer;
+  readonly executor: InfraExecutor;
+  readonly renderer: TenantRenderer;
+  /** Absent: no cluster configured, render only. */
+  readonly cluster?: ClusterGateway;
+  readonly notifier: Notifier;
+  readonly metrics: ProvisioningMetrics;
+  readonly log: Logger;
+  readonly crash?: CrashHook;
+  /** await-ready gives up after this long. @default 600_000 */
+  readonly awaitReadyTimeoutMs?: number;
+  /** Offboarding waits this long for the Tenant to be gone. @default 300_000 */
+  readonly deleteTimeoutMs?: number;
+}
+
+export function createStepHandlers(deps: PipelineDeps): AnyStepHandler[] {
+  return [
+    new SynthesizeInfrastructureStep(deps),
+    new ApplyInfrastructureStep(deps),
+    new RenderTenantStep(deps),
+    new ApplyTenantStep({ artifacts: deps.artifacts, cluster: deps.cluster, deleteTimeoutMs: deps.deleteTimeoutMs ?? 300_000 }),
+    new AwaitReadyStep({ cluster: deps.cluster, timeoutMs: deps.awaitReadyTimeoutMs ?? 600_000 }),
+    new NotifyStep(deps),
+  ];
+}
+
+/** The runner over all six steps; throws MissingStepHandlerError if one is missing. */
+export function createStepRunner(deps: PipelineDeps, handlers: AnyStepHandler[] = createStepHandlers(deps)): StepRunner {
+  return new StepRunner({ ...deps, registry: new StepRegistry(handlers) });
+}

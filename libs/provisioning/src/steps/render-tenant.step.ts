@@ -1,0 +1,60 @@
+/**
+ * render-tenant: the Tenant object from plan + infrastructure outputs → `tenants/<slug>/tenant.yaml`,
+ * and the namespace objects the operator will apply for it → `tenants/<slug>/manifests/`
+ * (the code path of `cw render`), for review and GitOps. Rewriting identical files is a no-op;
+ * manifests that are no longer rendered are removed.
+ */
+import { stringify } from 'yaml';
+import type { Tenant, TenantBindings } from '@cw/tenant-model';
+import { ARTIFACT, readJson } from '../artifacts.js';
+import { desiredTenant } from '../desired-tenant.js';
+import type { ArtifactStore, KubeObject, TenantRenderer } from '../ports.js';
+import { succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
+
+export interface RenderTenantInput {
+  readonly tenant: Tenant;
+}
+
+export interface RenderTenantOutput {
+  readonly tenantFile: string;
+  readonly manifests: number;
+  readonly suspended: boolean;
+}
+
+export const toYaml = (object: unknown): string => stringify(object, { lineWidth: 0, sortMapEntries: false });
+
+/** `manifests/07-deployment-cerebro.yaml`: apply order first, so a directory listing reads like the plan. */
+export const manifestFileName = (object: KubeObject, index: number): string =>
+  `${String(index).padStart(2, '0')}-${object.kind.toLowerCase()}-${object.metadata.name}.yaml`.replace(/[^a-z0-9.-]/gi, '-');
+
+export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTenantOutput> {
+  readonly name = 'render-tenant' as const;
+
+  constructor(private readonly deps: { renderer: TenantRenderer; artifacts: ArtifactStore }) {}
+
+  async input(ctx: StepContext): Promise<RenderTenantInput> {
+    const bindings = await readJson<TenantBindings>(this.deps.artifacts, ctx.tenant.slug, ARTIFACT.bindings);
+    return { tenant: desiredTenant(ctx.tenant, { goal: ctx.job.goal, bindings, correlationId: ctx.run.correlationId }) };
+  }
+
+  async run(input: RenderTenantInput, ctx: StepContext): Promise<StepResult<RenderTenantOutput>> {
+    const { artifacts, renderer } = this.deps;
+    const slug = input.tenant.metadata.name;
+    const objects = await renderer.render(input.tenant);
+    await artifacts.write(slug, ARTIFACT.tenant, toYaml(input.tenant));
+    const wanted = new Set<string>();
+    for (const [i, object] of objects.entries()) {
+      const file = manifestFileName(object, i + 1);
+      wanted.add(file);
+      await artifacts.write(slug, `${ARTIFACT.manifestsDir}/${file}`, toYaml(object));
+    }
+    for (const file of await artifacts.list(slug, ARTIFACT.manifestsDir)) {
+      if (!wanted.has(file)) await artifacts.remove(slug, `${ARTIFACT.manifestsDir}/${file}`);
+    }
+    ctx.checkpoint('written');
+    return succeeded(
+      { tenantFile: `${slug}/${ARTIFACT.tenant}`, manifests: objects.length, suspended: input.tenant.spec.suspended },
+      `${ARTIFACT.tenant} and ${objects.length} manifests`,
+    );
+  }
+}
