@@ -22,12 +22,14 @@ const typeConstraints = (allowTesting) => [
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:testing'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:model', 'type:lib', ...(allowTesting ? ['type:testing'] : [])] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:testing'] },
+  // tools/dev starts the apps in-process for `npm start` on embedded PGlite: the one launcher.
+  { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:app'] },
 ];
-const boundaries = (allowTesting) => [
+const boundaries = (allowTesting, allow = []) => [
   'error',
   {
     enforceBuildableLibDependency: false,
-    allow: [],
+    allow,
     depConstraints: [...scopeConstraints, ...typeConstraints(allowTesting)],
   },
 ];
@@ -49,6 +51,11 @@ export default [
     },
   },
   { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries(true) } },
+  // The one place that starts apps in-process: npm start on embedded PGlite (see the file).
+  {
+    files: ['tools/dev/src/embedded.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(false, ['@cw/control-plane-app', '@cw/provisioner']) },
+  },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },

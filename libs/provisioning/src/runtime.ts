@@ -76,7 +76,7 @@ export async function createProvisioningRuntime(config: ProvisioningConfig, opti
         ...(config.migrationsDir ? { migrationsFolder: config.migrationsDir } : {}),
       }));
     if (!options.db) closers.push(() => db.close());
-    if (db.driver === 'pglite') {
+    if (db.driver === 'pglite' && !options.db) {
       // PGlite is one process's database: a control plane on the same directory sees other data.
       log.warn({ dataDir: config.pgliteDir ?? '.data/pglite' }, 'no DATABASE_URL: using embedded PGlite, which the control plane cannot share; set DATABASE_URL for both');
     }

@@ -24,9 +24,13 @@ async function main(): Promise<void> {
   }
   console.log(`redis: ${redis.url} (${redis.source})`);
   const env = { ...process.env, REDIS_URL: redis.url };
+  // Embedded PGlite is one process's database: without DATABASE_URL the control plane and the
+  // provisioner share one process (embedded.ts); with it they run separately, as in production.
+  const embedded = !process.env.DATABASE_URL;
   const processes = [
-    { name: 'control-plane', entry: 'apps/control-plane/src/main.ts', when: true },
-    { name: 'provisioner', entry: 'apps/provisioner/src/main.ts', when: true },
+    { name: 'control-plane + provisioner (embedded PGlite)', entry: 'tools/dev/src/embedded.ts', when: embedded },
+    { name: 'control-plane', entry: 'apps/control-plane/src/main.ts', when: !embedded },
+    { name: 'provisioner', entry: 'apps/provisioner/src/main.ts', when: !embedded },
     // The operator needs a cluster; without KUBECONFIG the provisioner runs render-only.
     { name: 'operator', entry: 'operators/tenant-operator/src/main.ts', when: Boolean(process.env.KUBECONFIG) },
   ];

@@ -41,6 +41,9 @@ export interface ContextOverrides {
   mailer?: Mailer;
   /** Rate-limit keys prefix in Redis (tests isolate by it). */
   rateLimitPrefix?: string;
+  /** An already open database shared with another component of the same process (npm start
+   * runs the control plane and the provisioner in one process on the embedded PGlite). */
+  db?: Database;
 }
 
 export async function createAppContext(
@@ -48,11 +51,13 @@ export async function createAppContext(
   overrides: ContextOverrides = {},
 ): Promise<AppContext> {
   const logger = overrides.logger ?? createLogger({ name: 'control-plane', level: config.logLevel });
-  const db = await openDatabase({
-    url: config.database.url,
-    schema: config.database.schema,
-    dataDir: config.database.pgliteDir,
-  });
+  const db =
+    overrides.db ??
+    (await openDatabase({
+      url: config.database.url,
+      schema: config.database.schema,
+      dataDir: config.database.pgliteDir,
+    }));
   // BullMQ needs maxRetriesPerRequest null; commands wait for reconnection instead of failing fast.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
@@ -76,7 +81,7 @@ export async function createAppContext(
       await queue.close().catch(() => undefined);
       await mailer.close().catch(() => undefined);
       redis.disconnect();
-      await db.close().catch(() => undefined);
+      if (!overrides.db) await db.close().catch(() => undefined);
     },
   };
 }
