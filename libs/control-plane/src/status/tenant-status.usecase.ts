@@ -129,6 +129,7 @@ export class TenantStatusUseCase {
         tenant,
         this.billingEnabled,
         failedStep ? (STEP_LABELS[failedStep.step] ?? failedStep.step) : undefined,
+        renderOnlyCommand(run?.steps),
       ),
       reference: tenant.correlationId,
       live:
@@ -141,10 +142,19 @@ export class TenantStatusUseCase {
   }
 }
 
+/** The kubectl command when the pipeline rendered the Tenant but no cluster was configured. */
+function renderOnlyCommand(
+  steps: ReadonlyArray<{ step: string; output: Record<string, unknown> | null }> | undefined,
+): string | undefined {
+  const output = steps?.find((s) => s.step === 'apply-tenant')?.output;
+  return output?.mode === 'render-only' && typeof output.command === 'string' ? output.command : undefined;
+}
+
 function messageFor(
   tenant: TenantRecord,
   billingEnabled: boolean,
   failedStep: string | undefined,
+  renderOnly?: string,
 ): StatusMessage {
   switch (tenant.state) {
     case 'pending_verification':
@@ -177,11 +187,17 @@ function messageFor(
             title: 'Payment overdue',
             body: `Your last payment failed. Update your payment method before ${tenant.graceUntil?.toUTCString() ?? 'the end of the grace period'} to avoid suspension.`,
           }
-        : {
-            tone: 'success',
-            title: 'Your workspace is ready',
-            body: `Open it at ${tenantUrl(tenant.spec)}.`,
-          };
+        : renderOnly
+          ? {
+              tone: 'info',
+              title: 'Provisioned (render-only)',
+              body: `No cluster is configured here, so your workspace was rendered but not deployed. A platform operator deploys it with: ${renderOnly}`,
+            }
+          : {
+              tone: 'success',
+              title: 'Your workspace is ready',
+              body: `Open it at ${tenantUrl(tenant.spec)}.`,
+            };
     case 'suspended':
       return tenant.suspensionReason === 'billing'
         ? {
