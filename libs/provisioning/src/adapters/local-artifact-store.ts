@@ -1,5 +1,4 @@
 /** ArtifactStore over a local directory (`tenants/` by default): `tenants/<slug>/<path>`. */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { slugProblem } from '@cw/tenant-model';
@@ -35,7 +34,10 @@ export class LocalArtifactStore implements ArtifactStore {
     const file = this.path(slug, relPath);
     await mkdir(dirname(file), { recursive: true });
     // Write then rename: a crash never leaves a half-written artifact for the next attempt.
-    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    // One fixed temp name per file: a worker killed between write and rename leaves a temp file
+    // that the retried step's write overwrites and renames, instead of a stray per attempt.
+    // (Steps of one tenant never run concurrently, so two writers never share the name.)
+    const tmp = `${file}.tmp`;
     await writeFile(tmp, content);
     await rename(tmp, file);
     return true;
