@@ -43,6 +43,15 @@ export function startProcess(name: ProcessName, env: Record<string, string | und
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return superviseChild(name, child, { echo: options.echo, graceMs: 10_000 });
+}
+
+/** Wraps a spawned child (stdout+stderr piped) as a PlatformProcess: captured output, kill, stop. */
+export function superviseChild(
+  name: ProcessName,
+  child: ChildProcess,
+  options: { echo?: boolean; graceMs: number },
+): PlatformProcess {
   let out = '';
   const keep = (d: unknown) => {
     out += String(d);
@@ -65,7 +74,7 @@ export function startProcess(name: ProcessName, env: Record<string, string | und
       child.kill(signal);
       await exited;
     },
-    async stop(graceMs = 10_000) {
+    async stop(graceMs = options.graceMs) {
       if (!alive()) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { build } from 'esbuild';
-import { ENTRIES, ROOT, type PlatformProcess } from './processes.js';
+import { ENTRIES, ROOT, superviseChild, type PlatformProcess } from './processes.js';
 
 /** Optional peers Nest and pg load lazily, and PGlite (its WebAssembly is loaded from its package). */
 const BUNDLE_EXTERNALS = [
@@ -43,34 +43,5 @@ export function startBundledProvisioner(bundle: string, env: Record<string, stri
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_MIGRATIONS_DIR: `${ROOT}libs/db/migrations`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  const keep = (d: unknown) => {
-    out += String(d);
-    if (process.env.RELIABILITY_ECHO) process.stderr.write(`[provisioner ${child.pid}] ${String(d)}`);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  return {
-    name: 'provisioner',
-    child,
-    exited,
-    output: () => out,
-    alive,
-    async kill(signal = 'SIGKILL') {
-      if (!alive()) return;
-      child.kill(signal);
-      await exited;
-    },
-    async stop(graceMs = 5_000) {
-      if (!alive()) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return superviseChild('provisioner', child, { graceMs: 5_000 });
 }
