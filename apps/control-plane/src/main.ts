@@ -4,21 +4,11 @@
  * printed), billing off unless STRIPE_SECRET_KEY is set, Redis from REDIS_URL, port 3000.
  */
 import { createLogger } from '@cw/observability';
-import { ConfigError } from './config/config.schema.js';
-import { describeConfig, loadConfig } from './config/config.js';
+import { describeConfig, loadConfigOrExit } from './config/config.js';
 import { createControlPlaneApp } from './app.factory.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger({ name: 'control-plane', level: config.logLevel });
   const started = Date.now();
   const { app } = await createControlPlaneApp(config, { logger });

@@ -4,22 +4,13 @@
  * directory would each see their own copy, so the pipeline would never see the tenants the
  * control plane creates. With DATABASE_URL set, start.ts runs them as separate processes instead.
  */
-import { createControlPlaneApp, describeConfig, loadConfig, ConfigError } from '@cw/control-plane-app';
+import { createControlPlaneApp, describeConfig, loadConfigOrExit } from '@cw/control-plane-app';
 import { openDatabase } from '@cw/db';
 import { createLogger } from '@cw/observability';
 import { bootstrapProvisioner } from '@cw/provisioner';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger({ name: 'control-plane', level: config.logLevel });
   const db = await openDatabase({ url: config.database.url, schema: config.database.schema, dataDir: config.database.pgliteDir });
   const { app } = await createControlPlaneApp(config, { logger, db });

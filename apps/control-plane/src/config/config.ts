@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MailConfig } from '@cw/mail';
-import { controlPlaneEnvSchema, parseEnv } from './config.schema.js';
+import { ConfigError, controlPlaneEnvSchema, parseEnv } from './config.schema.js';
 
 export interface ControlPlaneConfig {
   env: 'development' | 'test' | 'production';
@@ -119,4 +119,17 @@ export function describeConfig(config: ControlPlaneConfig): Record<string, unkno
     mail: config.mail.transport,
     sweepIntervalMs: config.sweepIntervalMs,
   };
+}
+
+/** For process entry points: the config, or the offending variable printed and exit 1. */
+export function loadConfigOrExit(environment: Record<string, string | undefined> = process.env): ControlPlaneConfig {
+  try {
+    return loadConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
 }
