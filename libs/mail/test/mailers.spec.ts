@@ -16,7 +16,7 @@ const dirs: string[] = [];
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 describe('dev outbox', () => {
-  it('writes one file per mail, prints the links, and reads them back', async () => {
+  it('writes one file per mail, prints the links when asked, and reads them back', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cw-outbox-'));
     dirs.push(dir);
     const printed: string[] = [];
@@ -24,6 +24,7 @@ describe('dev outbox', () => {
       transport: 'outbox',
       from: 'CW <no-reply@localtest.me>',
       outboxDir: dir,
+      printLinks: true,
       print: (l) => printed.push(l),
     });
     await mailer.send({
@@ -45,6 +46,18 @@ describe('dev outbox', () => {
     // The console line pseudonymises the recipient like the logs do.
     expect(printed.join('\n')).not.toContain('Ada@Example.com');
     expect(await readOutbox(join(dir, 'missing'))).toEqual([]);
+  });
+
+  it('keeps links (credentials) out of the printed line by default', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cw-outbox-'));
+    dirs.push(dir);
+    const printed: string[] = [];
+    const mailer = await createMailer({ transport: 'outbox', from: 'CW <no-reply@localtest.me>', outboxDir: dir, print: (l) => printed.push(l) });
+    await mailer.send({ to: 'ada@example.com', subject: 'Verify', text: 'Open http://localhost:3000/verify?token=abc.def now.' });
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).not.toContain('abc.def');
+    expect(printed[0]).toContain('1 link in the file; MAIL_OUTBOX_PRINT_LINKS=true prints them');
+    expect((await readOutbox(dir))[0]!.links).toEqual(['http://localhost:3000/verify?token=abc.def']);
   });
 });
 

@@ -48,6 +48,7 @@ const envSchema = z.object({
   // Defaults as the control plane's, so `npm start` has one dev outbox.
   MAIL_FROM: z.string().min(3).default('ContextWeaver <no-reply@localtest.me>'),
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
+  MAIL_OUTBOX_PRINT_LINKS: z.enum(['true', 'false']).default('false'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: 'must be an smtp:// or smtps:// URL' }).optional(),
   ACS_CONNECTION_STRING: z.string().min(1).optional(),
   ACS_ENDPOINT: z.url().optional(),
@@ -64,7 +65,7 @@ const envSchema = z.object({
 });
 
 export type MailSettings =
-  | { transport: 'outbox'; from: string; outboxDir: string }
+  | { transport: 'outbox'; from: string; outboxDir: string; printLinks?: boolean }
   | { transport: 'smtp'; from: string; smtpUrl: string }
   | { transport: 'acs'; from: string; connectionString?: string; endpoint?: string };
 
@@ -123,7 +124,7 @@ export function provisioningConfigFromEnv(env: NodeJS.ProcessEnv = process.env, 
     }
     mail = { transport: 'acs', from: e.MAIL_FROM, connectionString: e.ACS_CONNECTION_STRING, endpoint: e.ACS_ENDPOINT };
   } else {
-    mail = { transport: 'outbox', from: e.MAIL_FROM, outboxDir: resolve(cwd, e.MAIL_OUTBOX_DIR) };
+    mail = { transport: 'outbox', from: e.MAIL_FROM, outboxDir: resolve(cwd, e.MAIL_OUTBOX_DIR), printLinks: e.MAIL_OUTBOX_PRINT_LINKS === 'true' };
   }
   return {
     redisUrl: e.REDIS_URL,

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     throw error;
   }
   console.log(`redis: ${redis.url} (${redis.source})`);
-  const env = { ...process.env, REDIS_URL: redis.url };
+  // A developer clicks the magic link printed by the dev outbox (elsewhere links stay out of output).
+  const env = { MAIL_OUTBOX_PRINT_LINKS: 'true', ...process.env, REDIS_URL: redis.url };
   // Embedded PGlite is one process's database: without DATABASE_URL the control plane and the
   // provisioner share one process (embedded.ts); with it they run separately, as in production.
   const embedded = !process.env.DATABASE_URL;

@@ -93,6 +93,8 @@ export const controlPlaneEnvShape = {
   MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'acs']).default('outbox'),
   MAIL_FROM: z.string().min(3).default('ContextWeaver <no-reply@localtest.me>'),
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
+  /** Print the dev outbox's links (magic links are credentials): `npm start` sets it; off elsewhere. */
+  MAIL_OUTBOX_PRINT_LINKS: z.enum(['true', 'false']).default('false'),
   SMTP_URL: optional(url(/^smtps?:$/, '"smtps://user:password@mail.example.com:465"')),
   ACS_CONNECTION_STRING: optional(
     z

@@ -43,7 +43,7 @@ export function loadConfig(
             connectionString: env.ACS_CONNECTION_STRING,
             endpoint: env.ACS_ENDPOINT,
           }
-        : { transport: 'outbox', from: env.MAIL_FROM, outboxDir: env.MAIL_OUTBOX_DIR };
+        : { transport: 'outbox', from: env.MAIL_FROM, outboxDir: env.MAIL_OUTBOX_DIR, printLinks: env.MAIL_OUTBOX_PRINT_LINKS === 'true' };
   return {
     env: env.NODE_ENV,
     port: env.PORT,

@@ -1,7 +1,9 @@
 /**
- * The dev outbox: every mail becomes a JSON file in a local folder, and its links are printed
- * to the console so a developer can click the magic link without any mail server. Tests read
- * the files back with `readOutbox`.
+ * The dev outbox: every mail becomes a JSON file (mode 0600) in a local folder, and one line per
+ * mail is printed naming the file. Its links (a magic link is a credential) are printed only when
+ * asked (`printLinks`, MAIL_OUTBOX_PRINT_LINKS=true, which `npm start` sets so a developer can
+ * click the link without any mail server); otherwise they stay out of the process output, which
+ * tests and log collectors read. Tests read the files back with `readOutbox`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -23,8 +25,10 @@ export const extractLinks = (text: string): string[] => text.match(URL_RE) ?? []
 export interface OutboxOptions {
   dir: string;
   from: string;
-  /** Where the "mail sent" line with its links goes (default console.log; tests pass a no-op). */
+  /** Where the "mail sent" line goes (default console.log; tests pass a no-op). */
   print?: (line: string) => void;
+  /** Print the mail's links on that line (default false: they are credentials). */
+  printLinks?: boolean;
 }
 
 export class OutboxMailer implements Mailer {
@@ -49,8 +53,12 @@ export class OutboxMailer implements Mailer {
     await mkdir(this.options.dir, { recursive: true });
     const file = join(this.options.dir, `${id}.json`);
     await writeFile(file, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
-    // The recipient is pseudonymised like in logs; the links are the point of the dev outbox.
-    const links = entry.links.map((l) => `\n    ${l}`).join('');
+    // The recipient is pseudonymised like in logs; links only when asked for.
+    const links = this.options.printLinks
+      ? entry.links.map((l) => `\n    ${l}`).join('')
+      : entry.links.length
+        ? ` (${entry.links.length} link${entry.links.length === 1 ? '' : 's'} in the file; MAIL_OUTBOX_PRINT_LINKS=true prints them)`
+        : '';
     this.print(`[dev outbox] "${message.subject}" to ${hashId(message.to)} → ${file}${links}`);
     return { id, transport: 'outbox' };
   }
