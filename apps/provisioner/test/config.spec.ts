@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProvisioningConfigError, provisioningConfigFromEnv } from '@cw/provisioning';
 import { fakeTerraform } from '@cw/provisioning/testing';
+import { startProcess } from '@cw/testing/processes';
 import { bootstrapProvisioner } from '../src/index.js';
 import { provisionerEnv } from './support/fixtures.js';
-import { startWorker } from './support/worker-process.js';
 
 const emptyDir = () => mkdtempSync(join(tmpdir(), 'cw-empty-path-'));
 
 describe('provisioner configuration', () => {
   it('refuses to start when TERRAFORM_BIN is not on PATH: the process exits 1 naming the variable', async () => {
     const { env } = provisionerEnv({ TERRAFORM_BIN: 'tofu', PLATFORM_CONFIG: 'platform.yaml', PATH: `${emptyDir()}:/usr/bin:/bin` });
-    const worker = startWorker(env);
+    const worker = startProcess('provisioner', env);
     const { code } = await worker.exited;
     expect(code).toBe(1);
     expect(worker.output()).toContain('provisioner: configuration error: TERRAFORM_BIN: "tofu" was not found on PATH');

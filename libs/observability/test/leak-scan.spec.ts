@@ -11,8 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLANS } from '@cw/tenant-model';
-import { startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
+import { seedPlanCatalog, startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
 import { describeLeaks, findLeaks, hashId } from '../src/index.js';
 import { Browser } from './support/browser.js';
 import { freePort, startControlPlaneProcess, type ControlPlaneProcess } from './support/control-plane-process.js';
@@ -45,11 +44,7 @@ beforeAll(async () => {
     secretKey: secrets.stripeSecretKey,
     webhook: { url: `http://127.0.0.1:${port}/webhooks/stripe`, secret: secrets.webhookSecret },
   });
-  // The catalog, as tools/stripe-bootstrap would create it.
-  for (const plan of Object.values(PLANS)) {
-    const product = stripe.store.createProduct({ id: `cw_${plan.name}`, name: plan.displayName, metadata: { plan: plan.name } });
-    stripe.store.createPrice({ product: product.id, currency: 'usd', unit_amount: String(plan.unitAmount), recurring: { interval: 'month' }, lookup_key: plan.priceLookupKey });
-  }
+  seedPlanCatalog(stripe); // as tools/stripe-bootstrap would create it
   cp = await startControlPlaneProcess(port, {
     NODE_ENV: 'production',
     LOG_LEVEL: 'trace',

@@ -7,30 +7,18 @@
  * Alone: `node --import tsx tools/bench/src/admin.bench.ts`. ADMIN_BENCH_TENANTS overrides the
  * count (default 10000), ADMIN_BENCH_REQUESTS the requests per kind (default 300).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { openDatabase, type Database } from '@cw/db';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { startOidcProvider, type TestOidcProvider } from '@cw/testing/oidc';
+import { freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
 import { CLOUD_PROVIDERS, PLAN_NAMES, REGIONS, TENANT_STATES, validateTenantSpec } from '@cw/tenant-model';
 import { percentile, round, type Figure } from './figure.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const COUNT = Number(process.env.ADMIN_BENCH_TENANTS ?? 10_000);
 const REQUESTS = Number(process.env.ADMIN_BENCH_REQUESTS ?? 300);
 const log = (msg: string) => process.stderr.write(`[admin.bench] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const SEATS = { starter: 3, team: 10, enterprise: 50 } as const;
 
@@ -62,21 +50,6 @@ async function seed(db: Database): Promise<void> {
   log(`seeded ${COUNT} tenants in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the control plane exited with ${child.exitCode}`);
-    if (
-      await fetch(`${url}/healthz`)
-        .then((r) => r.ok)
-        .catch(() => false)
-    )
-      return;
-    await sleep(200);
-  }
-  throw new Error('the control plane did not become healthy within 120 s');
-}
-
 async function timed(
   url: string,
   token: string,
@@ -95,7 +68,7 @@ async function timed(
 export async function run(): Promise<Array<{ name: string; value: number; unit: string }>> {
   let op: TestOidcProvider | undefined;
   let db: Database | undefined;
-  let child: ChildProcess | undefined;
+  let controlPlane: PlatformProcess | undefined;
   try {
     op = await startOidcProvider({ account: { tid: 'tid-bench' } });
     const schema = uniqueSchemaName('bench_admin');
@@ -104,11 +77,9 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'apps/control-plane/src/main.ts'], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
+    controlPlane = startProcess(
+      'control-plane',
+      {
         // "test": the in-process IdP is plain http, which production refuses (ADMIN_OIDC_ALLOW_INSECURE).
         NODE_ENV: 'test',
         PORT: String(port),
@@ -125,8 +96,9 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
         ADMIN_OIDC_ALLOWED_TENANT_IDS: 'tid-bench',
         ADMIN_OIDC_ALLOW_INSECURE: 'true',
       },
-    });
-    await waitHealthy(url, child);
+      { inheritEnv: true, echo: 'stderr' }, // its stderr shows, its logs do not
+    );
+    await waitHttpOk(controlPlane, `${url}/healthz`, 120_000);
     const token = await op.signToken({ roles: ['viewer'] }, { expiresIn: 3600 });
     const list = `${url}/admin/v1/tenants`;
 
@@ -177,8 +149,7 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     );
     return figures;
   } finally {
-    child?.kill('SIGTERM');
-    await new Promise((r) => (child && child.exitCode === null ? child.once('exit', r) : r(undefined)));
+    await controlPlane?.stop();
     await db?.dropSchema().catch(() => undefined);
     await db?.close();
     await op?.stop();

@@ -12,35 +12,24 @@
  * Alone: `node --import tsx tools/bench/src/http.bench.ts`. HTTP_BENCH_RATE (default 50 req/s)
  * and HTTP_BENCH_SECONDS (default 20 per endpoint) override the load.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { openDatabase, type Database } from '@cw/db';
 import { PLANS, validateTenantSpec } from '@cw/tenant-model';
-import { startStripeServer, WebhookEmitter, type StripeEventObject } from '@cw/testing/stripe';
+import { freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
+import { seedPlanCatalog, startStripeServer, WebhookEmitter, type StripeEventObject } from '@cw/testing/stripe';
 import { percentile, round, type Figure } from './figure.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const RATE = Number(process.env.HTTP_BENCH_RATE ?? 50);
 const SECONDS = Number(process.env.HTTP_BENCH_SECONDS ?? 20);
 const MAX_IN_FLIGHT = 256;
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (msg: string) => process.stderr.write(`[http.bench] ${msg}\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface LoadResult {
   latenciesMs: number[];
@@ -92,19 +81,11 @@ function figuresOf(name: string, r: LoadResult, count: number): Figure[] {
   ];
 }
 
-async function startControlPlane(port: number, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/control-plane/src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const until = Date.now() + 60_000;
-  while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
-    if (child.exitCode !== null) throw new Error(`control plane exited with ${child.exitCode}`);
-    if (Date.now() > until) throw new Error('control plane not ready after 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return child;
+/** The control plane with the bench's environment over this one; its stderr shows, its logs do not. */
+async function startControlPlane(port: number, env: Record<string, string>): Promise<PlatformProcess> {
+  const proc = startProcess('control-plane', { NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, { inheritEnv: true, echo: 'stderr' });
+  await waitHttpOk(proc, `http://127.0.0.1:${port}/readyz`, 60_000);
+  return proc;
 }
 
 export async function run(): Promise<Figure[]> {
@@ -117,14 +98,11 @@ export async function run(): Promise<Figure[]> {
   const url = `http://127.0.0.1:${port}`;
   const webhookSecret = `whsec_bench${id}secret`;
   const stripe = await startStripeServer({ secretKey: `sk_test_bench${id}` });
-  for (const plan of Object.values(PLANS)) {
-    const product = stripe.store.createProduct({ id: `cw_${plan.name}`, name: plan.displayName, metadata: { plan: plan.name } });
-    stripe.store.createPrice({ product: product.id, currency: 'usd', unit_amount: String(plan.unitAmount), recurring: { interval: 'month' }, lookup_key: plan.priceLookupKey });
-  }
-  let child: ChildProcess | undefined;
+  seedPlanCatalog(stripe);
+  let controlPlane: PlatformProcess | undefined;
   let db: Database | undefined;
   try {
-    child = await startControlPlane(port, {
+    controlPlane = await startControlPlane(port, {
       PUBLIC_URL: url,
       DATABASE_URL,
       DATABASE_SCHEMA: schema,
@@ -178,15 +156,11 @@ export async function run(): Promise<Figure[]> {
     log(`webhook: ${count} requests at ${RATE}/s`);
     const hooks = await openLoop(count, RATE, async (i) => (await emitter.deliver(events[i]!)).status);
     figures.push(...figuresOf('webhook', hooks, count));
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${controlPlane.child.pid}/status`, 'utf8'))?.[1];
     figures.push({ name: 'http.control_plane.peak_rss', value: Math.round(Number(hwm ?? 0) / 1024), unit: 'MB' });
     return figures;
   } finally {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await controlPlane?.stop();
     await db?.dropSchema().catch(() => undefined);
     await db?.close().catch(() => undefined);
     await stripe.close();

@@ -9,10 +9,8 @@
  * OPERATOR_BENCH_TENANTS overrides the count (default 1000), OPERATOR_BENCH_CONCURRENCY the workers
  * (default 48); TEST_KUBECONFIG uses another cluster.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { renderTenant } from '@cw/k8s-charts';
 import { KubeClient } from '@cw/k8s-client';
 import { parseTenant } from '@cw/tenant-model';
@@ -24,9 +22,9 @@ import {
   startKubeLocal,
   type FaultProxy,
 } from '@cw/testing/kube';
+import { freePort, startProcess, type PlatformProcess } from '@cw/testing/processes';
 import { round, type Figure } from './figure.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const COUNT = Number(process.env.OPERATOR_BENCH_TENANTS ?? 1000);
 const RESYNC_SECONDS = 30;
 /** Workers of the operator under test (its default is 8; a cold start of 1,000 is latency-bound). */
@@ -35,15 +33,6 @@ const LABEL = 'bench.contextweaver.io/run';
 
 const log = (msg: string) => process.stderr.write(`[operator.bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const tenant = (run: string, i: number) => {
   const name = `bench-${run}-${i}`;
@@ -92,7 +81,7 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
   const kubeconfig = external ?? cluster!.kubeconfigPath;
   let node: Awaited<ReturnType<typeof startEmulatedNode>> | undefined;
   let proxy: FaultProxy | undefined;
-  let child: ChildProcess | undefined;
+  let operator: PlatformProcess | undefined;
   const run = Date.now().toString(36);
   const admin = KubeClient.fromKubeconfig(kubeconfig, { fieldManager: 'bench', maxInFlight: 32 });
   try {
@@ -108,11 +97,9 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
 
     const port = await freePort();
     const started = performance.now();
-    child = spawn(process.execPath, ['--import', 'tsx', 'operators/tenant-operator/src/main.ts'], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
+    operator = startProcess(
+      'tenant-operator',
+      {
         KUBECONFIG: proxy.kubeconfigPath,
         POD_NAME: 'bench-operator',
         POD_NAMESPACE: 'cw-system',
@@ -123,7 +110,8 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
         RECONCILE_CONCURRENCY: String(CONCURRENCY),
         TENANT_LABEL_SELECTOR: `${LABEL}=${run}`,
       },
-    });
+      { inheritEnv: true, echo: 'stderr' }, // its stderr shows, its logs do not
+    );
     // Every object of every tenant applied: the operator's own share of the cold start.
     const objectsPerTenant = renderTenant(parseTenant(tenants[0]!)).length;
     let allApplied: number | undefined;
@@ -170,7 +158,7 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       value: metrics['cw_operator_applies_total'] ?? 0,
       unit: 'objects',
     });
-    figures.push({ name: `operator.cold_${COUNT}.peak_rss`, value: peakRssMb(child.pid!), unit: 'MB' });
+    figures.push({ name: `operator.cold_${COUNT}.peak_rss`, value: peakRssMb(operator.child.pid!), unit: 'MB' });
     log(`cold start: ${COUNT} Ready in ${coldSeconds.toFixed(1)} s, ${coldWrites} writes`);
 
     // Idle: let deployment/status traffic settle, then measure one full resync pass.
@@ -210,11 +198,10 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       value: proxy.count({ when: (i) => i.resource !== 'leases' }),
       unit: 'requests',
     });
-    figures.push({ name: 'operator.peak_rss', value: peakRssMb(child.pid!), unit: 'MB' });
+    figures.push({ name: 'operator.peak_rss', value: peakRssMb(operator.child.pid!), unit: 'MB' });
     return figures;
   } finally {
-    child?.kill('SIGTERM');
-    await new Promise((r) => (child && child.exitCode === null ? child.once('exit', r) : r(undefined)));
+    await operator?.stop();
     await proxy?.stop();
     await node?.stop();
     await cluster?.stop();

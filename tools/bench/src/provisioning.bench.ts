@@ -10,21 +10,20 @@
  * Alone: `node --import tsx tools/bench/src/provisioning.bench.ts`. PROVISIONING_BENCH_TENANTS
  * overrides the count (default 200), PROVISIONING_BENCH_CONCURRENCY the worker's concurrency.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { openDatabase, type Database } from '@cw/db';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { KubeClient } from '@cw/k8s-client';
 import { BullmqProvisioningQueue, createProvisioningAdmin } from '@cw/provisioning';
 import { TENANT_CRD_PATH, installCrds, startKubeLocal, type KubeLocal } from '@cw/testing/kube';
+import { startProcess, waitForOutput, type PlatformProcess } from '@cw/testing/processes';
 import { GOAL_STEPS, validateTenantSpec, type Tenant } from '@cw/tenant-model';
 import { percentile, round, type Figure } from './figure.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const COUNT = Number(process.env.PROVISIONING_BENCH_TENANTS ?? 200);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (msg: string) => process.stderr.write(`[provisioning.bench] ${msg}\n`);
@@ -59,18 +58,11 @@ function standInOperator(kubeconfig: string) {
   return client.watchTenants((type, t) => type !== 'DELETED' && report(t));
 }
 
-async function startProvisioner(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/provisioner/src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('"provisioner ready"')) {
-    if (child.exitCode !== null) throw new Error(`the provisioner exited with ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`the provisioner did not start within 60 s:\n${out}`);
-    await sleep(50);
-  }
-  return child;
+/** The provisioner with the bench's environment over this one, once it has logged that it is ready. */
+async function startProvisioner(env: Record<string, string | undefined>): Promise<PlatformProcess> {
+  const proc = startProcess('provisioner', env, { inheritEnv: true });
+  await waitForOutput(proc, /"provisioner ready"/, 60_000);
+  return proc;
 }
 
 async function seed(db: Database, runId: string): Promise<string[]> {
@@ -93,7 +85,7 @@ async function seed(db: Database, runId: string): Promise<string[]> {
 export async function run(): Promise<Figure[]> {
   const external = process.env.BENCH_KUBECONFIG;
   let cluster: KubeLocal | undefined;
-  let provisioner: ChildProcess | undefined;
+  let provisioner: PlatformProcess | undefined;
   let watch: { stop(): Promise<void> } | undefined;
   const tag = randomBytes(3).toString('hex');
   const schema = uniqueSchemaName('provbench');
@@ -108,7 +100,6 @@ export async function run(): Promise<Figure[]> {
     const tenantIds = await seed(db, tag);
     log(`${COUNT} tenants seeded; starting the provisioner`);
     provisioner = await startProvisioner({
-      ...process.env,
       REDIS_URL,
       QUEUE_PREFIX: prefix,
       DATABASE_URL: TEST_DATABASE_URL,
@@ -123,7 +114,7 @@ export async function run(): Promise<Figure[]> {
     const admin = createProvisioningAdmin({ db, queue, artifactsDir: join(dir, 'tenants') });
 
     // The burst: every checkout completes at once.
-    const cpu0 = cpuSeconds(provisioner.pid);
+    const cpu0 = cpuSeconds(provisioner.child.pid);
     const t0 = Date.now();
     const runIds = await Promise.all(
       tenantIds.map(async (tenantId) => (await admin.startRun({ tenantId, goal: 'provision', correlationId: `cs_${tenantId}`, idempotencyKey: 'provision' })).run.id),
@@ -137,7 +128,7 @@ export async function run(): Promise<Figure[]> {
       if (Date.now() > deadline) throw new Error(`${open} runs still open after 15 minutes`);
       await sleep(500);
     }
-    const workerCpu = cpuSeconds(provisioner.pid) - cpu0;
+    const workerCpu = cpuSeconds(provisioner.child.pid) - cpu0;
     const wall = (Date.now() - t0) / 1000;
     const runs = await Promise.all(runIds.map((id) => db.runs.getWithSteps(id)));
     const failed = runs.filter((r) => r.status !== 'succeeded');
@@ -177,10 +168,7 @@ export async function run(): Promise<Figure[]> {
     return figures;
   } finally {
     await watch?.stop().catch(() => undefined);
-    if (provisioner && provisioner.exitCode === null) {
-      provisioner.kill('SIGTERM');
-      await new Promise((r) => provisioner!.once('exit', r));
-    }
+    await provisioner?.stop();
     await queue.queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await db.dropSchema().catch(() => undefined);

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openDatabase, type Database } from '@cw/db';
-import { PLANS } from '@cw/tenant-model';
-import { startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
-import { freePort, startProcess, waitHttpOk, type PlatformProcess } from './processes.js';
+import { freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
+import { seedPlanCatalog, startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
 
 export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -39,13 +38,6 @@ export interface ControlPlaneOptions {
   readonly webhookSecret?: string;
 }
 
-export function seedStripeCatalog(stripe: StripeTestServer): void {
-  for (const plan of Object.values(PLANS)) {
-    const product = stripe.store.createProduct({ id: `cw_${plan.name}`, name: plan.displayName, metadata: { plan: plan.name } });
-    stripe.store.createPrice({ product: product.id, currency: 'usd', unit_amount: String(plan.unitAmount), recurring: { interval: 'month' }, lookup_key: plan.priceLookupKey });
-  }
-}
-
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const id = randomBytes(4).toString('hex');
   const schema = `cw_rel_${options.label.replace(/[^a-z0-9]/g, '_').slice(0, 16)}_${id}`;
@@ -55,7 +47,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const url = `http://127.0.0.1:${port}`;
   const webhookSecret = options.webhookSecret ?? `whsec_rel${id}secret`;
   const stripe = await startStripeServer({ secretKey: options.stripeSecretKey ?? `sk_test_rel${id}`, webhook: { url: `${url}/webhooks/stripe`, secret: webhookSecret } });
-  seedStripeCatalog(stripe);
+  seedPlanCatalog(stripe);
   const proc = startProcess('control-plane', {
     NODE_ENV: 'development',
     PORT: String(port),

@@ -3,5 +3,4 @@ export * from './processes.js';
 export * from './control-plane.js';
 export * from './mutate.js';
 export * from './operator.js';
-export * from './provisioner.js';
 export * from './stand-in-operator.js';

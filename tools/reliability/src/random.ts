@@ -57,22 +57,6 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, fn
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `probe` returns a truthy value. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(200);
-  }
-}
-
 /** The final line every suite prints: `[reliability] <suite>: k=v, k=v`. */
 export function report(suite: string, counts: Record<string, number | string>): string {
   const line = `[reliability] ${suite}: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(', ')}`;

@@ -19,19 +19,9 @@ import { readOutbox } from '@cw/mail';
 import { BullmqProvisioningQueue, createProvisioningAdmin } from '@cw/provisioning';
 import { fakeTerraform } from '@cw/provisioning/testing';
 import { uniqueTenantName } from '@cw/testing/kube';
+import { buildBundle, eventually, ROOT, startProcess, type Bundle, type PlatformProcess } from '@cw/testing/processes';
 import { LABEL_TENANT, parseTenant, sampleTenant } from '@cw/tenant-model';
-import {
-  buildProvisionerBundle,
-  eventually,
-  REDIS_URL,
-  removeTenants,
-  report,
-  seededRandom,
-  sleep,
-  StandInOperator,
-  startBundledProvisioner,
-  type PlatformProcess,
-} from '../src/index.js';
+import { REDIS_URL, removeTenants, report, seededRandom, sleep, StandInOperator } from '../src/index.js';
 
 const ROUNDS = Number(process.env.RELIABILITY_KILL_ROUNDS ?? 5);
 const TENANTS = Number(process.env.RELIABILITY_KILL_TENANTS ?? 3);
@@ -46,12 +36,12 @@ const outboxDir = join(dir, 'outbox');
 const slugs: string[] = [];
 const workers = new Set<PlatformProcess>();
 let tdb: TestDatabase;
-let bundle: Awaited<ReturnType<typeof buildProvisionerBundle>>;
+let bundle: Bundle;
 let operator: StandInOperator;
 let queue: BullmqProvisioningQueue;
 
 beforeAll(async () => {
-  [tdb, bundle] = await Promise.all([openTestDatabase('rel_kill_loop'), buildProvisionerBundle()]);
+  [tdb, bundle] = await Promise.all([openTestDatabase('rel_kill_loop'), buildBundle('provisioner', `${ROOT}tools/reliability/dist`)]);
   operator = new StandInOperator(kubeconfig);
   await operator.start();
   queue = new BullmqProvisioningQueue({ connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix });
@@ -95,7 +85,7 @@ it('provisions every tenant exactly once while workers are SIGKILLed at random t
   };
   const admin = createProvisioningAdmin({ db: tdb.db, queue, artifactsDir });
   const spawnWorker = () => {
-    const w = startBundledProvisioner(bundle.file, env);
+    const w = startProcess('provisioner', env, { bundle: bundle.file });
     workers.add(w);
     void w.exited.then(() => workers.delete(w));
     return w;
@@ -132,7 +122,7 @@ it('provisions every tenant exactly once while workers are SIGKILLed at random t
       kills++;
       spawnWorker();
     }
-    await eventually(finished, 120_000, `round ${round}: every run to finish (seed ${r.seed})`);
+    await eventually(finished, `round ${round}: every run to finish (seed ${r.seed})`, 120_000);
     // Each round starts with cold workers, so its kills land while its runs are in flight.
     const alive = [...workers];
     await Promise.all(alive.map((w) => w.stop()));

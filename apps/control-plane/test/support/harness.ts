@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Queue } from 'bullmq';
@@ -13,6 +12,7 @@ import { createLogger } from '@cw/observability';
 import { OutboxMailer, readOutbox } from '@cw/mail';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import type { BullMqProvisioningQueue, Clock } from '@cw/control-plane';
+import { freePort } from '@cw/testing/processes';
 import { startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
 import { loadConfig, type ControlPlaneConfig } from '../../src/config/config.js';
 import { createControlPlaneApp, type ControlPlaneApp } from '../../src/app.factory.js';
@@ -29,14 +29,6 @@ export interface Harness extends ControlPlaneApp {
   /** The newest magic link mailed to `email`. */
   magicLink(email: string): Promise<string>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface HarnessOptions {

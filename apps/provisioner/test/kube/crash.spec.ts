@@ -14,10 +14,10 @@ import { readOutbox } from '@cw/mail';
 import { BullmqProvisioningQueue, createProvisioningAdmin, type ProvisioningAdmin } from '@cw/provisioning';
 import { fakeTerraform } from '@cw/provisioning/testing';
 import { testKubeconfigPath, uniqueTenantName } from '@cw/testing/kube';
+import { buildBundle, eventually, ROOT, startProcess, type Bundle, type PlatformProcess } from '@cw/testing/processes';
 import { LABEL_TENANT, provisioningJobId, GOAL_STEPS } from '@cw/tenant-model';
 import { StandInOperator } from '../support/stand-in-operator.js';
-import { createTenant, eventually, provisionerEnv, type ProvisionerTestEnv } from '../support/fixtures.js';
-import { buildWorkerBundle, startWorker, type WorkerProcess } from '../support/worker-process.js';
+import { createTenant, provisionerEnv, type ProvisionerTestEnv } from '../support/fixtures.js';
 
 /** In the order a provision run reaches them. Boundaries: after-record (next step not enqueued) and after-enqueue (job not completed); the rest is mid-step. */
 const CRASH_POINTS = [
@@ -37,14 +37,14 @@ const CRASH_POINTS = [
 
 let tdb: TestDatabase;
 let env: ProvisionerTestEnv | undefined;
-let bundle: Awaited<ReturnType<typeof buildWorkerBundle>>;
+let bundle: Bundle;
 let operator: StandInOperator;
 let admin: ProvisioningAdmin;
 let queue: BullmqProvisioningQueue | undefined;
-const workers = new Set<WorkerProcess>();
+const workers = new Set<PlatformProcess>();
 
 beforeAll(async () => {
-  [tdb, bundle] = await Promise.all([openTestDatabase('provisioner_crash'), buildWorkerBundle()]);
+  [tdb, bundle] = await Promise.all([openTestDatabase('provisioner_crash'), buildBundle('provisioner', `${ROOT}apps/provisioner/dist`)]);
   operator = new StandInOperator(testKubeconfigPath());
   await operator.start();
 });
@@ -93,7 +93,7 @@ it('a worker killed at every step boundary and mid-step is replaced and finishes
   const T0 = Date.now();
   const spawnWorker = () => {
     starts++;
-    const w = startWorker(t.env, bundle.file);
+    const w = startProcess('provisioner', t.env, { bundle: bundle.file });
     workers.add(w);
     if (process.env.CRASH_DEBUG) {
       const pid = w.child.pid;
@@ -110,7 +110,7 @@ it('a worker killed at every step boundary and mid-step is replaced and finishes
   };
   for (let i = 0; i < 2; i++) spawnWorker();
   const finished = async () => ['succeeded', 'failed'].includes((await tdb.db.runs.getById(run.id)).status);
-  await eventually(finished, 240_000, 'the run to finish');
+  await eventually(finished, 'the run to finish', 240_000);
   const alive = [...workers];
   await Promise.all(alive.map((w) => w.stop()));
   for (const w of alive) expect(w.output()).not.toMatch(/configuration error|failed to start/);

@@ -11,10 +11,11 @@ import { readOutbox } from '@cw/mail';
 import { createLogger } from '@cw/observability';
 import { createProvisioningAdmin, type ProvisioningAdmin } from '@cw/provisioning';
 import { testKubeconfigPath, uniqueTenantName } from '@cw/testing/kube';
+import { eventually } from '@cw/testing/processes';
 import { ANNOTATION_CORRELATION_ID } from '@cw/tenant-model';
 import { bootstrapProvisioner, type Provisioner } from '../../src/index.js';
 import { StandInOperator } from '../support/stand-in-operator.js';
-import { createTenant, eventually, provisionerEnv, type ProvisionerTestEnv } from '../support/fixtures.js';
+import { createTenant, provisionerEnv, type ProvisionerTestEnv } from '../support/fixtures.js';
 
 let tdb: TestDatabase;
 let provisioner: Provisioner;
@@ -43,7 +44,7 @@ afterAll(async () => {
 });
 
 const runOf = async (runId: string) => (await provisioner.runtime.deps.store.getRun(runId))!;
-const finished = (runId: string) => eventually(async () => ((await runOf(runId)).status.match(/succeeded|failed/) ? runOf(runId) : false), 120_000, `run ${runId}`);
+const finished = (runId: string) => eventually(async () => ((await runOf(runId)).status.match(/succeeded|failed/) ? runOf(runId) : false), `run ${runId}`, 120_000);
 
 describe('provisioner on a real cluster', () => {
   it('provisions: Tenant applied with bindings and correlation id, Ready, tenant active, one welcome e-mail, a timeline', async () => {
@@ -92,7 +93,7 @@ describe('provisioner on a real cluster', () => {
     const degraded = await eventually(async () => {
       const events = (await tdb.db.lifecycle.history(tenant.id)).filter((e) => e.event === 'health_changed');
       return events.find((e) => e.details?.degraded === true);
-    }, 10_000, 'a Degraded health event');
+    }, 'a Degraded health event', 10_000);
     expect(degraded.details).toMatchObject({ ready: false, phase: 'Degraded' });
     expect(degraded.cause).toContain('engine-main: 0/1 replicas ready');
     expect((await tdb.db.tenants.findById(tenant.id))!.state).toBe('active');

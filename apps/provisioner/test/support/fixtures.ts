@@ -51,18 +51,3 @@ export async function createTenant(
   const parsed = parseTenant(sampleTenant({ name: slug, spec: { hostname: `${slug}.localtest.me`, displayName: `Org ${slug}`, ...spec } })).spec;
   return db.tenants.create({ slug, spec: parsed, adminEmail: `admin@${slug}.example.com`, correlationId: `cs_${slug}`, billingMode: 'stripe', state });
 }
-
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -12,3 +12,4 @@ export {
   type DeliveryResult,
 } from './webhook-emitter.js';
 export { decodeStripeForm } from './form-decode.js';
+export { seedPlanCatalog } from './plan-catalog.js';

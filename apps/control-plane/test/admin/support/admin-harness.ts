@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Queue } from 'bullmq';
@@ -17,6 +16,7 @@ import type { AuditRecord, TenantRecord } from '@cw/db';
 import { validateTenantSpec, type TenantSpecInput, type TenantState } from '@cw/tenant-model';
 import type { BullMqProvisioningQueue } from '@cw/control-plane';
 import { startOidcProvider, type SignTokenOptions, type TestOidcProvider } from '@cw/testing/oidc';
+import { freePort } from '@cw/testing/processes';
 import { startStripeServer, type StripeTestServer } from '@cw/testing/stripe';
 import { loadConfig, type ControlPlaneConfig } from '../../../src/config/config.js';
 import { createControlPlaneApp, type ControlPlaneApp } from '../../../src/app.factory.js';
@@ -70,14 +70,6 @@ export interface AdminHarnessOptions {
   billing?: boolean;
   /** Start the Stripe server behind this function (e.g. a proxy adding endpoints); returns the API base. */
   stripeApiBase?: (stripe: StripeTestServer) => Promise<string>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The admin module reads its variables from the environment at boot; set them only for that moment. */

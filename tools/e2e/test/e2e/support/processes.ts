@@ -1,75 +1,20 @@
 /**
- * The platform's processes as children of the test, each started the way `npm start` starts it
- * (`node --import tsx <entry>`), configured only by environment. Output is kept for failure
- * messages; stop() sends SIGTERM and escalates to SIGKILL.
+ * The journey's view of @cw/testing/processes: a process is started from its entry file, under
+ * the journey's own name for it, and resolved once `ready` matches its output. Output is kept for
+ * failure messages (E2E_DEBUG or PROCESS_ECHO copies it to stderr); stop() sends SIGTERM and
+ * escalates to SIGKILL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { ENTRIES, startProcess as start, waitForOutput, type PlatformProcess as Supervised, type ProcessName } from '@cw/testing/processes';
 
-export const ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
+export { eventually, freePort } from '@cw/testing/processes';
 
-export interface PlatformProcess {
-  readonly name: string;
-  readonly child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
+export type PlatformProcess = Supervised<string>;
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts `entry` and resolves once `ready` matches its output (or rejects when it exits). */
+/** Starts `entry` (one of ENTRIES) with PATH and HOME overlaid with `env`; resolves once `ready` matches its output, rejects when it exits first. */
 export async function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 90_000): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const onData = (d: Buffer) => {
-    out += String(d);
-    if (process.env.E2E_DEBUG) process.stderr.write(String(d).replace(/^/gm, `[${name}] `));
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const proc: PlatformProcess = {
-    name,
-    child,
-    output: () => out,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  const deadline = Date.now() + timeoutMs;
-  while (!ready.test(out)) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready:\n${out.slice(-4000)}`);
-    if (Date.now() > deadline) {
-      await proc.stop();
-      throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${out.slice(-4000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const processName = (Object.keys(ENTRIES) as ProcessName[]).find((k) => ENTRIES[k] === entry);
+  if (!processName) throw new Error(`${name}: ${entry} is not one of ${Object.values(ENTRIES).join(', ')}`);
+  const proc: PlatformProcess = { ...start(processName, env), name };
+  await waitForOutput(proc, ready, timeoutMs);
   return proc;
-}
-
-export async function eventually<T>(probe: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
