@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '@cw/k8s-charts';
 import { OperatorMetrics, type TenantOperator } from '../src/index.js';
-import { eventually, isReady, sleep, startHarness, tenantWrites, type Harness } from './kube/harness.js';
+import { eventually } from '@cw/testing/processes';
+import { isReady, sleep, startHarness, tenantWrites, type Harness } from './kube/harness.js';
 
 let h: Harness;
 let operator: TenantOperator;
@@ -47,13 +48,13 @@ describe('drift', () => {
     await h.admin.deleteObject(ref('v1', 'Service', 'cerebro'));
     await eventually(
       async () => await h.admin.get(ref('networking.k8s.io/v1', 'NetworkPolicy', 'default-deny')),
-      20_000,
       'NetworkPolicy restored',
+      20_000,
     );
     await eventually(
       async () => await h.admin.get(ref('v1', 'Service', 'cerebro')),
-      20_000,
       'Service restored',
+      20_000,
     );
   });
 
@@ -73,8 +74,8 @@ describe('drift', () => {
             replicas: number;
           }
         ).replicas === 2,
-      20_000,
       'replicas restored',
+      20_000,
     );
     await eventually(
       async () =>
@@ -84,8 +85,8 @@ describe('drift', () => {
         !JSON.stringify(
           (await h.admin.get<KubeObject>(ref('v1', 'ConfigMap', 'engine-main-config')))?.data,
         ).includes('hacked'),
-      20_000,
       'config restored',
+      20_000,
     );
     await eventually(
       async () =>
@@ -93,8 +94,8 @@ describe('drift', () => {
           (await h.admin.get<KubeObject>(ref('security.istio.io/v1', 'PeerAuthentication', 'default')))
             ?.spec as { mtls: { mode: string } }
         ).mtls.mode === 'STRICT',
-      20_000,
       'mTLS STRICT restored',
+      20_000,
     );
     await h.waitFor(slug, isReady);
   });

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultProxy } from '@cw/testing/kube';
 import type { TenantOperator } from '../src/index.js';
-import { eventually, isReady, sleep, startHarness, tenantWrites, type Harness } from './kube/harness.js';
+import { eventually } from '@cw/testing/processes';
+import { isReady, sleep, startHarness, tenantWrites, type Harness } from './kube/harness.js';
 
 let h: Harness;
 let proxyB: FaultProxy;
@@ -13,7 +14,7 @@ beforeAll(async () => {
   h = await startHarness('leader');
   proxyB = await h.newProxy();
   a = await h.startOperator();
-  await eventually(async () => a.isLeader, 15_000, 'replica A leading');
+  await eventually(async () => a.isLeader, 'replica A leading', 15_000);
   b = await h.startOperator({ proxy: proxyB });
 });
 afterAll(async () => {
@@ -39,9 +40,9 @@ describe('leader election', () => {
   it('hands over when the leader cannot renew, and the old leader stops writing', async () => {
     // Cut replica A off from its lease: it steps down after the renew deadline (2 s).
     const cut = h.proxy.inject({ resource: 'leases', fault: { type: 'error', code: 503 } });
-    await eventually(async () => !a.isLeader, 10_000, 'A steps down');
+    await eventually(async () => !a.isLeader, 'A steps down', 10_000);
     h.proxy.resetCounts();
-    await eventually(async () => b.isLeader, 15_000, 'B takes over');
+    await eventually(async () => b.isLeader, 'B takes over', 15_000);
     const t = h.tenant();
     await h.apply(t);
     await h.waitFor(t.metadata.name, isReady);
@@ -53,10 +54,10 @@ describe('leader election', () => {
 
   it('hands over at once when the leader shuts down (it releases the lease)', async () => {
     // A is a standby again; make sure B leads, then stop B.
-    await eventually(async () => b.isLeader && !a.isLeader, 10_000, 'B leading, A standby');
+    await eventually(async () => b.isLeader && !a.isLeader, 'B leading, A standby', 10_000);
     const started = Date.now();
     await b.stop();
-    await eventually(async () => a.isLeader, 10_000, 'A takes over');
+    await eventually(async () => a.isLeader, 'A takes over', 10_000);
     expect(Date.now() - started).toBeLessThan(5_000);
     const t = h.tenant();
     await h.apply(t);

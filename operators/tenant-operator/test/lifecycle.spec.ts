@@ -8,7 +8,8 @@ import { renderTenant, type KubeObject } from '@cw/k8s-charts';
 import { POD_FATE_ANNOTATION } from '@cw/testing/kube';
 import { FINALIZER, parseTenant, type Tenant } from '@cw/tenant-model';
 import type { TenantOperator } from '../src/index.js';
-import { eventually, isReady, startHarness, type Harness } from './kube/harness.js';
+import { eventually } from '@cw/testing/processes';
+import { isReady, startHarness, type Harness } from './kube/harness.js';
 
 let h: Harness;
 let operator: TenantOperator;
@@ -100,8 +101,8 @@ describe('tenant lifecycle', () => {
       h.admin.get<KubeObject>({ apiVersion, kind, metadata: { name, namespace: ns } });
     await eventually(
       async () => (await get('apps/v1', 'Deployment', 'engine-one')) === undefined,
-      20_000,
       'engine-one pruned',
+      20_000,
     );
     expect(await get('v1', 'Service', 'engine-one')).toBeUndefined();
     expect(await get('v1', 'ConfigMap', 'engine-one-config')).toBeUndefined();
@@ -157,7 +158,7 @@ describe('tenant lifecycle', () => {
         query: { fieldSelector: `involvedObject.name=${bad.metadata.name}` },
       });
       return list.items.length > 0 ? list.items : undefined;
-    });
+    }, 'the InvalidSpec event', 30_000);
     expect(events[0]).toMatchObject({ type: 'Warning', reason: 'InvalidSpec' });
 
     // Fixing the spec recovers.
@@ -193,8 +194,8 @@ describe('tenant lifecycle', () => {
     await h.waitFor(t.metadata.name, (x) => x.status?.phase === 'Terminating', 20_000).catch(() => undefined);
     await eventually(
       async () => (await h.admin.getTenant(t.metadata.name)) === undefined,
-      90_000,
       'Tenant gone',
+      90_000,
     );
     expect(
       await h.admin.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),

@@ -1,28 +1,35 @@
-/** The tenant operator as a process for a suite: its own lease and label selector, admin kubeconfig unless given. */
+/**
+ * The tenant operator as a process for a suite: its own lease and label selector, acting as the
+ * `tenant-operator` ServiceAccount with exactly the RBAC of the install manifests
+ * (infra/k8s/operator/10-operator.yaml, as deployed), never as cluster admin.
+ */
 import { randomBytes } from 'node:crypto';
-import { KubeClient } from '@cw/k8s-client';
+import type { KubeClient } from '@cw/k8s-client';
+import { installOperatorIdentity, OPERATOR_NAMESPACE } from '@cw/testing/kube';
 import { freePort, startProcess, waitHttpOk, type PlatformProcess } from './processes.js';
 
-export const OPERATOR_NAMESPACE = 'cw-system';
+export { OPERATOR_NAMESPACE };
 export const SELECTOR_KEY = 'reliability.contextweaver.io/run';
 
 export interface OperatorRun {
   readonly selectorValue: string;
   readonly leaseName: string;
-  /** Starts one operator process; resolves once /healthz answers (it leads within a lease period). */
+  /** Kubeconfig of the operator's ServiceAccount (put a fault proxy in front of this one). */
+  readonly serviceAccountKubeconfig: string;
+  /** Starts one operator process (as the ServiceAccount unless given another kubeconfig); resolves once /healthz answers. */
   start(kubeconfig?: string): Promise<PlatformProcess>;
 }
 
 export async function operatorRun(kubeconfig: string, label: string, env: Record<string, string> = {}): Promise<OperatorRun> {
-  const admin = KubeClient.fromKubeconfig(kubeconfig, { fieldManager: 'cw-reliability' });
-  await admin.applyObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
+  const saKubeconfig = await installOperatorIdentity(kubeconfig);
   const selectorValue = `${label}-${randomBytes(3).toString('hex')}`;
   const leaseName = `rel-${selectorValue}`;
   let n = 0;
   return {
     selectorValue,
     leaseName,
-    async start(through = kubeconfig) {
+    serviceAccountKubeconfig: saKubeconfig,
+    async start(through = saKubeconfig) {
       const port = await freePort();
       const proc = startProcess('tenant-operator', {
         KUBECONFIG: through,

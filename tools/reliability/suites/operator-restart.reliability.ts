@@ -1,10 +1,11 @@
 /**
  * Operator restart loop under API faults: the real tenant operator process talks to kube-local
  * through the fault proxy (seeded 409s, 500s, 429s on writes, dropped watches, latency on reads)
- * and is killed (SIGKILL or SIGTERM, seeded) and restarted several times while 20 Tenants are
- * created, changed (an engine removed, some suspended) and some deleted. Everything must converge
- * — Ready (or Suspended) at the current generation, removed engines pruned, deleted Tenants and
- * their namespaces gone — and once the faults stop, a resync period passes with 0 writes.
+ * as its least-privilege ServiceAccount (the install manifests' RBAC, never cluster admin), and
+ * is killed (SIGKILL or SIGTERM, seeded) and restarted several times while 20 Tenants are created,
+ * changed (an engine removed, some suspended) and some deleted. Everything must converge — Ready
+ * (or Suspended) at the current generation, removed engines pruned, deleted Tenants and their
+ * namespaces gone — and once the faults stop, a resync period passes with 0 writes.
  * RELIABILITY_OPERATOR_TENANTS (default 20), RELIABILITY_OPERATOR_RESTARTS (default 4),
  * RELIABILITY_FAULT_RATE (default 0.1, per write fault type).
  */
@@ -12,7 +13,8 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { KubeClient, type AnyObject } from '@cw/k8s-client';
 import { startFaultProxy, type FaultHandle, type FaultProxy, type RequestInfo } from '@cw/testing/kube';
 import type { Tenant, TenantSpecInput } from '@cw/tenant-model';
-import { eventually, inParallel, operatorRun, removeTenants, report, seededRandom, SELECTOR_KEY, sleep, type OperatorRun, type PlatformProcess } from '../src/index.js';
+import { eventually } from '@cw/testing/processes';
+import { inParallel, operatorRun, removeTenants, report, seededRandom, SELECTOR_KEY, sleep, type OperatorRun, type PlatformProcess } from '../src/index.js';
 
 const TENANTS = Number(process.env.RELIABILITY_OPERATOR_TENANTS ?? 20);
 const RESTARTS = Number(process.env.RELIABILITY_OPERATOR_RESTARTS ?? 4);
@@ -26,8 +28,9 @@ let run: OperatorRun;
 let operator: PlatformProcess | undefined;
 
 beforeAll(async () => {
-  proxy = await startFaultProxy({ kubeconfig, seed: r.seed });
   run = await operatorRun(kubeconfig, 'oprestart');
+  // The proxy forwards with the operator's own ServiceAccount token: least privilege, as deployed.
+  proxy = await startFaultProxy({ kubeconfig: run.serviceAccountKubeconfig, seed: r.seed });
 });
 afterAll(async () => {
   proxy?.clearFaults();
@@ -64,7 +67,7 @@ it('converges through operator restarts and API faults, then resyncs with 0 writ
     created.add(name);
     // The test's own writes go straight to the API server (not through the proxy), but kube-local
     // can still answer a conflict under load: retry.
-    await eventually(() => admin.applyObject(manifest(name, spec), { fieldManager: 'kubectl' }).then(() => true), 20_000, `apply ${name}`);
+    await eventually(() => admin.applyObject(manifest(name, spec), { fieldManager: 'kubectl' }).then(() => true), `apply ${name}`, 20_000);
   };
 
   const rules: FaultHandle[] = [
@@ -121,7 +124,7 @@ it('converges through operator restarts and API faults, then resyncs with 0 writ
     );
     await Promise.all(
       [...deleted].map((name) =>
-        eventually(async () => (await admin.getTenant(name)) === undefined, 150_000, `${name} deleted`).catch(() => void stuck.push(name)),
+        eventually(async () => (await admin.getTenant(name)) === undefined, `${name} deleted`, 150_000).catch(() => void stuck.push(name)),
       ),
     );
     expect(stuck, `not converged (seed ${r.seed})`).toEqual([]);
@@ -146,8 +149,8 @@ it('converges through operator restarts and API faults, then resyncs with 0 writ
       for (const name of deleted) if (await get('v1', 'Namespace', `tenant-${name}`)) left.push(name);
       return left.length === 0 ? [] : undefined;
     },
-    60_000,
     'namespaces of deleted tenants gone',
+    60_000,
   ).catch(() => [...deleted]);
   expect(unpruned, 'engine-b not pruned').toEqual([]);
   expect(namespacesLeft, 'namespaces of deleted tenants left').toEqual([]);

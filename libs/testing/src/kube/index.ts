@@ -45,5 +45,14 @@ export type { TestNamespace, TestNamespaceOptions } from './test-context.js';
 export { KubeHttp, KubeHttpError, loadKubeConfig, microTime, apiErrorStatus } from './kube-http.js';
 export type { KubeStatus, WatchEventType } from './kube-http.js';
 export { listWatch } from './list-watch.js';
+export { serviceAccountKubeconfig } from './service-account.js';
+export type { ServiceAccountKubeconfigOptions } from './service-account.js';
+export {
+  installOperatorIdentity,
+  operatorIdentityObjects,
+  OPERATOR_INSTALL_MANIFEST,
+  OPERATOR_NAMESPACE,
+  OPERATOR_SERVICE_ACCOUNT,
+} from './operator-identity.js';
 export type { ListWatch, ListWatchOptions } from './list-watch.js';
 export type { KubeProvidedContext } from './vitest-context.js';

@@ -5,13 +5,11 @@
  * Each test file gets its own lease and tenant label, so operators of different files (and other
  * projects' tests) never reconcile each other's tenants.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
-import { KubeClient, loadKubeConfig, type AnyObject } from '@cw/k8s-client';
+import { KubeClient, type AnyObject } from '@cw/k8s-client';
 import { createLogger } from '@cw/observability';
 import {
+  installOperatorIdentity,
+  OPERATOR_NAMESPACE,
   startFaultProxy,
   testKubeconfigPath,
   uniqueName,
@@ -20,9 +18,8 @@ import {
 } from '@cw/testing/kube';
 import type { Tenant, TenantSpecInput } from '@cw/tenant-model';
 import { TenantOperator, parseOperatorConfig } from '../../src/index.js';
-import { operatorInstallFiles } from '../../src/install/operator-install.chart.js';
 
-export const OPERATOR_NAMESPACE = 'cw-system';
+export { OPERATOR_NAMESPACE };
 export const SELECTOR_KEY = 'testing.contextweaver.io/operator';
 
 export interface Harness {
@@ -51,60 +48,10 @@ const ready = (t: Tenant) =>
 export const isReady = (t: Tenant): boolean =>
   ready(t) && t.status?.observedGeneration === t.metadata.generation;
 
-let rbacInstalled: Promise<string> | undefined;
-
-/** Installs the generated RBAC once per worker and returns a kubeconfig for the operator's ServiceAccount. */
-async function operatorKubeconfig(admin: KubeClient): Promise<string> {
-  rbacInstalled ??= (async () => {
-    const objects = parseAllDocuments(operatorInstallFiles()['10-operator.yaml']!).map(
-      (d) => d.toJS() as AnyObject,
-    );
-    for (const obj of objects.filter((o) => o.kind !== 'Deployment' && o.kind !== 'Service'))
-      await admin.applyObject(obj);
-    const token = await admin.rest.request<{ status: { token: string } }>(
-      'POST',
-      `/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts/tenant-operator/token`,
-      {
-        body: {
-          apiVersion: 'authentication.k8s.io/v1',
-          kind: 'TokenRequest',
-          spec: { expirationSeconds: 7200 },
-        },
-      },
-    );
-    const kc = loadKubeConfig(testKubeconfigPath());
-    const cluster = kc.getCurrentCluster()!;
-    const dir = mkdtempSync(join(tmpdir(), 'cw-operator-sa-'));
-    const path = join(dir, 'kubeconfig');
-    writeFileSync(
-      path,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'c',
-            cluster: {
-              server: cluster.server,
-              ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}),
-              ...(cluster.caFile ? { 'certificate-authority': cluster.caFile } : {}),
-              ...(cluster.skipTLSVerify ? { 'insecure-skip-tls-verify': true } : {}),
-            },
-          },
-        ],
-        users: [{ name: 'tenant-operator', user: { token: token.status.token } }],
-        contexts: [{ name: 'c', context: { cluster: 'c', user: 'tenant-operator' } }],
-        'current-context': 'c',
-      }),
-    );
-    return path;
-  })();
-  return rbacInstalled;
-}
-
 export async function startHarness(name: string): Promise<Harness> {
   const admin = KubeClient.fromKubeconfig(testKubeconfigPath(), { fieldManager: 'cw-test' });
-  const saKubeconfig = await operatorKubeconfig(admin);
+  // The operator acts as its ServiceAccount with the install manifests' RBAC, never as admin.
+  const saKubeconfig = await installOperatorIdentity(testKubeconfigPath());
   const selectorValue = uniqueName(name, 40);
   const leaseName = uniqueName(`lease-${name}`, 60);
   const proxies: FaultProxy[] = [];
@@ -230,25 +177,3 @@ export function tenantWrites(proxy: FaultProxy): number {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until fn returns a truthy value. */
-export async function eventually<T>(
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-  what = 'condition',
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    await sleep(200);
-  }
-}
