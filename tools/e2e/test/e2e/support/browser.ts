@@ -7,7 +7,7 @@ export interface Reply {
 }
 
 export class Browser {
-  private readonly cookies = new Map<string, string>();
+  readonly cookies = new Map<string, string>();
   csrf = '';
 
   constructor(private readonly base: string) {}
