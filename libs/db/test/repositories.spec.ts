@@ -303,4 +303,20 @@ describe('AuditRepository', () => {
     expect(entries.map((e) => e.action)).toEqual(['tenant.b', 'tenant.a']);
     expect(await db.audit.list({ tenantId: t.id, beforeId: entries[0]!.id })).toHaveLength(1);
   });
+
+  it('records what a refused request carried even when PostgreSQL could not store it as is (NUL bytes)', async () => {
+    const t = await newTenant();
+    await db.audit.record({
+      actor: { kind: 'anonymous' },
+      action: 'tenant.\u0000x',
+      tenantId: t.id,
+      target: `a\u0000b${'z'.repeat(500)}`,
+      outcome: 'rejected',
+      details: { 'k\u0000': ['v\u0000', { deep: '\u0000' }] },
+    });
+    const [entry] = await db.audit.list({ tenantId: t.id });
+    expect(entry).toMatchObject({ action: 'tenant.\uFFFDx', outcome: 'rejected', details: { 'k\uFFFD': ['v\uFFFD', { deep: '\uFFFD' }] } });
+    expect(entry!.target).toHaveLength(200);
+    expect(entry!.target!.startsWith('a\uFFFDb')).toBe(true);
+  });
 });

@@ -154,6 +154,9 @@ describe('tenant detail', () => {
     expect(bySlug.cluster).toEqual({ status: null, reason: expect.stringContaining('render-only') });
     expect(JSON.stringify(bySlug)).not.toContain(tenant.adminEmail);
     expect((await get('/admin/v1/tenants/nobody-here')).status).toBe(404);
+    // Not a slug nor an id (a NUL byte, found by the HTTP fuzz suite: PostgreSQL refuses it): 404, not 500.
+    expect((await get('/admin/v1/tenants/a%00b')).status).toBe(404);
+    expect((await post('/admin/v1/tenants/a%00b/suspend', { reason: 'x' })).status).toBe(404);
   });
 });
 

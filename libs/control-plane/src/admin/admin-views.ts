@@ -8,6 +8,7 @@ import type {
   TenantRecord,
 } from '@cw/db';
 import { TenantNotFoundError, isUuid } from '@cw/db';
+import { SLUG_PATTERN } from '@cw/tenant-model';
 import { maskEmail } from '../signup/mask-email.js';
 import type { AuditEntryView, RunView, TenantDetail, TenantSummary } from './admin-schemas.js';
 
@@ -16,11 +17,18 @@ const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 /** A plain boolean (isUuid narrows a string to never in its false branch). */
 const looksLikeId = (ref: string): boolean => isUuid(ref);
 
+/** Could be a slug: anything else is no tenant, answered without a query (a NUL byte would make PostgreSQL fail). */
+const SLUG_RE = new RegExp(SLUG_PATTERN);
+const looksLikeSlug = (ref: string): boolean => ref.length <= 100 && SLUG_RE.test(ref);
+
 /** A tenant by id or slug, as support staff paste either. */
 export async function findTenant(db: Repositories, ref: string): Promise<TenantRecord> {
+  const slug = ref.trim().toLowerCase();
   const tenant = looksLikeId(ref)
     ? await db.tenants.findById(ref)
-    : await db.tenants.findBySlug(ref.trim().toLowerCase());
+    : looksLikeSlug(slug)
+      ? await db.tenants.findBySlug(slug)
+      : undefined;
   if (!tenant) throw new TenantNotFoundError(ref.slice(0, 100));
   return tenant;
 }
