@@ -3,4 +3,3 @@ export * from './processes.js';
 export * from './control-plane.js';
 export * from './mutate.js';
 export * from './operator.js';
-export * from './stand-in-operator.js';

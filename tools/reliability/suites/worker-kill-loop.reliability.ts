@@ -18,10 +18,10 @@ import { KubeClient } from '@cw/k8s-client';
 import { readOutbox } from '@cw/mail';
 import { BullmqProvisioningQueue, createProvisioningAdmin } from '@cw/provisioning';
 import { fakeTerraform } from '@cw/provisioning/testing';
-import { uniqueTenantName } from '@cw/testing/kube';
+import { StandInOperator, uniqueTenantName } from '@cw/testing/kube';
 import { buildBundle, eventually, ROOT, startProcess, type Bundle, type PlatformProcess } from '@cw/testing/processes';
 import { LABEL_TENANT, parseTenant, sampleTenant } from '@cw/tenant-model';
-import { REDIS_URL, removeTenants, report, seededRandom, sleep, StandInOperator } from '../src/index.js';
+import { REDIS_URL, removeTenants, report, seededRandom, sleep } from '../src/index.js';
 
 const ROUNDS = Number(process.env.RELIABILITY_KILL_ROUNDS ?? 5);
 const TENANTS = Number(process.env.RELIABILITY_KILL_TENANTS ?? 3);

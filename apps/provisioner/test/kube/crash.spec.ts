@@ -13,10 +13,9 @@ import { KubeClient } from '@cw/k8s-client';
 import { readOutbox } from '@cw/mail';
 import { BullmqProvisioningQueue, createProvisioningAdmin, type ProvisioningAdmin } from '@cw/provisioning';
 import { fakeTerraform } from '@cw/provisioning/testing';
-import { testKubeconfigPath, uniqueTenantName } from '@cw/testing/kube';
+import { StandInOperator, testKubeconfigPath, uniqueTenantName } from '@cw/testing/kube';
 import { buildBundle, eventually, ROOT, startProcess, type Bundle, type PlatformProcess } from '@cw/testing/processes';
 import { LABEL_TENANT, provisioningJobId, GOAL_STEPS } from '@cw/tenant-model';
-import { StandInOperator } from '../support/stand-in-operator.js';
 import { createTenant, provisionerEnv, type ProvisionerTestEnv } from '../support/fixtures.js';
 
 /** In the order a provision run reaches them. Boundaries: after-record (next step not enqueued) and after-enqueue (job not completed); the rest is mid-step. */

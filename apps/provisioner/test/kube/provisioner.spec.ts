@@ -10,11 +10,10 @@ import { KubeClient } from '@cw/k8s-client';
 import { readOutbox } from '@cw/mail';
 import { createLogger } from '@cw/observability';
 import { createProvisioningAdmin, type ProvisioningAdmin } from '@cw/provisioning';
-import { testKubeconfigPath, uniqueTenantName } from '@cw/testing/kube';
+import { StandInOperator, testKubeconfigPath, uniqueTenantName } from '@cw/testing/kube';
 import { eventually } from '@cw/testing/processes';
 import { ANNOTATION_CORRELATION_ID } from '@cw/tenant-model';
 import { bootstrapProvisioner, type Provisioner } from '../../src/index.js';
-import { StandInOperator } from '../support/stand-in-operator.js';
 import { createTenant, provisionerEnv, type ProvisionerTestEnv } from '../support/fixtures.js';
 
 let tdb: TestDatabase;

@@ -46,6 +46,7 @@ export { KubeHttp, KubeHttpError, loadKubeConfig, microTime, apiErrorStatus } fr
 export type { KubeStatus, WatchEventType } from './kube-http.js';
 export { listWatch } from './list-watch.js';
 export { serviceAccountKubeconfig } from './service-account.js';
+export { StandInOperator } from './stand-in-operator.js';
 export type { ServiceAccountKubeconfigOptions } from './service-account.js';
 export {
   installOperatorIdentity,
