@@ -1,5 +1,5 @@
 // `npm run test:reliability`: the long suites of tools/reliability (webhook storm, kill loops,
-// API faults, fuzzing, leak scan), one file at a time so they do not disturb each other's timing.
+// API faults, fuzzing), one file at a time so they do not disturb each other's timing.
 // Not part of `npm test` (their files are *.reliability.ts). Each suite is bounded (< 5 min).
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';

@@ -146,9 +146,10 @@ it('provisions every tenant exactly once while workers are SIGKILLed at random t
         if (n !== 1) problems.push(`${x.slug}: ${what}=${n}`);
       }
       const tmp = (await readdir(join(artifactsDir, x.slug), { recursive: true })).filter((f) => f.endsWith('.tmp'));
-      // A SIGKILL between writeFile and rename leaves the temp file of LocalArtifactStore.write
-      // behind (list() skips it; the retry writes a new one): counted, not a failure (docs/reliability.md).
+      // A SIGKILL between writeFile and rename leaves LocalArtifactStore.write's temp file; its
+      // name is fixed per file, so the retried step overwrites and renames it: none may remain.
       strayTmpFiles += tmp.length;
+      if (tmp.length) problems.push(`${x.slug}: stray temp artifacts ${tmp.join(', ')}`);
     }
   }
   report('worker-kill-loop', {
