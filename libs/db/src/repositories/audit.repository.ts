@@ -11,7 +11,7 @@ type Row = typeof auditLog.$inferSelect;
  * refused request's target included), so it must never fail on it: NUL becomes U+FFFD, and a
  * target is cut to 200 characters.
  */
-const pgText = (value: string): string => value.replace(/\u0000/g, '\uFFFD');
+const pgText = (value: string): string => value.replaceAll('\u0000', '\uFFFD');
 function pgJson(value: unknown): unknown {
   if (typeof value === 'string') return pgText(value);
   if (Array.isArray(value)) return value.map(pgJson);
