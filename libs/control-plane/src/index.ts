@@ -17,6 +17,7 @@ export * from './verification/verify-email.usecase.js';
 export * from './lifecycle/provisioning-dispatcher.js';
 export * from './lifecycle/transition-tenant.usecase.js';
 export * from './lifecycle/billing-deadlines.usecase.js';
+export * from './lifecycle/expire-signups.usecase.js';
 export * from './status/tenant-access.js';
 export * from './status/tenant-status.usecase.js';
 export * from './queue/bullmq-provisioning.queue.js';

@@ -9,7 +9,6 @@ import {
   LIFECYCLE_TRANSITIONS,
   TENANT_STATES,
   provisioningJobId,
-  validateTenantSpec,
   type LifecycleEventType,
   type TenantState,
 } from '@cw/tenant-model';
@@ -22,6 +21,7 @@ import {
   TransitionTenantUseCase,
   noMetrics,
 } from '../src/index.js';
+import { tenantFactory } from './support/tenants.js';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -45,26 +45,7 @@ afterAll(async () => {
   await testDb?.close();
 });
 
-let n = 0;
-async function tenantIn(state: TenantState) {
-  const slug = `lc-${++n}`;
-  const spec = validateTenantSpec({
-    displayName: `LC ${n}`,
-    plan: 'starter',
-    seats: 2,
-    cloud: { provider: 'local', region: 'local' },
-    hostname: `${slug}.localtest.me`,
-  });
-  if (!spec.ok) throw new Error('bad fixture');
-  return db.tenants.create({
-    slug,
-    spec: spec.value,
-    adminEmail: `lc${n}@example.com`,
-    correlationId: `corr-${n}`,
-    billingMode: 'stripe',
-    state,
-  });
-}
+const tenantIn = tenantFactory(() => db, 'lc');
 
 const cases = TENANT_STATES.flatMap((from) => LIFECYCLE_EVENT_TYPES.map((event) => ({ from, event })));
 const legal = (from: TenantState, event: LifecycleEventType) =>

@@ -59,7 +59,9 @@ export const tenants = pgTable(
     spec: jsonb('spec').$type<TenantSpec>().notNull(),
     /** Incremented on every spec change, like metadata.generation. */
     specVersion: integer('spec_version').notNull().default(1),
-    adminEmail: text('admin_email').notNull(),
+    /** Null once erased: only a deleted tenant may have none (an expired sign-up). */
+    adminEmail: text('admin_email'),
+    /** Kept after erasure: support can still match a customer's address to the history. */
     adminEmailHash: text('admin_email_hash').notNull(),
     correlationId: text('correlation_id').notNull(),
     billingMode: text('billing_mode').$type<BillingMode>().notNull(),
@@ -75,18 +77,35 @@ export const tenants = pgTable(
     suspensionReason: text('suspension_reason').$type<SuspensionReason>(),
     /** Subscription cancelled: offboarding starts at this time. */
     offboardAt: ts('offboard_at'),
+    /**
+     * Set when an expired sign-up gives its slug back; the slug may then be taken again. Slugs of
+     * every other tenant, deleted ones included, stay reserved (their hostname once pointed at them).
+     */
+    slugReleasedAt: ts('slug_released_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('tenants_slug_key').on(t.slug),
+    uniqueIndex('tenants_slug_key')
+      .on(t.slug)
+      .where(sql`slug_released_at is null`),
+    // findBySlug falls back to released slugs (support looks up an expired sign-up by name).
+    index('tenants_released_slug_idx')
+      .on(t.slug)
+      .where(sql`slug_released_at is not null`),
     index('tenants_state_idx').on(t.state),
     index('tenants_admin_email_hash_idx').on(t.adminEmailHash),
     index('tenants_stripe_subscription_idx').on(t.stripeSubscriptionId),
     index('tenants_stripe_customer_idx').on(t.stripeCustomerId),
     // Admin list: keyset pagination newest first by (created_at, id).
     index('tenants_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    // The sign-up expiry sweep: pending tenants by last change.
+    index('tenants_signup_pending_idx')
+      .on(t.updatedAt, t.id)
+      .where(sql`state in ('pending_verification', 'pending_payment')`),
     check('tenants_state_check', oneOf('state', TENANT_STATES)),
+    check('tenants_admin_email_check', sql`admin_email is not null or state = 'deleted'`),
+    check('tenants_slug_released_check', sql`slug_released_at is null or state = 'deleted'`),
   ],
 );
 

@@ -55,7 +55,8 @@ export interface TenantRecord {
   state: TenantState;
   spec: TenantSpec;
   specVersion: number;
-  adminEmail: string;
+  /** Null once erased (an expired sign-up, state `deleted`); the hash stays. */
+  adminEmail: string | null;
   adminEmailHash: string;
   correlationId: string;
   billingMode: BillingMode;
@@ -68,6 +69,8 @@ export interface TenantRecord {
   graceUntil: Date | null;
   suspensionReason: SuspensionReason | null;
   offboardAt: Date | null;
+  /** When an expired sign-up gave its slug back (another tenant may now hold it). */
+  slugReleasedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

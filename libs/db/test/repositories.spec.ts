@@ -1,4 +1,5 @@
 // Repositories against the real PostgreSQL, in a schema of their own.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   IllegalTransitionError,
@@ -57,7 +58,7 @@ describe('TenantRepository', () => {
     expect(t.state).toBe('pending_verification');
     expect(t.adminEmailHash).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(await db.tenants.findBySlug(t.slug)).toEqual(t);
-    expect((await db.tenants.findByAdminEmail(t.adminEmail.toUpperCase())).map((x) => x.id)).toContain(t.id);
+    expect((await db.tenants.findByAdminEmail(t.adminEmail!.toUpperCase())).map((x) => x.id)).toContain(t.id);
     expect(await db.tenants.findById('not-a-uuid')).toBeUndefined();
     await expect(db.tenants.getById('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(
       TenantNotFoundError,
@@ -98,6 +99,82 @@ describe('TenantRepository', () => {
     const counts = await db.tenants.countByState();
     expect(seen.size).toBe(Object.values(counts).reduce((a, b) => a + (b ?? 0), 0));
     expect((await db.tenants.list({ search: t.displayName })).items.map((x) => x.id)).toContain(t.id);
+  });
+});
+
+describe('TenantRepository: expired sign-ups', () => {
+  const expire = async (id: string) => {
+    await db.lifecycle.transition(id, 'signup_expired', { actor: { kind: 'system', reason: 'test' } });
+    return db.tenants.releaseExpiredSignup(id, new Date());
+  };
+  const withSlug = (slug: string, state?: TenantState) =>
+    db.tenants.create({
+      slug,
+      spec: spec(),
+      adminEmail: `${slug}@example.com`,
+      correlationId: 'c',
+      billingMode: 'stripe',
+      state,
+    });
+
+  it('erases the e-mail (hash kept) and lets a new tenant take the released slug', async () => {
+    const slug = `gone-${++n}`;
+    const old = await withSlug(slug);
+    const released = await expire(old.id);
+    expect(released).toMatchObject({ state: 'deleted', adminEmail: null, adminEmailHash: old.adminEmailHash });
+    expect(released.slugReleasedAt).toBeInstanceOf(Date);
+    expect(await db.tenants.isSlugTaken(slug)).toBe(false);
+    // Support still finds the expired one by name while no one holds the slug.
+    expect((await db.tenants.findBySlug(slug))?.id).toBe(old.id);
+
+    const fresh = await withSlug(slug);
+    expect(await db.tenants.isSlugTaken(slug)).toBe(true);
+    expect((await db.tenants.findBySlug(slug))?.id).toBe(fresh.id);
+    // The partial unique index still refuses a second live tenant with that slug.
+    await expect(withSlug(slug)).rejects.toBeInstanceOf(SlugTakenError);
+  });
+
+  it('keeps the slugs of deleted (offboarded) tenants reserved', async () => {
+    const slug = `offboarded-${++n}`;
+    await withSlug(slug, 'deleted');
+    expect(await db.tenants.isSlugTaken(slug)).toBe(true);
+    await expect(withSlug(slug)).rejects.toBeInstanceOf(SlugTakenError);
+  });
+
+  it('releases nothing of a tenant that is not deleted, and the schema refuses it too', async () => {
+    const live = await newTenant('pending_payment');
+    await expect(db.tenants.releaseExpiredSignup(live.id, new Date())).rejects.toBeInstanceOf(TenantNotFoundError);
+    expect(await db.tenants.getById(live.id)).toMatchObject({ adminEmail: live.adminEmail, slugReleasedAt: null });
+    // CHECK constraints: only a deleted tenant may lack an e-mail or give back its slug.
+    const client = new pg.Client({ connectionString: testDb.url, options: `-c search_path=${testDb.schema}` });
+    await client.connect();
+    try {
+      await expect(client.query('update tenants set admin_email = null where id = $1', [live.id])).rejects.toThrow(
+        /tenants_admin_email_check/,
+      );
+      await expect(
+        client.query('update tenants set slug_released_at = now() where id = $1', [live.id]),
+      ).rejects.toThrow(/tenants_slug_released_check/);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('lists sign-ups unchanged since the cutoff, oldest first, without paying ones or excluded ids', async () => {
+    const unverified = await newTenant('pending_verification');
+    const unpaid = await newTenant('pending_payment');
+    const subscribed = await newTenant('pending_payment');
+    await db.tenants.update(subscribed.id, { stripeSubscriptionId: `sub_${n}` });
+    const live = await newTenant('active');
+    const mine = new Set([unverified.id, unpaid.id, subscribed.id, live.id]);
+    const listed = async (cutoff: Date, excludeIds?: string[]) =>
+      (await db.tenants.listExpiredSignups(cutoff, { limit: 500, excludeIds }))
+        .map((t) => t.id)
+        .filter((id) => mine.has(id));
+
+    expect(await listed(new Date(Date.now() + 60_000))).toEqual([unverified.id, unpaid.id]);
+    expect(await listed(new Date(unverified.updatedAt.getTime() - 1))).toEqual([]);
+    expect(await listed(new Date(Date.now() + 60_000), [unverified.id])).toEqual([unpaid.id]);
   });
 });
 
@@ -280,6 +357,16 @@ describe('EmailTokenRepository', () => {
     ).toBe('expired');
     expect(await db.emailTokens.revokeOpen(t.id, 'verify-email')).toBe(1);
     expect((await db.emailTokens.consume(`h${n}`, 'verify-email', now)).status).toBe('revoked');
+  });
+
+  it("revokes a tenant's open tokens of every purpose at once", async () => {
+    const t = await newTenant();
+    const expiresAt = new Date(Date.now() + 60_000);
+    for (const purpose of ['verify-email', 'sign-in', 'sign-in'] as const)
+      await db.emailTokens.create({ tenantId: t.id, tokenHash: `h${++n}`, purpose, expiresAt });
+    expect(await db.transaction((tx) => tx.emailTokens.lockOpen(t.id))).toBe(3);
+    expect(await db.emailTokens.revokeOpen(t.id, 'any')).toBe(3);
+    expect((await db.emailTokens.listForTenant(t.id)).every((token) => token.revokedAt)).toBe(true);
   });
 });
 

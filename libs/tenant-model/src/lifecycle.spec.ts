@@ -26,6 +26,25 @@ describe('tenant lifecycle table', () => {
     expect(nextState(s, 'offboarding_completed')).toBe('deleted');
   });
 
+  it('expires only sign-ups that were never provisioned, straight to deleted', () => {
+    // Written out rather than read from the table: this is the rule the expiry sweep relies on.
+    const expected: Record<(typeof TENANT_STATES)[number], 'deleted' | 'refused'> = {
+      pending_verification: 'deleted',
+      pending_payment: 'deleted',
+      provisioning: 'refused',
+      active: 'refused',
+      suspended: 'refused',
+      failed: 'refused',
+      offboarding: 'refused',
+      deleted: 'refused',
+    };
+    for (const state of TENANT_STATES) {
+      const got = canTransition(state, 'signup_expired') ? nextState(state, 'signup_expired') : 'refused';
+      expect(got, state).toBe(expected[state]);
+    }
+    expect(LIFECYCLE_TRANSITIONS.signup_expired.description).toMatch(/SIGNUP_EXPIRY/);
+  });
+
   it('deleted is terminal', () => {
     expect(LIFECYCLE_EVENT_TYPES.filter((e) => canTransition('deleted', e))).toEqual([]);
   });

@@ -3,7 +3,8 @@
  * plane and the provisioner so both move tenants through the same table.
  *
  * pending_verification → pending_payment → provisioning → active ⇄ suspended → offboarding → deleted,
- * plus failed (retryable). Events that record something without moving the tenant
+ * plus failed (retryable). A sign-up that is never verified or paid expires straight to deleted
+ * (nothing was provisioned, so there is nothing to offboard). Events that record something without moving the tenant
  * (plan change, payment failure within grace, health changes) keep the state.
  */
 export const TENANT_STATES = [
@@ -50,6 +51,11 @@ export const LIFECYCLE_TRANSITIONS = {
     description: 'Offboarding: the Tenant and its cloud resources are being removed.',
   },
   offboarding_completed: { from: ['offboarding'], to: 'deleted', description: 'Everything of the tenant is gone.' },
+  signup_expired: {
+    from: ['pending_verification', 'pending_payment'],
+    to: 'deleted',
+    description: 'Sign-up abandoned (never verified or never paid) for SIGNUP_EXPIRY: admin e-mail erased, slug released.',
+  },
 } as const satisfies Record<string, Transition>;
 
 export type LifecycleEventType = keyof typeof LIFECYCLE_TRANSITIONS;

@@ -90,6 +90,11 @@ export const controlPlaneEnvShape = {
   OFFBOARD_GRACE_PERIOD: duration('30d'),
   /** How often deadlines (grace periods) and the run outbox are checked; `0` turns the sweep off. */
   SWEEP_INTERVAL: duration('1m'),
+  /**
+   * A sign-up left unverified or unpaid this long after its last change is deleted by the sweep
+   * (e-mail erased, slug released); `0` keeps abandoned sign-ups forever.
+   */
+  SIGNUP_EXPIRY: duration('7d'),
   MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'acs']).default('outbox'),
   MAIL_FROM: z.string().min(3).default('ContextWeaver <no-reply@localtest.me>'),
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),

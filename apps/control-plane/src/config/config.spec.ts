@@ -32,6 +32,18 @@ describe('configuration', () => {
     });
   });
 
+  it('expires abandoned sign-ups after SIGNUP_EXPIRY: 7 days unless set, 0 turns it off', () => {
+    expect(loadConfig(base).signupExpiryMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ ...base, SIGNUP_EXPIRY: '36h' }).signupExpiryMs).toBe(36 * 3_600_000);
+    expect(loadConfig({ ...base, SIGNUP_EXPIRY: '0' }).signupExpiryMs).toBe(0);
+    expect(describeConfig(loadConfig(base))).toMatchObject({ signupExpiryMs: 7 * 86_400_000 });
+    expect(problems({ SIGNUP_EXPIRY: 'a week' })).toEqual({
+      SIGNUP_EXPIRY: 'must be a duration such as "30s", "15m", "12h" or "7d" (got "a week")',
+    });
+    expect(problems({ SIGNUP_EXPIRY: '-1d' })).toHaveProperty('SIGNUP_EXPIRY');
+    expect(problems({ SIGNUP_EXPIRY: '7' })).toHaveProperty('SIGNUP_EXPIRY');
+  });
+
   it('turns billing on with both Stripe keys', () => {
     const config = loadConfig({
       ...base,

@@ -22,6 +22,8 @@ export interface ControlPlaneConfig {
   stripe?: { secretKey: string; webhookSecret: string; apiBase?: string; toleranceSeconds: number };
   billing: { pastDueGraceMs: number; offboardGraceMs: number };
   sweepIntervalMs: number;
+  /** Abandoned sign-ups expire after this long without a change; 0 = never. */
+  signupExpiryMs: number;
   mail: MailConfig;
   rateLimits: { signupPerIp: number; signupPerEmail: number; resendPerEmail: number };
   trustProxy: boolean | number | string;
@@ -68,6 +70,7 @@ export function loadConfig(
         : undefined,
     billing: { pastDueGraceMs: env.PAYMENT_GRACE_PERIOD, offboardGraceMs: env.OFFBOARD_GRACE_PERIOD },
     sweepIntervalMs: env.SWEEP_INTERVAL,
+    signupExpiryMs: env.SIGNUP_EXPIRY,
     mail,
     rateLimits: {
       signupPerIp: env.RATE_LIMIT_SIGNUP_PER_IP,
@@ -118,6 +121,7 @@ export function describeConfig(config: ControlPlaneConfig): Record<string, unkno
       : 'off (trial)',
     mail: config.mail.transport,
     sweepIntervalMs: config.sweepIntervalMs,
+    signupExpiryMs: config.signupExpiryMs,
   };
 }
 

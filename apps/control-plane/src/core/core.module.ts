@@ -15,6 +15,7 @@ import { Database } from '@cw/db';
 import {
   DEFAULT_SIGNUP_LIMITS,
   EnforceBillingDeadlinesUseCase,
+  ExpireSignupsUseCase,
   MagicLinkSender,
   OpenBillingPortalUseCase,
   ProvisioningDispatcher,
@@ -147,7 +148,21 @@ export class CoreModule {
       useCase(TenantStatusUseCase, (c) => new TenantStatusUseCase(c.db, !!c.gateway)),
       useCase(
         EnforceBillingDeadlinesUseCase,
-        (c, d) => new EnforceBillingDeadlinesUseCase(c.db, d.transitions, d.dispatcher, c.clock, c.logger),
+        (c, d) =>
+          new EnforceBillingDeadlinesUseCase(
+            c.db,
+            d.transitions,
+            d.dispatcher,
+            c.clock,
+            c.logger,
+            new ExpireSignupsUseCase(
+              c.db,
+              d.transitions,
+              { expiryMs: c.config.signupExpiryMs },
+              c.clock,
+              c.logger,
+            ),
+          ),
       ),
       // Billing off: no webhook use case; the controller answers billing_disabled.
       useCase(StripeWebhookUseCase, (c, d) =>

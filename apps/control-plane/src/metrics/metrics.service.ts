@@ -1,7 +1,7 @@
 /**
  * The control plane's Prometheus metrics (registry from @cw/observability): HTTP latency by
- * route, Stripe webhook events by type and outcome, tenant transitions, and tenants by state
- * (read from the database at scrape time).
+ * route, Stripe webhook events by type and outcome, tenant transitions, expired sign-ups, and
+ * tenants by state (read from the database at scrape time).
  */
 import {
   createAdminMetrics,
@@ -22,6 +22,8 @@ export class MetricsService implements ControlPlaneMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly webhookEvents: Counter<'type' | 'outcome'>;
   readonly transitions: Counter<'event' | 'from' | 'to'>;
+  /** Sign-ups deleted by the sweep for being unverified or unpaid past SIGNUP_EXPIRY. */
+  readonly signupsExpired: Counter<'from'>;
   /** Admin API requests by operation and outcome (security dashboard, admin-denied alert). */
   readonly admin: AdminMetrics;
 
@@ -47,6 +49,12 @@ export class MetricsService implements ControlPlaneMetrics {
       labelNames: ['event', 'from', 'to'],
       registers: [this.registry],
     });
+    this.signupsExpired = new Counter({
+      name: 'cw_signups_expired_total',
+      help: 'Abandoned sign-ups deleted after SIGNUP_EXPIRY, by the state they waited in',
+      labelNames: ['from'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'cw_tenants',
       help: 'Tenants by lifecycle state',
@@ -66,5 +74,6 @@ export class MetricsService implements ControlPlaneMetrics {
 
   transition(event: string, from: string, to: string): void {
     this.transitions.inc({ event, from, to });
+    if (event === 'signup_expired') this.signupsExpired.inc({ from });
   }
 }

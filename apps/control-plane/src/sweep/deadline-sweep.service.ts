@@ -1,4 +1,4 @@
-/** Runs the deadline sweep (grace periods, run outbox) every SWEEP_INTERVAL; one pass at a time. */
+/** Runs the deadline sweep (grace periods, sign-up expiry, run outbox) every SWEEP_INTERVAL; one pass at a time. */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EnforceBillingDeadlinesUseCase } from '@cw/control-plane';
 import type { Logger } from '@cw/observability';

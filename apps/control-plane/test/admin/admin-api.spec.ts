@@ -160,6 +160,35 @@ describe('tenant detail', () => {
   });
 });
 
+describe('tenant lookup after a sign-up expired', () => {
+  it('finds the live tenant by a slug an expired sign-up gave back, and the expired one by id', async () => {
+    const slug = 'second-chance';
+    const expired = await h.seedTenant({ slug, state: 'pending_verification', billingMode: 'stripe' });
+    await h.ctx.db.transaction(async (tx) => {
+      await tx.lifecycle.transition(expired.id, 'signup_expired', {
+        actor: { kind: 'system', reason: 'test' },
+      });
+      await tx.tenants.releaseExpiredSignup(expired.id, new Date());
+    });
+    // While no one holds the slug, it still leads to the expired sign-up.
+    expect(ok(await get(`/admin/v1/tenants/${slug}`), tenantDetailSchema).tenant).toMatchObject({
+      id: expired.id,
+      state: 'deleted',
+      adminEmailHint: null,
+      adminEmailHash: expired.adminEmailHash,
+    });
+    const live = await h.seedTenant({ slug });
+    expect(ok(await get(`/admin/v1/tenants/${slug}`), tenantDetailSchema).tenant).toMatchObject({
+      id: live.id,
+      state: 'active',
+      adminEmailHint: 'o***@customer.example',
+    });
+    const old = ok(await get(`/admin/v1/tenants/${expired.id}`), tenantDetailSchema);
+    expect(old.tenant).toMatchObject({ slug, state: 'deleted', adminEmailHint: null });
+    expect(old.lifecycle.map((e) => e.event)).toEqual(['signup_expired']);
+  });
+});
+
 describe('state changes', () => {
   it('suspends and resumes through the state machine, each with its run, event and audit row', async () => {
     const tenant = seeded[4]!;

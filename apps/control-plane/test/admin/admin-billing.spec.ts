@@ -42,7 +42,7 @@ async function payingTenant(): Promise<TenantRecord> {
   const session = await h.ctx.gateway!.createCheckoutSession({
     tenantId: tenant.id,
     correlationId: tenant.correlationId,
-    email: tenant.adminEmail,
+    email: tenant.adminEmail!,
     lookupKey: PLANS.team.priceLookupKey,
     quantity: 5,
     successUrl: `${h.url}/status`,

@@ -66,7 +66,7 @@ class Customer {
   constructor(tenant: TenantRecord) {
     this.cookies.set(
       SESSION_COOKIE,
-      encodeSession(h.ctx.keys, magicLinkSession(tenant.adminEmail, [tenant.id]), 3_600_000),
+      encodeSession(h.ctx.keys, magicLinkSession(tenant.adminEmail!, [tenant.id]), 3_600_000),
     );
   }
   private async send(

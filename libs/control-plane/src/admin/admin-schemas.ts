@@ -150,7 +150,10 @@ export const tenantDetailSchema = z
       specVersion: z.number().int(),
       spec: z.record(z.string(), z.unknown()),
       correlationId: z.string(),
-      adminEmailHint: z.string().meta({ description: 'Masked (a***@example.com).' }),
+      adminEmailHint: z
+        .string()
+        .nullable()
+        .meta({ description: 'Masked (a***@example.com); null once erased (an expired sign-up).' }),
       adminEmailHash: z.string(),
     }),
     lifecycle: z.array(lifecycleEventSchema),

@@ -62,7 +62,7 @@ export const tenantHeader = (t: TenantRecord): TenantDetail['tenant'] => ({
   specVersion: t.specVersion,
   spec: t.spec as unknown as Record<string, unknown>,
   correlationId: t.correlationId,
-  adminEmailHint: maskEmail(t.adminEmail),
+  adminEmailHint: t.adminEmail === null ? null : maskEmail(t.adminEmail),
   adminEmailHash: t.adminEmailHash,
 });
 

@@ -4,13 +4,12 @@
  * session's and the subscription's metadata (webhooks find the tenant by them).
  */
 import { PLANS } from '@cw/tenant-model';
-import { hashId } from '@cw/observability';
 import type { Database } from '@cw/db';
 import type { RequestContext } from '../context.js';
 import { BillingDisabledError, ConflictError } from '../errors.js';
 import type { Clock } from '../ports.js';
 import type { SessionPayload } from '../session/session-cookie.js';
-import { tenantForSession } from '../status/tenant-access.js';
+import { adminEmailOf, tenantForSession } from '../status/tenant-access.js';
 import type { StripeGateway } from './stripe.gateway.js';
 
 /** Checkout sessions live 24 h, like Stripe idempotency keys; a half-day bucket reuses a recent one. */
@@ -40,7 +39,7 @@ export class StartCheckoutUseCase {
     const checkout = await this.gateway.createCheckoutSession({
       tenantId: tenant.id,
       correlationId: tenant.correlationId,
-      email: tenant.adminEmail,
+      email: adminEmailOf(tenant),
       lookupKey: PLANS[tenant.spec.plan].priceLookupKey,
       quantity: tenant.spec.seats,
       successUrl: `${this.publicUrl}/status?checkout=success`,
@@ -48,9 +47,13 @@ export class StartCheckoutUseCase {
       idempotencyKey: `checkout-${tenant.id}-v${tenant.specVersion}-${bucket}`,
     });
     await this.db.transaction(async (tx) => {
+      // The sign-up may have expired while Stripe answered: then no one is sent to pay for it.
+      const locked = await tx.tenants.findByIdForUpdate(tenant.id);
+      if (!locked || locked.state === 'deleted' || locked.state === 'offboarding')
+        throw new ConflictError('this sign-up is no longer open; please sign up again');
       await tx.tenants.update(tenant.id, { stripeCheckoutSessionId: checkout.id });
       await tx.audit.record({
-        actor: { kind: 'customer', emailHash: hashId(tenant.adminEmail) },
+        actor: { kind: 'customer', emailHash: tenant.adminEmailHash },
         action: 'billing.checkout',
         tenantId: tenant.id,
         target: checkout.id,

@@ -156,6 +156,7 @@ async function checkoutCompleted({
     subscriptionId,
   });
   if (!tenant) return result('ignored', undefined, 'no tenant for this checkout session');
+  if (GONE.includes(tenant.state)) return checkoutForGoneTenant(tx, event, session, tenant);
   const patch = missingIds(tenant, { customerId, subscriptionId, checkoutSessionId: session.id });
   if (tenant.state !== 'pending_payment') {
     await savePatch(tx, tenant, patch);
@@ -178,6 +179,34 @@ async function checkoutCompleted({
     run: { goal: 'provision', idempotencyKey: 'provision' },
   });
   return result('applied', tenant, desired.error, [outcome]);
+}
+
+/**
+ * Paid for a tenant that is gone — its sign-up expired (or it was offboarded) while the customer
+ * was in Checkout. Nothing is provisioned and the deleted tenant stays deleted (its e-mail is
+ * erased, its slug may belong to someone else now); the audit row tells support which Stripe
+ * subscription to cancel and refund.
+ */
+async function checkoutForGoneTenant(
+  tx: Repositories,
+  event: Stripe.Event,
+  session: Stripe.Checkout.Session,
+  tenant: TenantRecord,
+): Promise<HandlerResult> {
+  const subscriptionId = idOf(session.subscription);
+  await tx.audit.record({
+    actor: stripe(event),
+    action: 'billing.checkout-after-delete',
+    tenantId: tenant.id,
+    target: session.id,
+    outcome: 'ignored',
+    details: { state: tenant.state, subscriptionId, customerId: idOf(session.customer), eventId: event.id },
+  });
+  return result(
+    'ignored',
+    tenant,
+    `tenant is ${tenant.state}: nothing provisioned; cancel and refund subscription ${subscriptionId ?? '(none)'} in Stripe`,
+  );
 }
 
 async function subscriptionUpdated({

@@ -1,18 +1,21 @@
 /**
  * The periodic sweep: suspends tenants whose payment grace period ended, starts offboarding
- * tenants whose cancellation grace period ended, and relays provisioning runs that never reached
- * the queue. Safe to run on every replica at once: each tenant is re-checked under its row lock,
- * and runs are idempotent by key.
+ * tenants whose cancellation grace period ended, expires abandoned sign-ups (ExpireSignupsUseCase),
+ * and relays provisioning runs that never reached the queue. Safe to run on every replica at
+ * once: each tenant is re-checked under its row lock, and runs are idempotent by key.
  */
-import { IllegalTransitionError } from '@cw/tenant-model';
 import type { Database } from '@cw/db';
 import type { Clock, Logger } from '../ports.js';
+import type { ExpireSignupsUseCase } from './expire-signups.usecase.js';
 import type { ProvisioningDispatcher } from './provisioning-dispatcher.js';
 import type { TransitionOutcome, TransitionTenantUseCase } from './transition-tenant.usecase.js';
+import { sweepTenant } from './sweep-guard.js';
 
 export interface SweepResult {
   suspended: number;
   offboarded: number;
+  /** Sign-ups deleted for being unverified or unpaid too long. */
+  expired: number;
   relayed: number;
 }
 
@@ -23,11 +26,12 @@ export class EnforceBillingDeadlinesUseCase {
     private readonly dispatcher: ProvisioningDispatcher,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly signups: ExpireSignupsUseCase,
   ) {}
 
   async execute(): Promise<SweepResult> {
     const now = this.clock();
-    const result: SweepResult = { suspended: 0, offboarded: 0, relayed: 0 };
+    const result: SweepResult = { suspended: 0, offboarded: 0, expired: 0, relayed: 0 };
     for (const due of await this.db.tenants.listGraceExpired(now)) {
       const outcome = await this.guarded(due.id, () =>
         this.db.transaction(async (tx) => {
@@ -65,24 +69,17 @@ export class EnforceBillingDeadlinesUseCase {
       );
       if (outcome) result.offboarded++;
     }
+    result.expired = await this.signups.execute(now);
     result.relayed = await this.dispatcher.relayPending(now);
-    if (result.suspended + result.offboarded + result.relayed > 0) this.logger.info(result, 'deadline sweep');
+    if (result.suspended + result.offboarded + result.expired + result.relayed > 0)
+      this.logger.info(result, 'deadline sweep');
     return result;
   }
 
-  private async guarded(
+  private guarded(
     tenantId: string,
     fn: () => Promise<TransitionOutcome | undefined>,
   ): Promise<TransitionOutcome | undefined> {
-    try {
-      const outcome = await fn();
-      if (outcome) await this.transitions.afterCommit(outcome);
-      return outcome;
-    } catch (error) {
-      // One tenant's problem must not stop the sweep for the others.
-      if (!(error instanceof IllegalTransitionError))
-        this.logger.error({ err: error, tenantId }, 'deadline sweep failed for tenant');
-      return undefined;
-    }
+    return sweepTenant(this.transitions, this.logger, tenantId, fn);
   }
 }

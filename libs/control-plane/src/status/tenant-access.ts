@@ -17,3 +17,15 @@ export async function tenantForSession(
   if (!tenant) throw new NotAuthenticatedError('the tenant of this session no longer exists');
   return tenant;
 }
+
+/**
+ * The admin e-mail of a tenant that still has one. Only an expired sign-up (state `deleted`) has
+ * it erased, and no use case mails or bills a deleted tenant: reaching this without one is a bug.
+ */
+export function adminEmailOf(tenant: TenantRecord): string {
+  if (tenant.adminEmail === null)
+    throw new Error(
+      `tenant ${tenant.id} (${tenant.state}) has no admin e-mail: it was erased when its sign-up expired`,
+    );
+  return tenant.adminEmail;
+}

@@ -223,6 +223,12 @@ function messageFor(
         body: 'The subscription ended; the workspace and its cloud resources are being removed.',
       };
     case 'deleted':
-      return { tone: 'info', title: 'Removed', body: 'This workspace has been removed.' };
+      return tenant.slugReleasedAt
+        ? {
+            tone: 'info',
+            title: 'Sign-up expired',
+            body: 'This sign-up was not completed in time, so we removed it and your e-mail address. Sign up again to start over.',
+          }
+        : { tone: 'info', title: 'Removed', body: 'This workspace has been removed.' };
   }
 }

@@ -7,6 +7,7 @@ import type { Mailer } from '@cw/mail';
 import type { Repositories, TenantRecord, TokenPurpose } from '@cw/db';
 import type { SigningKeys } from '../session/keys.js';
 import type { Clock, Logger } from '../ports.js';
+import { adminEmailOf } from '../status/tenant-access.js';
 import { MAGIC_LINK_TTL_MS, issueMagicToken } from './magic-link.js';
 import { verificationMail } from './verification-mail.js';
 
@@ -42,10 +43,11 @@ export class MagicLinkSender {
   /** After commit. A delivery failure is logged, not thrown: the customer can ask for a resend. */
   async send(prepared: PreparedMail): Promise<boolean> {
     const { tenant, purpose, link } = prepared;
+    const to = adminEmailOf(tenant);
     try {
       await this.mailer.send(
         verificationMail({
-          to: tenant.adminEmail,
+          to,
           organisationName: tenant.displayName,
           link,
           purpose,
@@ -53,7 +55,7 @@ export class MagicLinkSender {
         }),
       );
       this.logger.info(
-        { tenantId: tenant.id, purpose, to: hashId(tenant.adminEmail), transport: this.mailer.transport },
+        { tenantId: tenant.id, purpose, to: hashId(to), transport: this.mailer.transport },
         'magic link sent',
       );
       return true;

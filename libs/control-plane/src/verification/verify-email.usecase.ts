@@ -5,7 +5,6 @@
  * to `pending_payment` when billing is on, or straight to `provisioning` on a trial (with the
  * provisioning run, enqueued after commit). Either way the result carries the session to set.
  */
-import { hashId } from '@cw/observability';
 import { PLANS } from '@cw/tenant-model';
 import type { Database, TenantRecord } from '@cw/db';
 import type { RequestContext } from '../context.js';
@@ -13,6 +12,7 @@ import { InvalidTokenError } from '../errors.js';
 import type { Clock, Logger } from '../ports.js';
 import type { SigningKeys } from '../session/keys.js';
 import { magicLinkSession, type SessionPayload } from '../session/session-cookie.js';
+import { adminEmailOf } from '../status/tenant-access.js';
 import type { TransitionOutcome, TransitionTenantUseCase } from '../lifecycle/transition-tenant.usecase.js';
 import { checkMagicToken } from './magic-link.js';
 
@@ -55,7 +55,7 @@ export class VerifyEmailUseCase {
         throw new InvalidTokenError('not_pending');
       if (consumed.token.purpose === 'sign-in' || current.state !== 'pending_verification') return current;
 
-      const actor = { kind: 'customer' as const, emailHash: hashId(current.adminEmail) };
+      const actor = { kind: 'customer' as const, emailHash: current.adminEmailHash };
       const common = { actor, cause: 'magic link followed', correlationId: current.correlationId };
       const outcome = this.billingEnabled
         ? await this.transitions.inTransaction(tx, current.id, 'email_verified', common)
@@ -80,7 +80,7 @@ export class VerifyEmailUseCase {
     this.logger.info({ tenantId: tenant.id, state: tenant.state }, 'magic link followed');
     return {
       tenant,
-      session: magicLinkSession(tenant.adminEmail, [tenant.id]),
+      session: magicLinkSession(adminEmailOf(tenant), [tenant.id]),
       next: tenant.state === 'pending_payment' && this.billingEnabled ? 'checkout' : 'status',
     };
   }

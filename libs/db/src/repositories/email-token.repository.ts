@@ -66,20 +66,39 @@ export class EmailTokenRepository {
     return { status: 'expired', token };
   }
 
-  /** Revokes a tenant's open tokens of one purpose (a resend makes older links invalid). */
-  async revokeOpen(tenantId: string, purpose: TokenPurpose, now = new Date()): Promise<number> {
+  /**
+   * Revokes a tenant's open tokens of one purpose (a resend makes older links invalid), or of
+   * every purpose (`'any'`: the tenant is gone).
+   */
+  async revokeOpen(tenantId: string, purpose: TokenPurpose | 'any', now = new Date()): Promise<number> {
     const rows = await this.db
       .update(emailTokens)
       .set({ revokedAt: now })
       .where(
         and(
           eq(emailTokens.tenantId, tenantId),
-          eq(emailTokens.purpose, purpose),
+          purpose === 'any' ? undefined : eq(emailTokens.purpose, purpose),
           isNull(emailTokens.usedAt),
           isNull(emailTokens.revokedAt),
         ),
       )
       .returning({ id: emailTokens.id });
+    return rows.length;
+  }
+
+  /**
+   * Locks a tenant's open tokens until the transaction ends. Taken before the tenant row by
+   * whoever revokes them under that row's lock: following a link locks its token and then the
+   * tenant, so the same order on both sides cannot deadlock.
+   */
+  async lockOpen(tenantId: string): Promise<number> {
+    const rows = await this.db
+      .select({ id: emailTokens.id })
+      .from(emailTokens)
+      .where(
+        and(eq(emailTokens.tenantId, tenantId), isNull(emailTokens.usedAt), isNull(emailTokens.revokedAt)),
+      )
+      .for('update');
     return rows.length;
   }
 

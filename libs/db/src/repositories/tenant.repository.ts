@@ -1,5 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, ilike, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  lte,
+  notInArray,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import type { TenantSpec, TenantState } from '@cw/tenant-model';
 import { hashId } from '@cw/observability';
 import { tenants } from '../schema.js';
@@ -69,13 +84,31 @@ export class TenantRepository {
     return row && toRecord(row);
   }
 
+  /**
+   * The tenant holding `slug`; when none holds it, the one that released it last (an expired
+   * sign-up), so support can still find it by name. Two indexed lookups, one per partial index.
+   */
   async findBySlug(slug: string): Promise<TenantRecord | undefined> {
-    const [row] = await this.db.select().from(tenants).where(eq(tenants.slug, slug));
-    return row && toRecord(row);
+    const [live] = await this.db
+      .select()
+      .from(tenants)
+      .where(and(eq(tenants.slug, slug), isNull(tenants.slugReleasedAt)));
+    if (live) return toRecord(live);
+    const [released] = await this.db
+      .select()
+      .from(tenants)
+      .where(and(eq(tenants.slug, slug), isNotNull(tenants.slugReleasedAt)))
+      .orderBy(desc(tenants.slugReleasedAt))
+      .limit(1);
+    return released && toRecord(released);
   }
 
+  /** Whether a tenant holds `slug`; released slugs (expired sign-ups) are free again. */
   async isSlugTaken(slug: string): Promise<boolean> {
-    const [row] = await this.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, slug));
+    const [row] = await this.db
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(and(eq(tenants.slug, slug), isNull(tenants.slugReleasedAt)));
     return row !== undefined;
   }
 
@@ -179,6 +212,44 @@ export class TenantRepository {
       .orderBy(asc(tenants.graceUntil))
       .limit(limit);
     return rows.map(toRecord);
+  }
+
+  /**
+   * Sign-ups left unverified or unpaid since `cutoff` (last change at or before it), oldest first.
+   * A tenant with a Stripe subscription is never among them: money is in flight (e.g. an
+   * asynchronous payment), and Stripe's cancellation leads to offboarding instead.
+   */
+  async listExpiredSignups(
+    cutoff: Date,
+    options: { limit?: number; excludeIds?: readonly string[] } = {},
+  ): Promise<TenantRecord[]> {
+    const where = [
+      inArray(tenants.state, ['pending_verification', 'pending_payment']),
+      lte(tenants.updatedAt, cutoff),
+      isNull(tenants.stripeSubscriptionId),
+    ];
+    if (options.excludeIds?.length) where.push(notInArray(tenants.id, [...options.excludeIds]));
+    const rows = await this.db
+      .select()
+      .from(tenants)
+      .where(and(...where))
+      .orderBy(asc(tenants.updatedAt), asc(tenants.id))
+      .limit(options.limit ?? 100);
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Erases the admin e-mail of an expired sign-up and gives its slug back (the hash stays). Only
+   * for a tenant already moved to `deleted`, in the transaction that moved it.
+   */
+  async releaseExpiredSignup(id: string, at: Date): Promise<TenantRecord> {
+    const [row] = await this.db
+      .update(tenants)
+      .set({ adminEmail: null, slugReleasedAt: at, updatedAt: new Date() })
+      .where(and(eq(tenants.id, id), eq(tenants.state, 'deleted')))
+      .returning();
+    if (!row) throw new TenantNotFoundError(id);
+    return toRecord(row);
   }
 
   /** Tenants whose cancellation grace period ended and that are not yet offboarding. */

@@ -9,7 +9,8 @@ import type { ProvisioningRun, ProvisioningTenant, RunStore, StepFinish, StepRec
 
 export const WELCOME_AUDIT_ACTION = 'tenant.welcome_email';
 
-const toTenant = (t: TenantRecord): ProvisioningTenant => ({ id: t.id, slug: t.slug, state: t.state, spec: t.spec, adminEmail: t.adminEmail });
+// Only expired sign-ups have their e-mail erased, and those were never provisioned.
+const toTenant = (t: TenantRecord): ProvisioningTenant => ({ id: t.id, slug: t.slug, state: t.state, spec: t.spec, adminEmail: t.adminEmail ?? '' });
 
 const toStep = (s: ProvisioningStepRecord): StepRecord => {
   const output = s.output ?? undefined;
