@@ -328,6 +328,21 @@ describe('StripeEventRepository', () => {
     await db.stripeEvents.markProcessed(e.id, { outcome: 'ignored' });
     expect((await db.stripeEvents.findById(e.id))?.outcome).toBe('ignored');
   });
+
+  it('stores a payload with NUL bytes (jsonb refuses U+0000) with U+FFFD instead, and errors likewise', async () => {
+    // Found by the HTTP fuzz suite: validly signed events with "\u0000" in a string or key were 500s.
+    const e = {
+      id: `evt_${++n}`,
+      type: 'invoice.paid',
+      created: 1_700_000_000,
+      livemode: false,
+      payload: { id: `evt_${n}`, request: { idempotency_key: { $where: 'a\u0000b' } }, data: { object: { 'k\u0000': ['\u0000'] } } },
+    };
+    const { record } = await db.stripeEvents.recordReceived(e);
+    expect(record.payload).toEqual({ id: `evt_${n}`, request: { idempotency_key: { $where: 'a\uFFFDb' } }, data: { object: { 'k\uFFFD': ['\uFFFD'] } } });
+    await db.stripeEvents.markFailed(e.id, 'boom \u0000 here');
+    expect((await db.stripeEvents.findById(e.id))?.error).toBe('boom \uFFFD here');
+  });
 });
 
 describe('EmailTokenRepository', () => {

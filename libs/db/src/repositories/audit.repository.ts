@@ -3,21 +3,9 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { auditLog } from '../schema.js';
 import type { Executor } from '../executor.js';
 import type { AuditActor, AuditRecord } from '../types.js';
+import { pgJson, pgText } from '../pg-text.js';
 
 type Row = typeof auditLog.$inferSelect;
-
-/**
- * PostgreSQL text and jsonb cannot hold U+0000; the audit log records what callers sent (a
- * refused request's target included), so it must never fail on it: NUL becomes U+FFFD, and a
- * target is cut to 200 characters.
- */
-const pgText = (value: string): string => value.replaceAll('\u0000', '\uFFFD');
-function pgJson(value: unknown): unknown {
-  if (typeof value === 'string') return pgText(value);
-  if (Array.isArray(value)) return value.map(pgJson);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [pgText(k), pgJson(v)]));
-  return value;
-}
 const toRecord = (row: Row): AuditRecord => ({ ...row, details: row.details ?? null });
 
 export interface NewAuditEntry {
@@ -39,13 +27,14 @@ export class AuditRepository {
     const [row] = await this.db
       .insert(auditLog)
       .values({
-        actor: pgJson(entry.actor) as AuditActor,
+        // What callers recorded may carry NUL bytes (a refused request's target): see pg-text.ts.
+        actor: pgJson(entry.actor),
         action: pgText(entry.action),
         tenantId: entry.tenantId ?? null,
         target: entry.target == null ? null : pgText(entry.target).slice(0, 200),
         outcome: pgText(entry.outcome),
         correlationId: entry.correlationId == null ? null : pgText(entry.correlationId),
-        details: entry.details == null ? null : (pgJson(entry.details) as Record<string, unknown>),
+        details: entry.details == null ? null : pgJson(entry.details),
         at: new Date(),
       })
       .returning();

@@ -6,6 +6,7 @@ import { and, asc, desc, eq, isNull, lte, sql } from 'drizzle-orm';
 import { stripeEvents } from '../schema.js';
 import { clip, type Executor } from '../executor.js';
 import type { StripeEventOutcome, StripeEventRecord } from '../types.js';
+import { pgJson, pgText } from '../pg-text.js';
 
 type Row = typeof stripeEvents.$inferSelect;
 const toRecord = (row: Row): StripeEventRecord => ({ ...row, payload: row.payload });
@@ -29,11 +30,12 @@ export class StripeEventRepository {
     const [row] = await this.db
       .insert(stripeEvents)
       .values({
-        id: event.id,
-        type: event.type,
+        // A signed payload can still carry NUL bytes, which jsonb refuses: see pg-text.ts.
+        id: pgText(event.id),
+        type: pgText(event.type),
         createdAt: new Date(event.created * 1000),
         livemode: event.livemode,
-        payload: event.payload,
+        payload: pgJson(event.payload),
         receivedAt: new Date(),
       })
       .onConflictDoUpdate({
