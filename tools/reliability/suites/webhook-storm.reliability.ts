@@ -4,8 +4,8 @@
  * (wrong secret, tampered body, stale timestamp, no signature). Every event must take effect
  * exactly once whatever the order: one provisioning run and one `checkout_completed` per tenant,
  * the seats of the newest subscription update, every event stored once with 3 deliveries, no
- * forged id stored. RELIABILITY_STORM_TENANTS scales it (default 600, ~7,600 deliveries, about two
- * minutes on a 2-core machine; 1000 is the full-size run, ~4 minutes).
+ * forged id stored. RELIABILITY_STORM_TENANTS scales it (default 600: 7,560 deliveries in about
+ * 20 s on a 2-core machine; 2000: 25,200 deliveries in about 75 s).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PLANS, validateTenantSpec } from '@cw/tenant-model';
