@@ -302,6 +302,9 @@ describe('ProvisioningRunRepository', () => {
     const finished = await db.runs.finish(run.id, 'failed', 'await-ready: timed out');
     expect(finished).toMatchObject({ status: 'failed', error: 'await-ready: timed out' });
     expect(finished.finishedAt).toBeInstanceOf(Date);
+    // A late or redelivered job starting a step does not revive the ended run.
+    expect((await db.runs.markStarted(run.id)).status).toBe('failed');
+    expect((await db.runs.findById(run.id))?.status).toBe('failed');
     await db.runs.resetStepsFrom(run.id, 'apply-tenant');
     await db.runs.reopen(run.id);
     const latest = await db.runs.latestForTenant(t.id);

@@ -3,7 +3,7 @@
  * enqueues their first job; the provisioner records each step's attempts, timing, output and error.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { GOAL_STEPS, type ProvisioningGoal, type ProvisioningStep } from '@cw/tenant-model';
 import { provisioningRuns, provisioningSteps, tenants } from '../schema.js';
 import { clip, type Executor } from '../executor.js';
@@ -171,15 +171,21 @@ export class ProvisioningRunRepository {
       .where(and(eq(provisioningRuns.id, runId), isNull(provisioningRuns.enqueuedAt)));
   }
 
-  /** queued → running (first step starts); a no-op when already running. */
+  /**
+   * queued → running (first step starts); a no-op when already running, and when the run has
+   * ended (a late or redelivered job must not revive a finished run): in one statement, so no
+   * finish can slip in between a check and the update. Returns the run as it is now.
+   */
   async markStarted(runId: string, at = new Date()): Promise<ProvisioningRunRecord> {
     const [row] = await this.db
       .update(provisioningRuns)
       .set({ status: 'running', startedAt: sql`coalesce(${provisioningRuns.startedAt}, ${at})` })
-      .where(eq(provisioningRuns.id, runId))
+      .where(and(eq(provisioningRuns.id, runId), inArray(provisioningRuns.status, ['queued', 'running'])))
       .returning();
-    if (!row) throw new RunNotFoundError(runId);
-    return toRun(row);
+    if (row) return toRun(row);
+    const current = await this.findById(runId);
+    if (!current) throw new RunNotFoundError(runId);
+    return current;
   }
 
   /** Ends the run. `error` must not contain secrets; it is shown to support staff and the customer's status page. */

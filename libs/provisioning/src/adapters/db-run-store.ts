@@ -75,8 +75,8 @@ export class DbRunStore implements RunStore {
   }
 
   async stepStarted(runId: string, step: ProvisioningStep, at: Date): Promise<StepRecord> {
-    // Only a queued run starts: a run failed meanwhile must not be revived by a late job.
-    if ((await this.db.runs.findById(runId))?.status === 'queued') await this.db.runs.markStarted(runId, at);
+    // Only a queued run starts (atomically): a run failed meanwhile must not be revived by a late job.
+    await this.db.runs.markStarted(runId, at);
     return toStep(await this.db.runs.startStep(runId, step, at));
   }
 
