@@ -44,8 +44,26 @@ function toStructural(node: unknown, key?: string): unknown {
   return out;
 }
 
+/**
+ * Defaults the API server must NOT apply: the field is left unset on the stored object so the
+ * component that reads it decides. spec.routing(.mode): the operator's ROUTING_DEFAULT_MODE
+ * fills it at render time; a CRD default would be written onto every Tenant at create and
+ * shadow that setting for good. (The schema default still applies where no operator is
+ * involved: validateTenant, `cw render` without the variable.)
+ */
+const NOT_DEFAULTED_BY_THE_API: ReadonlyArray<readonly string[]> = [['routing'], ['routing', 'mode']];
+
+function dropDefault(schema: JsonSchema, path: readonly string[]): void {
+  let node: JsonSchema | undefined = schema;
+  for (const key of path) node = (node?.properties as Record<string, JsonSchema> | undefined)?.[key];
+  if (!node || !('default' in node)) throw new Error(`CRD generator: no default at spec.${path.join('.')} to drop`);
+  delete node.default;
+}
+
 export function tenantSpecJsonSchema(): JsonSchema {
-  return toStructural(z.toJSONSchema(tenantSpecSchema, { io: 'input', target: 'openapi-3.0' })) as JsonSchema;
+  const schema = toStructural(z.toJSONSchema(tenantSpecSchema, { io: 'input', target: 'openapi-3.0' })) as JsonSchema;
+  for (const path of NOT_DEFAULTED_BY_THE_API) dropDefault(schema, path);
+  return schema;
 }
 
 export function tenantStatusJsonSchema(): JsonSchema {

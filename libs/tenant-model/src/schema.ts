@@ -158,7 +158,9 @@ export const routingSchema = z
     mode: z
       .enum(['gateway', 'ingress'])
       .default('gateway')
-      .describe('gateway: a Gateway API HTTPRoute attached to the platform gateway; ingress: a networking.k8s.io Ingress.'),
+      .describe(
+        "gateway: a Gateway API HTTPRoute attached to the platform gateway; ingress: a networking.k8s.io Ingress. Unset: the operator's ROUTING_DEFAULT_MODE (gateway unless configured).",
+      ),
   })
   .describe('How the tenant hostname is routed to cerebro.');
 

@@ -25,6 +25,15 @@ describe('Tenant CRD generator', () => {
     expect(readFileSync(checkedIn, 'utf8')).toBe(generateTenantCrdYaml());
   });
 
+  it('leaves spec.routing unset on stored Tenants (the operator applies ROUTING_DEFAULT_MODE), other defaults kept', () => {
+    const spec = schema.properties!.spec!;
+    const routing = spec.properties!.routing!;
+    expect(routing.default).toBeUndefined();
+    expect(routing.properties!.mode!.default).toBeUndefined();
+    expect(routing.properties!.mode!.enum).toEqual(['gateway', 'ingress']);
+    expect(JSON.stringify(spec)).toContain('"default"'); // e.g. isolation, suspended
+  });
+
   it('names the resource as agreed', () => {
     expect(crd.metadata.name).toBe('tenants.platform.contextweaver.io');
     expect(crd.spec.scope).toBe('Cluster');
