@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@cw/testing/processes';
-import type { KubeObject } from '@cw/k8s-client';
+import type { KubeObject } from '@cw/k8s-charts';
 import { isReady, startHarness, type Harness } from './kube/harness.js';
 
 let h: Harness;
