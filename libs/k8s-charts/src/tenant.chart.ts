@@ -132,6 +132,7 @@ export class TenantChart extends Chart {
         readOnly: engine.readOnly,
         maintenance: engine.maintenance,
         auditLog: engine.auditLog,
+        pdbApiVersion: options.capabilities.podDisruptionBudget,
       });
     }
     new Routing(this, 'routing', {

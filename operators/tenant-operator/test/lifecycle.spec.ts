@@ -105,6 +105,13 @@ describe('tenant lifecycle', () => {
       20_000,
     );
     expect(await get('v1', 'Service', 'engine-one')).toBeUndefined();
+    // Each engine's PodDisruptionBudget follows its engine (policy/v1beta1 on v1.20, policy/v1 later).
+    const pdb = async (name: string) =>
+      (await get('policy/v1', 'PodDisruptionBudget', name).catch(() => undefined)) ??
+      (await get('policy/v1beta1', 'PodDisruptionBudget', name).catch(() => undefined));
+    expect(await pdb('engine-one')).toBeUndefined();
+    expect(await pdb('engine-two')).toBeDefined();
+    expect(await pdb('engine-three')).toBeDefined();
     expect(await get('v1', 'ConfigMap', 'engine-one-config')).toBeUndefined();
     expect(await get('gateway.networking.k8s.io/v1', 'HTTPRoute', 'cerebro')).toBeUndefined();
     expect(await get('networking.k8s.io/v1', 'Ingress', 'cerebro')).toBeDefined();

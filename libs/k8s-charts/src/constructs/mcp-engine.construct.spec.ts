@@ -12,6 +12,7 @@ const props: McpEngineProps = {
   readOnly: true,
   maintenance: false,
   auditLog: true,
+  pdbApiVersion: 'policy/v1',
 };
 const render = (p: Partial<McpEngineProps> = {}) =>
   synth((c) => new McpEngine(c, 'engine', { ...props, ...p }));
@@ -34,6 +35,16 @@ describe('McpEngine', () => {
       5000, 5001,
     ]);
     expect(pod.containers[0].readinessProbe.httpGet.port).toBe('http-dashboard');
+  });
+
+  it('has a PodDisruptionBudget over its own pods that never blocks a drain (maxUnavailable 1)', () => {
+    for (const apiVersion of ['policy/v1', 'policy/v1beta1'] as const) {
+      const pdb = any(find(render({ pdbApiVersion: apiVersion }), 'PodDisruptionBudget', 'engine-github'));
+      expect(pdb.apiVersion).toBe(apiVersion);
+      expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'engine-github' } } });
+    }
+    const d = any(find(render(), 'Deployment', 'engine-github'));
+    expect(d.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'engine-github' });
   });
 
   it('serves the dashboard on 5000 and MCP on 5001', () => {

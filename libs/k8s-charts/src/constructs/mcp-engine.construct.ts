@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { workloadLabels } from '../labels.js';
+import { selectorLabels, workloadLabels } from '../labels.js';
 import { addObject } from './api.js';
 import type { Placement, Resources } from './pod.js';
 import { configMapManifest, deploymentManifest } from './workload.js';
@@ -27,6 +27,8 @@ export interface McpEngineProps {
   readonly resources?: Resources;
   /** @default undefined (any node) */
   readonly placement?: Placement;
+  /** PodDisruptionBudget API version, decided by discovery. */
+  readonly pdbApiVersion: 'policy/v1' | 'policy/v1beta1';
 }
 
 export const ENGINE_RESOURCES: Resources = {
@@ -36,7 +38,9 @@ export const ENGINE_RESOURCES: Resources = {
 
 /**
  * One MCP engine: Deployment `engine-<name>`, Service with the dashboard (5000) and MCP (5001)
- * ports, and its configuration (plugins, readOnly, maintenance, auditLog) as a mounted file.
+ * ports, its configuration (plugins, readOnly, maintenance, auditLog) as a mounted file, and a
+ * PodDisruptionBudget so a node drain never takes all of a multi-replica engine's tool servers
+ * at once.
  */
 export class McpEngine extends Construct {
   readonly name: string;
@@ -87,7 +91,7 @@ export class McpEngine extends Construct {
       metadata: { name: this.name, namespace: props.namespace, labels },
       spec: {
         type: 'ClusterIP',
-        selector: { 'app.kubernetes.io/name': this.name },
+        selector: selectorLabels(this.name),
         ports: [
           {
             name: 'http-dashboard',
@@ -98,6 +102,14 @@ export class McpEngine extends Construct {
           { name: 'http-mcp', port: ENGINE_MCP_PORT, targetPort: 'http-mcp', protocol: 'TCP' },
         ],
       },
+    });
+    // maxUnavailable (not minAvailable), as for cerebro: a single replica, or zero while
+    // suspended, never blocks a node drain; two or more keep all but one serving.
+    addObject(this, 'pdb', {
+      apiVersion: props.pdbApiVersion,
+      kind: 'PodDisruptionBudget',
+      metadata: { name: this.name, namespace: props.namespace, labels },
+      spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(this.name) } },
     });
   }
 }
