@@ -46,6 +46,18 @@ export function liveFragment(view: TenantStatusView, csrfToken: string): Html {
       <dt>Cloud</dt>
       <dd>${tenant.cloud} · ${tenant.region}</dd>
       ${
+        tenant.identity || tenant.canConnectIdentity
+          ? html`<dt>Sign-in</dt>
+              <dd id="tenant-identity">
+                ${tenant.identity ? html`Your identity provider (${tenant.identity.issuer})` : 'ContextWeaver accounts'}${
+                  tenant.canConnectIdentity
+                    ? html` · <a id="identity-link" href="/status/identity?tenant=${tenant.id}">${tenant.identity ? 'Change' : 'Connect your identity provider'}</a>`
+                    : ''
+                }
+              </dd>`
+          : ''
+      }
+      ${
         billing.mode === 'trial'
           ? html`<dt>Billing</dt>
               <dd>Trial (${billing.trialDays} days); billing is not enabled on this installation</dd>`

@@ -42,6 +42,10 @@ export interface TenantStatusView {
     hostname: string;
     /** Only when the tenant is active. */
     url: string | null;
+    /** The customer's own identity provider, when connected (its issuer; never the secret). */
+    identity: { issuer: string } | null;
+    /** Whether the customer may still connect or change it (not once offboarding). */
+    canConnectIdentity: boolean;
   };
   billing: {
     mode: 'stripe' | 'trial';
@@ -98,6 +102,8 @@ export class TenantStatusUseCase {
         isolation: tenant.spec.isolation,
         hostname: tenant.spec.hostname,
         url: tenant.state === 'active' ? tenantUrl(tenant.spec) : null,
+        identity: tenant.spec.identity ? { issuer: tenant.spec.identity.issuer } : null,
+        canConnectIdentity: tenant.state !== 'offboarding' && tenant.state !== 'deleted',
       },
       billing: {
         mode: tenant.billingMode,
