@@ -162,4 +162,27 @@ describe('KubeClient', () => {
     expect(events.items.filter((e) => e.reason === 'Broken')).toHaveLength(1);
     expect(events.items[0]).toMatchObject({ type: 'Warning', source: { component: 'k8s-client-test' } });
   });
+
+  it('aggregates repeats: one Event whose count and lastTimestamp are patched at most once per window, a new one when it expired', async () => {
+    const recorder = new EventRecorder({ rest: client.rest, component: 'k8s-client-test', suppressWindowMs: 1_100 });
+    const involved = { apiVersion: 'v1', kind: 'ConfigMap', name: 'b', namespace: ns.name };
+    type Ev = { metadata: { name: string }; reason: string; count: number; firstTimestamp: string; lastTimestamp: string };
+    const list = async () =>
+      (await client.rest.request<{ items: Ev[] }>('GET', `/api/v1/namespaces/${ns.name}/events`)).items.filter((e) => e.reason === 'Flapping');
+    expect(await recorder.record(involved, 'Warning', 'Flapping', 'down again')).toBe(true);
+    for (let i = 0; i < 4; i++) expect(await recorder.record(involved, 'Warning', 'Flapping', 'down again')).toBe(false);
+    await new Promise((r) => setTimeout(r, 1_200)); // timestamps have second resolution
+    expect(await recorder.record(involved, 'Warning', 'Flapping', 'down again')).toBe(true); // patched: 1 + 4 + 1
+    let events = await list();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.count).toBe(6);
+    expect(Date.parse(events[0]!.lastTimestamp)).toBeGreaterThan(Date.parse(events[0]!.firstTimestamp));
+    // The Event expired (deleted here): the next occurrence after the window creates a new one.
+    await client.rest.request('DELETE', `/api/v1/namespaces/${ns.name}/events/${events[0]!.metadata.name}`);
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(await recorder.record(involved, 'Warning', 'Flapping', 'down again')).toBe(true);
+    events = await list();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.count).toBe(1);
+  });
 });

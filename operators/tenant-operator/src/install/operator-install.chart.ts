@@ -44,7 +44,8 @@ export function clusterRoleRules(): Array<{ apiGroups: string[]; resources: stri
       verbs: ['list', 'watch', 'create', 'patch', 'delete'],
     })),
     { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
-    { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    // patch: repeats of an event are aggregated into its count (EventRecorder).
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ];
 }
 
