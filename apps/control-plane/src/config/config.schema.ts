@@ -95,6 +95,11 @@ export const controlPlaneEnvShape = {
    * (e-mail erased, slug released); `0` keeps abandoned sign-ups forever.
    */
   SIGNUP_EXPIRY: duration('7d'),
+  /**
+   * A stored Stripe event still unprocessed this long after it arrived (processing failed, or the
+   * process died) is replayed by the sweep; `0` leaves it to Stripe's retries.
+   */
+  STRIPE_EVENT_REPLAY_AFTER: duration('10m'),
   MAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'acs']).default('outbox'),
   MAIL_FROM: z.string().min(3).default('ContextWeaver <no-reply@localtest.me>'),
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),

@@ -24,6 +24,8 @@ export interface ControlPlaneConfig {
   sweepIntervalMs: number;
   /** Abandoned sign-ups expire after this long without a change; 0 = never. */
   signupExpiryMs: number;
+  /** Unprocessed Stripe events are replayed by the sweep after this long; 0 = never. */
+  stripeEventReplayAfterMs: number;
   mail: MailConfig;
   rateLimits: { signupPerIp: number; signupPerEmail: number; resendPerEmail: number };
   trustProxy: boolean | number | string;
@@ -71,6 +73,7 @@ export function loadConfig(
     billing: { pastDueGraceMs: env.PAYMENT_GRACE_PERIOD, offboardGraceMs: env.OFFBOARD_GRACE_PERIOD },
     sweepIntervalMs: env.SWEEP_INTERVAL,
     signupExpiryMs: env.SIGNUP_EXPIRY,
+    stripeEventReplayAfterMs: env.STRIPE_EVENT_REPLAY_AFTER,
     mail,
     rateLimits: {
       signupPerIp: env.RATE_LIMIT_SIGNUP_PER_IP,

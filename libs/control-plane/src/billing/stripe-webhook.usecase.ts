@@ -3,7 +3,9 @@
  * rejected and stored nowhere); then the event is stored by id before anything acts on it; then
  * it is processed in one transaction holding the event row lock, so however many times and in
  * whatever order Stripe delivers, each event takes effect once. A processing error leaves the
- * event unprocessed and answers 500, so Stripe delivers it again.
+ * event unprocessed and answers 500, so Stripe delivers it again; and the periodic sweep replays
+ * stored events that stayed unprocessed (`replayUnprocessed`), so an event is not lost when
+ * Stripe's retries run out or a process died between storing and processing it.
  */
 import type { Database, StripeEventOutcome } from '@cw/db';
 import type { ControlPlaneMetrics, Logger } from '../ports.js';
@@ -18,6 +20,15 @@ export interface WebhookResult {
   outcome: StripeEventOutcome;
   /** True when this delivery found the event already processed. */
   duplicateDelivery: boolean;
+}
+
+export interface ReplayPolicy {
+  /** Unprocessed this long after it was received, an event is replayed. */
+  afterMs: number;
+  /** Not older than this (Stripe's own retries span 3 days). @default 7 days */
+  maxAgeMs?: number;
+  /** Events per pass. @default 50 */
+  limit?: number;
 }
 
 export class StripeWebhookUseCase {
@@ -44,7 +55,36 @@ export class StripeWebhookUseCase {
       payload: event as unknown as Record<string, unknown>,
     });
     if (record.processedAt && record.outcome) return this.done(event, record.outcome, true);
+    return this.process(event);
+  }
 
+  /**
+   * Processes stored events that stayed unprocessed for `afterMs` (their signatures were
+   * verified when they were stored). Each goes through the same locked transaction as a
+   * delivery, so a replay racing a redelivery still takes effect once. Never throws.
+   */
+  async replayUnprocessed(now: Date, policy: ReplayPolicy): Promise<{ replayed: number; failed: number }> {
+    const due = await this.db.stripeEvents.listUnprocessed(
+      new Date(now.getTime() - policy.afterMs),
+      policy.limit ?? 50,
+      new Date(now.getTime() - (policy.maxAgeMs ?? 7 * 86_400_000)),
+    );
+    let replayed = 0;
+    let failed = 0;
+    for (const record of due) {
+      try {
+        assertEventShape(record.payload);
+        const result = await this.process(record.payload as unknown as Stripe.Event);
+        if (!result.duplicateDelivery) replayed++;
+      } catch {
+        failed++; // logged and marked by process(); tried again next pass
+      }
+    }
+    if (due.length > 0) this.logger.info({ due: due.length, replayed, failed }, 'stripe events replayed');
+    return { replayed, failed };
+  }
+
+  private async process(event: Stripe.Event): Promise<WebhookResult> {
     let handled: HandlerResult & { duplicateDelivery: boolean };
     try {
       handled = await this.db.transaction(async (tx) => {

@@ -2,7 +2,7 @@
  * Every verified Stripe event is stored by id before anything acts on it; processing locks the row,
  * so concurrent or repeated deliveries of one event apply it once.
  */
-import { and, asc, desc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import { stripeEvents } from '../schema.js';
 import { clip, type Executor } from '../executor.js';
 import type { StripeEventOutcome, StripeEventRecord } from '../types.js';
@@ -91,11 +91,18 @@ export class StripeEventRepository {
     return rows.map(toRecord);
   }
 
-  async listUnprocessed(receivedBefore: Date, limit = 100): Promise<StripeEventRecord[]> {
+  /** Stored, never processed, received before `receivedBefore` (and after `receivedAfter`), oldest event first. */
+  async listUnprocessed(receivedBefore: Date, limit = 100, receivedAfter?: Date): Promise<StripeEventRecord[]> {
     const rows = await this.db
       .select()
       .from(stripeEvents)
-      .where(and(isNull(stripeEvents.processedAt), lte(stripeEvents.receivedAt, receivedBefore)))
+      .where(
+        and(
+          isNull(stripeEvents.processedAt),
+          lte(stripeEvents.receivedAt, receivedBefore),
+          receivedAfter ? gt(stripeEvents.receivedAt, receivedAfter) : undefined,
+        ),
+      )
       .orderBy(asc(stripeEvents.createdAt))
       .limit(limit);
     return rows.map(toRecord);
