@@ -16,21 +16,11 @@ afterAll(async () => h?.close());
 
 async function paidCheckout(slug: string) {
   const store = h.stripe!.store;
-  const price = [...store.prices.values()].find((p) => p.lookup_key === PLANS.team.priceLookupKey)!;
   const spec = validateTenantSpec({ displayName: slug, plan: 'team', seats: 5, cloud: { provider: 'aws', region: 'eu-west-1' }, hostname: `${slug}.localtest.me` });
   if (!spec.ok) throw new Error('fixture');
   const tenant = await h.ctx.db.tenants.create({ slug, spec: spec.value, adminEmail: `${slug}@example.com`, correlationId: `corr-${slug}`, billingMode: 'stripe', state: 'pending_payment' });
-  const session = store.createCheckoutSession({
-    mode: 'subscription',
-    line_items: [{ price: price.id, quantity: '5' }],
-    customer_email: tenant.adminEmail,
-    client_reference_id: tenant.id,
-    metadata: { tenantId: tenant.id },
-    subscription_data: { metadata: { tenantId: tenant.id } },
-    success_url: `${h.url}/status`,
-  });
-  const done = store.completeCheckout(String(session.id));
-  const completed = done.events.find((e) => e.type === 'checkout.session.completed')!;
+  const done = store.payCheckout({ id: tenant.id, email: tenant.adminEmail! }, { lookupKey: PLANS.team.priceLookupKey, successUrl: `${h.url}/status` });
+  const completed = done.checkoutCompleted;
   return { tenant, completed, subscriptionId: done.subscriptionId };
 }
 

@@ -67,7 +67,6 @@ async function inParallel<T>(items: T[], concurrency: number, fn: (item: T) => P
 
 async function createCases(): Promise<Case[]> {
   const store = h.stripe!.store;
-  const price = [...store.prices.values()].find((p) => p.lookup_key === PLANS.team.priceLookupKey)!;
   const cases: Case[] = [];
   for (let i = 0; i < 100; i++) {
     const group = GROUPS[i % GROUPS.length]!;
@@ -88,16 +87,7 @@ async function createCases(): Promise<Case[]> {
       billingMode: 'stripe',
       state: 'pending_payment',
     });
-    const session = store.createCheckoutSession({
-      mode: 'subscription',
-      line_items: [{ price: price.id, quantity: '5' }],
-      customer_email: tenant.adminEmail,
-      client_reference_id: tenant.id,
-      metadata: { tenantId: tenant.id },
-      subscription_data: { metadata: { tenantId: tenant.id } },
-      success_url: `${h.url}/status`,
-    });
-    const done = store.completeCheckout(String(session.id));
+    const done = store.payCheckout({ id: tenant.id, email: tenant.adminEmail! }, { lookupKey: PLANS.team.priceLookupKey, successUrl: `${h.url}/status` });
     const [, firstInvoicePaid, checkoutCompleted] = done.events;
     const sub = done.subscriptionId;
     let events: StripeEventObject[];

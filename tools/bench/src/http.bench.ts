@@ -132,23 +132,13 @@ export async function run(): Promise<Figure[]> {
 
     // Webhook: tenants waiting for payment, one completed checkout each.
     db = await openDatabase({ url: DATABASE_URL, schema, migrate: false });
-    const price = [...stripe.store.prices.values()].find((p) => p.lookup_key === PLANS.team.priceLookupKey)!;
     const events: StripeEventObject[] = [];
     for (let i = 0; i < count + 20; i++) {
       const slug = `bench-${id}-wh-${i}`;
       const spec = validateTenantSpec({ displayName: slug, plan: 'team', seats: 5, cloud: { provider: 'gcp', region: 'europe-west1' }, hostname: `${slug}.localtest.me` });
       if (!spec.ok) throw new Error('fixture spec is invalid');
       const tenant = await db.tenants.create({ slug, spec: spec.value, adminEmail: `${slug}@example.com`, correlationId: `corr-${slug}`, billingMode: 'stripe', state: 'pending_payment' });
-      const session = stripe.store.createCheckoutSession({
-        mode: 'subscription',
-        line_items: [{ price: price.id, quantity: '5' }],
-        customer_email: tenant.adminEmail,
-        client_reference_id: tenant.id,
-        metadata: { tenantId: tenant.id },
-        subscription_data: { metadata: { tenantId: tenant.id } },
-        success_url: `${url}/status`,
-      });
-      const completed = stripe.store.completeCheckout(String(session.id)).events.find((e) => e.type === 'checkout.session.completed');
+      const completed = stripe.store.payCheckout({ id: tenant.id, email: tenant.adminEmail! }, { lookupKey: PLANS.team.priceLookupKey, successUrl: `${url}/status` }).checkoutCompleted;
       events.push(completed!);
     }
     const emitter = new WebhookEmitter(webhookSecret, `${url}/webhooks/stripe`);

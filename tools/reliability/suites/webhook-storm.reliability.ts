@@ -29,23 +29,13 @@ interface Case {
 
 async function createCases(): Promise<Case[]> {
   const store = cp.stripe.store;
-  const price = [...store.prices.values()].find((p) => p.lookup_key === PLANS.team.priceLookupKey)!;
   const cases: Case[] = [];
   await inParallel(Array.from({ length: TENANTS }, (_, i) => i), 8, async (i) => {
     const slug = `storm-${i}`;
     const spec = validateTenantSpec({ displayName: `Storm ${i}`, plan: 'team', seats: 5, cloud: { provider: 'gcp', region: 'europe-west1' }, hostname: `${slug}.localtest.me` });
     if (!spec.ok) throw new Error('fixture');
     const tenant = await cp.db.tenants.create({ slug, spec: spec.value, adminEmail: `s${i}@example.com`, correlationId: `corr-storm-${i}`, billingMode: 'stripe', state: 'pending_payment' });
-    const session = store.createCheckoutSession({
-      mode: 'subscription',
-      line_items: [{ price: price.id, quantity: '5' }],
-      customer_email: tenant.adminEmail,
-      client_reference_id: tenant.id,
-      metadata: { tenantId: tenant.id },
-      subscription_data: { metadata: { tenantId: tenant.id } },
-      success_url: `${cp.url}/status`,
-    });
-    const done = store.completeCheckout(String(session.id));
+    const done = store.payCheckout({ id: tenant.id, email: tenant.adminEmail! }, { lookupKey: PLANS.team.priceLookupKey, successUrl: `${cp.url}/status` });
     const completed = done.events.find((e) => e.type === 'checkout.session.completed')!;
     const paid = done.events.find((e) => e.type === 'invoice.paid')!;
     const seats = 20 + (i % 17);

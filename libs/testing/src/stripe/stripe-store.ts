@@ -297,6 +297,29 @@ export class StripeStore {
     return { events, subscriptionId: subscription.id, customerId: customer.id };
   }
 
+  /**
+   * What the control plane's checkout followed by the customer paying amounts to, in one call:
+   * a subscription Checkout Session for `tenantId` (price by lookup key, `quantity` seats, the
+   * tenant id in metadata and client_reference_id as the control plane sets them), completed.
+   * For tests that create the pending tenant themselves; `checkoutCompleted` is the event that
+   * moves it to provisioning.
+   */
+  payCheckout(tenant: { id: string; email: string }, options: { lookupKey: string; quantity?: number; successUrl?: string }): ReturnType<StripeStore['completeCheckout']> & { checkoutCompleted: StripeEventObject } {
+    const price = [...this.prices.values()].find((p) => p.lookup_key === options.lookupKey);
+    if (!price) throw new Error(`no price with lookup key ${options.lookupKey}`);
+    const session = this.createCheckoutSession({
+      mode: 'subscription',
+      line_items: [{ price: price.id, quantity: String(options.quantity ?? 5) }],
+      customer_email: tenant.email,
+      client_reference_id: tenant.id,
+      metadata: { tenantId: tenant.id },
+      subscription_data: { metadata: { tenantId: tenant.id } },
+      success_url: options.successUrl ?? 'http://127.0.0.1/status',
+    });
+    const done = this.completeCheckout(String(session.id));
+    return { ...done, checkoutCompleted: done.events.find((e) => e.type === 'checkout.session.completed')! };
+  }
+
   /** A billing admin changes the plan (by lookup key) and/or the seats in the dashboard. */
   updateSubscription(
     subscriptionId: string,
