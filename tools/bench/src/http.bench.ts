@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { openDatabase, type Database } from '@cw/db';
 import { PLANS, validateTenantSpec } from '@cw/tenant-model';
-import { freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
+import { controlPlaneEnv, freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
 import { seedPlanCatalog, startStripeServer, WebhookEmitter, type StripeEventObject } from '@cw/testing/stripe';
 import { percentile, round, type Figure } from './figure.js';
 
@@ -83,7 +83,7 @@ function figuresOf(name: string, r: LoadResult, count: number): Figure[] {
 
 /** The control plane with the bench's environment over this one; its stderr shows, its logs do not. */
 async function startControlPlane(port: number, env: Record<string, string>): Promise<PlatformProcess> {
-  const proc = startProcess('control-plane', { NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, { inheritEnv: true, echo: 'stderr' });
+  const proc = startProcess('control-plane', env, { inheritEnv: true, echo: 'stderr' });
   await waitHttpOk(proc, `http://127.0.0.1:${port}/readyz`, 60_000);
   return proc;
 }
@@ -102,23 +102,10 @@ export async function run(): Promise<Figure[]> {
   let controlPlane: PlatformProcess | undefined;
   let db: Database | undefined;
   try {
-    controlPlane = await startControlPlane(port, {
-      PUBLIC_URL: url,
-      DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      STRIPE_SECRET_KEY: stripe.secretKey,
-      STRIPE_WEBHOOK_SECRET: webhookSecret,
-      STRIPE_API_BASE: stripe.apiBase,
-      MAIL_TRANSPORT: 'outbox',
-      MAIL_OUTBOX_DIR: outbox,
-      NODE_ENV: 'development', // the dev outbox is refused in production; nothing else differs for these routes
-      SWEEP_INTERVAL: '0',
-      RATE_LIMIT_SIGNUP_PER_IP: '1000000',
-      RATE_LIMIT_SIGNUP_PER_EMAIL: '1000000',
-    });
+    controlPlane = await startControlPlane(
+      port,
+      controlPlaneEnv({ port, databaseUrl: DATABASE_URL, schema, redisUrl: REDIS_URL, queuePrefix: prefix, stripe, webhookSecret, outboxDir: outbox }),
+    );
     const figures: Figure[] = [];
 
     // Sign-up: one CSRF token (and its cookie) for the whole run, as one busy browser.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openDatabase, type Database } from '@cw/db';
-import { freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
+import { controlPlaneEnv, freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
 import { seedPlanCatalog, startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
 
 export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -49,25 +49,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const stripe = await startStripeServer({ secretKey: options.stripeSecretKey ?? `sk_test_rel${id}`, webhook: { url: `${url}/webhooks/stripe`, secret: webhookSecret } });
   seedPlanCatalog(stripe);
   const proc = startProcess('control-plane', {
-    NODE_ENV: 'development',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: url,
-    DATABASE_URL,
-    DATABASE_SCHEMA: schema,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    STRIPE_SECRET_KEY: stripe.secretKey,
-    STRIPE_WEBHOOK_SECRET: webhookSecret,
-    STRIPE_API_BASE: stripe.apiBase,
-    MAIL_TRANSPORT: 'outbox',
-    MAIL_OUTBOX_DIR: join(dir, 'outbox'),
-    SWEEP_INTERVAL: '0',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_SIGNUP_PER_IP: '1000000',
-    RATE_LIMIT_SIGNUP_PER_EMAIL: '1000000',
-    RATE_LIMIT_RESEND_PER_EMAIL: '1000000',
+    ...controlPlaneEnv({ port, databaseUrl: DATABASE_URL, schema, redisUrl: REDIS_URL, queuePrefix: prefix, stripe, webhookSecret, outboxDir: join(dir, 'outbox') }),
     ...options.env,
   });
   try {

@@ -14,3 +14,4 @@ export {
 } from './processes.js';
 export { buildBundle, BUNDLE_EXTERNALS, type Bundle } from './bundle.js';
 export { eventually } from './eventually.js';
+export { controlPlaneEnv, type ControlPlaneEnvOptions } from './control-plane-env.js';
