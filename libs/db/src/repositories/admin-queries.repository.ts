@@ -11,6 +11,7 @@ import { Repositories } from '../database.js';
 import type { Executor } from '../executor.js';
 import { auditLog, provisioningSteps, tenants } from '../schema.js';
 import type { AuditRecord, Page, ProvisioningStepRecord, TenantRecord } from '../types.js';
+import { toStep } from './provisioning-run.repository.js';
 import { isUuid } from './tenant.repository.js';
 
 export interface AdminTenantQuery {
@@ -173,20 +174,7 @@ export class AdminQueriesRepository {
       .from(provisioningSteps)
       .where(inArray(provisioningSteps.runId, ids))
       .orderBy(asc(provisioningSteps.runId), asc(provisioningSteps.position));
-    for (const row of rows) {
-      byRun.get(row.runId)?.push({
-        runId: row.runId,
-        step: row.step,
-        position: row.position,
-        status: row.status,
-        attempts: row.attempts,
-        startedAt: row.startedAt,
-        finishedAt: row.finishedAt,
-        durationMs: row.durationMs,
-        error: row.error,
-        output: row.output ?? null,
-      });
-    }
+    for (const row of rows) byRun.get(row.runId)?.push(toStep(row));
     return byRun;
   }
 }

@@ -14,7 +14,8 @@ import { isUuid } from './tenant.repository.js';
 type RunRow = typeof provisioningRuns.$inferSelect;
 type StepRow = typeof provisioningSteps.$inferSelect;
 const toRun = (row: RunRow): ProvisioningRunRecord => ({ ...row });
-const toStep = (row: StepRow): ProvisioningStepRecord => ({
+/** A step row as a record (also used by the admin queries). */
+export const toStep = (row: StepRow): ProvisioningStepRecord => ({
   runId: row.runId,
   step: row.step,
   position: row.position,
