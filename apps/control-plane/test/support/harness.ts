@@ -37,6 +37,36 @@ export interface HarnessOptions {
   clock?: Clock;
 }
 
+/**
+ * The environment every in-process control-plane test starts from (also the admin harness's):
+ * test mode, its own schema and queue prefix, the sweep off, billing against `stripe` when given.
+ */
+export function testEnv(o: {
+  label: string;
+  port: number;
+  prefix: string;
+  outbox: string;
+  stripe?: { secretKey: string; apiBase: string };
+  webhookSecret?: string;
+}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    PORT: String(o.port),
+    PUBLIC_URL: `http://127.0.0.1:${o.port}`,
+    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_SCHEMA: uniqueSchemaName(o.label),
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: o.prefix,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    MAIL_OUTBOX_DIR: o.outbox,
+    SWEEP_INTERVAL: '0',
+    LOG_LEVEL: 'silent',
+    ...(o.stripe
+      ? { STRIPE_SECRET_KEY: o.stripe.secretKey, STRIPE_WEBHOOK_SECRET: o.webhookSecret ?? WEBHOOK_SECRET, STRIPE_API_BASE: o.stripe.apiBase }
+      : {}),
+  };
+}
+
 export async function startHarness(label: string, options: HarnessOptions = {}): Promise<Harness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -46,27 +76,10 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     ? await startStripeServer({ webhook: { url: `${url}/webhooks/stripe`, secret: WEBHOOK_SECRET } })
     : undefined;
   const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: String(port),
-    PUBLIC_URL: url,
-    DATABASE_URL: TEST_DATABASE_URL,
-    DATABASE_SCHEMA: uniqueSchemaName(label),
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: prefix,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    MAIL_OUTBOX_DIR: outbox,
-    SWEEP_INTERVAL: '0',
+    ...testEnv({ label, port, prefix, outbox, stripe }),
     RATE_LIMIT_SIGNUP_PER_IP: '100000',
     RATE_LIMIT_SIGNUP_PER_EMAIL: '100000',
     RATE_LIMIT_RESEND_PER_EMAIL: '100000',
-    LOG_LEVEL: 'silent',
-    ...(stripe
-      ? {
-          STRIPE_SECRET_KEY: stripe.secretKey,
-          STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-          STRIPE_API_BASE: stripe.apiBase,
-        }
-      : {}),
     ...options.env,
   });
   const logger = createLogger({ name: 'control-plane-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });

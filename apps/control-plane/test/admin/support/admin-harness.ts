@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { Queue } from 'bullmq';
 import { createLogger } from '@cw/observability';
 import { OutboxMailer } from '@cw/mail';
-import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import type { AuditRecord, TenantRecord } from '@cw/db';
 import { validateTenantSpec, type TenantSpecInput, type TenantState } from '@cw/tenant-model';
 import type { BullMqProvisioningQueue } from '@cw/control-plane';
@@ -19,6 +18,7 @@ import { startOidcProvider, type SignTokenOptions, type TestOidcProvider } from 
 import { freePort } from '@cw/testing/processes';
 import { startStripeServer, type StripeTestServer } from '@cw/testing/stripe';
 import { loadConfig, type ControlPlaneConfig } from '../../../src/config/config.js';
+import { testEnv } from '../../support/harness.js';
 import { createControlPlaneApp, type ControlPlaneApp } from '../../../src/app.factory.js';
 import { featureModules } from '../../../src/app.module.js';
 import { AdminModule } from '../../../src/admin/admin.module.js';
@@ -110,24 +110,7 @@ export async function startAdminHarness(
     ? await (options.stripeApiBase?.(stripe) ?? Promise.resolve(stripe.apiBase))
     : undefined;
   const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: String(port),
-    PUBLIC_URL: url,
-    DATABASE_URL: TEST_DATABASE_URL,
-    DATABASE_SCHEMA: uniqueSchemaName(label),
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: prefix,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    MAIL_OUTBOX_DIR: join(dir, 'outbox'),
-    SWEEP_INTERVAL: '0',
-    LOG_LEVEL: 'silent',
-    ...(stripe
-      ? {
-          STRIPE_SECRET_KEY: stripe.secretKey,
-          STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-          STRIPE_API_BASE: stripeBase!,
-        }
-      : {}),
+    ...testEnv({ label, port, prefix, outbox: join(dir, 'outbox'), stripe: stripe && { secretKey: stripe.secretKey, apiBase: stripeBase! }, webhookSecret: WEBHOOK_SECRET }),
     ...options.env,
   });
   const logs: string[] = [];
