@@ -14,13 +14,20 @@ const scopeConstraints = [
     sourceTag: 'scope:control-plane',
     onlyDependOnLibsWithTags: ['scope:shared', 'scope:control-plane', 'scope:provisioning'],
   },
+  { sourceTag: 'scope:data-plane', onlyDependOnLibsWithTags: ['scope:shared', 'scope:data-plane'] },
   { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['*'] },
 ];
 const typeConstraints = (allowTesting) => [
   { sourceTag: 'type:model', onlyDependOnLibsWithTags: ['type:model'] },
-  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:model', 'type:lib', ...(allowTesting ? ['type:testing'] : [])] },
+  {
+    sourceTag: 'type:lib',
+    onlyDependOnLibsWithTags: ['type:model', 'type:lib', ...(allowTesting ? ['type:testing'] : [])],
+  },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:testing'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:model', 'type:lib', ...(allowTesting ? ['type:testing'] : [])] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:model', 'type:lib', ...(allowTesting ? ['type:testing'] : [])],
+  },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:testing'] },
   // tools/dev starts the apps in-process for `npm start` on embedded PGlite: the one launcher.
   { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:app'] },
@@ -37,7 +44,15 @@ const testFiles = ['**/*.spec.ts', '**/test/**/*.ts', '*.config.ts'];
 
 export default [
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', 'coverage/**', 'tenants/**', 'bench/results/**', '**/cdktf.out/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.nx/**',
+      'coverage/**',
+      'tenants/**',
+      'bench/results/**',
+      '**/cdktf.out/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -54,7 +69,9 @@ export default [
   // The one place that starts apps in-process: npm start on embedded PGlite (see the file).
   {
     files: ['tools/dev/src/embedded.ts'],
-    rules: { '@nx/enforce-module-boundaries': boundaries(false, ['@cw/control-plane-app', '@cw/provisioner']) },
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(false, ['@cw/control-plane-app', '@cw/provisioner']),
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

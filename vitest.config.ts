@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const roots = ['apps', 'libs', 'operators', 'tools'];
+const roots = ['apps', 'libs', 'libs/plugins', 'operators', 'tools'];
 const projectDirs = roots.flatMap((root) =>
   existsSync(root)
     ? readdirSync(root)
@@ -17,8 +17,16 @@ const projectDirs = roots.flatMap((root) =>
 const kubeSetup = 'libs/testing/src/kube/global-setup.ts';
 // Projects whose tests drive the real control plane, worker processes or a browser: on a loaded
 // 2-core CI machine their waits take far longer than a unit test's.
-const slowProjects = new Set(['e2e', 'provisioner', 'tenant-operator', 'testing', 'control-plane-app', 'k8s-client']);
-const projectName = (dir: string) => (JSON.parse(readFileSync(join(dir, 'project.json'), 'utf8')) as { name: string }).name;
+const slowProjects = new Set([
+  'e2e',
+  'provisioner',
+  'tenant-operator',
+  'testing',
+  'control-plane-app',
+  'k8s-client',
+]);
+const projectName = (dir: string) =>
+  (JSON.parse(readFileSync(join(dir, 'project.json'), 'utf8')) as { name: string }).name;
 
 export default defineConfig({
   test: {
