@@ -187,9 +187,30 @@ describe('other endpoints with bad input', () => {
     const before = await footprint();
     const cases: Array<[unknown, string]> = [
       [{ id: 'not-an-event', type: 'invoice.paid', created: 1, data: { object: { id: 'in_1' } } }, 'id'],
-      [{ id: 'evt_1', type: 'invoice.paid', created: 'yesterday', data: { object: { id: 'in_1' } } }, 'created'],
-      [{ id: 'evt_2', type: 'checkout.session.completed', created: 1, livemode: false, data: { object: { id: 'cs_1', metadata: { tenantId: 42 } } } }, 'data.object.metadata.tenantId'],
-      [{ id: 'evt_3', type: 'customer.subscription.updated', created: 1, livemode: false, data: { object: { customer: 'cus_1' } } }, 'data.object.id'],
+      [
+        { id: 'evt_1', type: 'invoice.paid', created: 'yesterday', data: { object: { id: 'in_1' } } },
+        'created',
+      ],
+      [
+        {
+          id: 'evt_2',
+          type: 'checkout.session.completed',
+          created: 1,
+          livemode: false,
+          data: { object: { id: 'cs_1', metadata: { tenantId: 42 } } },
+        },
+        'data.object.metadata.tenantId',
+      ],
+      [
+        {
+          id: 'evt_3',
+          type: 'customer.subscription.updated',
+          created: 1,
+          livemode: false,
+          data: { object: { customer: 'cus_1' } },
+        },
+        'data.object.id',
+      ],
       [{ id: 'evt_4', type: 'invoice.paid', created: 1, data: { object: { id: 'in_1' } } }, 'livemode'],
     ];
     for (const [event, field] of cases) {
@@ -205,8 +226,20 @@ describe('other endpoints with bad input', () => {
       expect(body.error.fields.map((f) => f.path)).toContain(field);
     }
     // A well-formed event whose tenant id is not one of ours is accepted and ignored, not a 500.
-    const stray = JSON.stringify({ id: 'evt_stray', type: 'checkout.session.completed', created: 1, livemode: false, data: { object: { id: 'cs_x', mode: 'subscription', payment_status: 'paid', metadata: { tenantId: 'nope' } } } });
-    const ok = await fetch(`${h.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': h.emitter!.sign(stray) }, body: stray });
+    const stray = JSON.stringify({
+      id: 'evt_stray',
+      type: 'checkout.session.completed',
+      created: 1,
+      livemode: false,
+      data: {
+        object: { id: 'cs_x', mode: 'subscription', payment_status: 'paid', metadata: { tenantId: 'nope' } },
+      },
+    });
+    const ok = await fetch(`${h.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': h.emitter!.sign(stray) },
+      body: stray,
+    });
     expect(ok.status, await ok.clone().text()).toBeLessThan(300);
     expect((await footprint()).tenants).toBe(before.tenants);
     expect((await footprint()).events).toBe(before.events + 1);

@@ -80,8 +80,12 @@ describe('trial sign-up without JavaScript', () => {
     expect(status.text).not.toContain('Manage billing');
     expect(status.text).toContain('<noscript><meta http-equiv="refresh"');
     // The next onboarding step is one click away: connecting the customer's identity provider.
-    expect(status.text).toContain(`<a id="identity-link" href="/status/identity?tenant=${tenant.id}">Connect your identity provider</a>`);
-    expect((await client.get(`/status/identity?tenant=${tenant.id}`, { accept: 'text/html' })).status).toBe(200);
+    expect(status.text).toContain(
+      `<a id="identity-link" href="/status/identity?tenant=${tenant.id}">Connect your identity provider</a>`,
+    );
+    expect((await client.get(`/status/identity?tenant=${tenant.id}`, { accept: 'text/html' })).status).toBe(
+      200,
+    );
     const audit = await h.ctx.db.audit.list({ tenantId: tenant.id });
     expect(audit.map((a) => a.action).sort()).toEqual(['tenant.signup', 'tenant.verify-email']);
     // The audit log holds pseudonyms, not addresses.

@@ -87,7 +87,10 @@ async function createCases(): Promise<Case[]> {
       billingMode: 'stripe',
       state: 'pending_payment',
     });
-    const done = store.payCheckout({ id: tenant.id, email: tenant.adminEmail! }, { lookupKey: PLANS.team.priceLookupKey, successUrl: `${h.url}/status` });
+    const done = store.payCheckout(
+      { id: tenant.id, email: tenant.adminEmail! },
+      { lookupKey: PLANS.team.priceLookupKey, successUrl: `${h.url}/status` },
+    );
     const [, firstInvoicePaid, checkoutCompleted] = done.events;
     const sub = done.subscriptionId;
     let events: StripeEventObject[];

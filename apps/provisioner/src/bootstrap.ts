@@ -7,8 +7,20 @@ import type { Server } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Database } from '@cw/db';
-import { createLogger, createRegistry, registerQueueMetrics, type Logger, type QueueLike, type Registry } from '@cw/observability';
-import { createProvisioningRuntime, provisioningConfigFromEnv, type ProvisioningConfig, type ProvisioningRuntime } from '@cw/provisioning';
+import {
+  createLogger,
+  createRegistry,
+  registerQueueMetrics,
+  type Logger,
+  type QueueLike,
+  type Registry,
+} from '@cw/observability';
+import {
+  createProvisioningRuntime,
+  provisioningConfigFromEnv,
+  type ProvisioningConfig,
+  type ProvisioningRuntime,
+} from '@cw/provisioning';
 import { startMetricsServer } from './metrics.server.js';
 import { PinoNestLogger } from './nest-logger.js';
 import { ProvisionerModule } from './provisioner.module.js';

@@ -6,8 +6,12 @@
 import { ProvisioningConfigError, preflight, provisioningConfigFromEnv } from '@cw/provisioning/config';
 
 const fail = (error: unknown): never => {
-  if (error instanceof ProvisioningConfigError) process.stderr.write(`provisioner: configuration error: ${error.message}\n`);
-  else process.stderr.write(`provisioner: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (error instanceof ProvisioningConfigError)
+    process.stderr.write(`provisioner: configuration error: ${error.message}\n`);
+  else
+    process.stderr.write(
+      `provisioner: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   process.exit(1);
 };
 

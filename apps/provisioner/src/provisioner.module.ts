@@ -20,7 +20,10 @@ export class ProvisionerModule {
       // The worker takes connection and prefix from the registered queue (the hand-off producer
       // is the runtime's own queue).
       imports: [
-        BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix }),
+        BullModule.forRoot({
+          connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+          prefix: config.queuePrefix,
+        }),
         BullModule.registerQueue({ name: PROVISIONING_QUEUE }),
       ],
       providers: [

@@ -7,13 +7,20 @@ import { Inject } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@cw/observability';
-import { PermanentStepError, type ProvisioningConfig, type StepJobResult, type StepRunner } from '@cw/provisioning';
+import {
+  PermanentStepError,
+  type ProvisioningConfig,
+  type StepJobResult,
+  type StepRunner,
+} from '@cw/provisioning';
 import { PROVISIONING_QUEUE, type ProvisioningJobData } from '@cw/tenant-model';
 import { LOGGER, STEP_RUNNER } from './tokens.js';
 
 export type ProvisioningProcessorClass = new (runner: StepRunner, log: Logger) => WorkerHost;
 
-export function provisioningProcessor(config: Pick<ProvisioningConfig, 'concurrency' | 'lockMs'>): ProvisioningProcessorClass {
+export function provisioningProcessor(
+  config: Pick<ProvisioningConfig, 'concurrency' | 'lockMs'>,
+): ProvisioningProcessorClass {
   class ProvisioningProcessor extends WorkerHost {
     constructor(
       @Inject(STEP_RUNNER) private readonly runner: StepRunner,
@@ -24,7 +31,11 @@ export function provisioningProcessor(config: Pick<ProvisioningConfig, 'concurre
 
     async process(job: Job<ProvisioningJobData>): Promise<StepJobResult> {
       try {
-        return await this.runner.execute({ data: job.data, attemptsMade: job.attemptsMade, maxAttempts: job.opts.attempts ?? 1 });
+        return await this.runner.execute({
+          data: job.data,
+          attemptsMade: job.attemptsMade,
+          maxAttempts: job.opts.attempts ?? 1,
+        });
       } catch (error) {
         // Recorded as final by the runner: no attempt left would change the outcome.
         if (error instanceof PermanentStepError) throw new UnrecoverableError(error.message);
@@ -36,7 +47,9 @@ export function provisioningProcessor(config: Pick<ProvisioningConfig, 'concurre
     async onFailed(job: Job<ProvisioningJobData> | undefined, error: Error): Promise<void> {
       // Failures thrown by process() are recorded already; a stalled-too-often job is not.
       if (!job || !/stalled/i.test(error.message)) return;
-      await this.runner.recordAbandoned(job.data, error.message).catch((err) => this.log.error({ err, jobId: job.id }, 'abandoned job not recorded'));
+      await this.runner
+        .recordAbandoned(job.data, error.message)
+        .catch((err) => this.log.error({ err, jobId: job.id }, 'abandoned job not recorded'));
     }
 
     @OnWorkerEvent('error')

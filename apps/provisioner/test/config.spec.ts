@@ -16,19 +16,33 @@ const emptyDir = () => mkdtempSync(join(tmpdir(), 'cw-empty-path-'));
 
 describe('provisioner configuration', () => {
   it('refuses to start when TERRAFORM_BIN is not on PATH: the process exits 1 naming the variable', async () => {
-    const { env } = provisionerEnv({ TERRAFORM_BIN: 'tofu', PLATFORM_CONFIG: 'platform.yaml', PATH: `${emptyDir()}:/usr/bin:/bin` });
+    const { env } = provisionerEnv({
+      TERRAFORM_BIN: 'tofu',
+      PLATFORM_CONFIG: 'platform.yaml',
+      PATH: `${emptyDir()}:/usr/bin:/bin`,
+    });
     const worker = startProcess('provisioner', env);
     const { code } = await worker.exited;
     expect(code).toBe(1);
-    expect(worker.output()).toContain('provisioner: configuration error: TERRAFORM_BIN: "tofu" was not found on PATH');
+    expect(worker.output()).toContain(
+      'provisioner: configuration error: TERRAFORM_BIN: "tofu" was not found on PATH',
+    );
   });
 
   it('checks TERRAFORM_BIN in-process too, and accepts a terraform found on PATH', async () => {
-    const { env } = provisionerEnv({ TERRAFORM_BIN: 'terraform', PLATFORM_CONFIG: 'x.yaml', PATH: emptyDir() });
-    await expect(bootstrapProvisioner({ env })).rejects.toThrow(/^TERRAFORM_BIN: "terraform" was not found on PATH/);
+    const { env } = provisionerEnv({
+      TERRAFORM_BIN: 'terraform',
+      PLATFORM_CONFIG: 'x.yaml',
+      PATH: emptyDir(),
+    });
+    await expect(bootstrapProvisioner({ env })).rejects.toThrow(
+      /^TERRAFORM_BIN: "terraform" was not found on PATH/,
+    );
     const tf = fakeTerraform({});
     // Found: the next problem is the platform file, i.e. the binary check passed.
-    await expect(bootstrapProvisioner({ env: { ...env, PATH: tf.binDir } })).rejects.toThrow(/^PLATFORM_CONFIG: \/.*\/x\.yaml: cannot read file: no such file/);
+    await expect(bootstrapProvisioner({ env: { ...env, PATH: tf.binDir } })).rejects.toThrow(
+      /^PLATFORM_CONFIG: \/.*\/x\.yaml: cannot read file: no such file/,
+    );
     expect(tf.calls()).toEqual([]);
   });
 
@@ -44,10 +58,18 @@ describe('provisioner configuration', () => {
       }
     };
     expect(problem({ ...base, REDIS_URL: undefined })).toBe('REDIS_URL: is required');
-    expect(problem({ ...base, REDIS_URL: 'localhost:6379' })).toBe('REDIS_URL: must be a redis:// or rediss:// URL');
-    expect(problem({ ...base, PROVISIONER_CONCURRENCY: 'many' })).toMatch(/^PROVISIONER_CONCURRENCY: .*positive whole number/);
-    expect(problem({ ...base, TERRAFORM_BIN: 'terraform' })).toMatch(/^PLATFORM_CONFIG: is required with TERRAFORM_BIN/);
-    expect(problem({ ...base, MAIL_TRANSPORT: 'smtp' })).toBe('SMTP_URL: is required with MAIL_TRANSPORT=smtp');
+    expect(problem({ ...base, REDIS_URL: 'localhost:6379' })).toBe(
+      'REDIS_URL: must be a redis:// or rediss:// URL',
+    );
+    expect(problem({ ...base, PROVISIONER_CONCURRENCY: 'many' })).toMatch(
+      /^PROVISIONER_CONCURRENCY: .*positive whole number/,
+    );
+    expect(problem({ ...base, TERRAFORM_BIN: 'terraform' })).toMatch(
+      /^PLATFORM_CONFIG: is required with TERRAFORM_BIN/,
+    );
+    expect(problem({ ...base, MAIL_TRANSPORT: 'smtp' })).toBe(
+      'SMTP_URL: is required with MAIL_TRANSPORT=smtp',
+    );
     expect(problem(base)).toBeUndefined();
   });
 });

@@ -121,7 +121,11 @@ describe('TenantRepository: expired sign-ups', () => {
     const slug = `gone-${++n}`;
     const old = await withSlug(slug);
     const released = await expire(old.id);
-    expect(released).toMatchObject({ state: 'deleted', adminEmail: null, adminEmailHash: old.adminEmailHash });
+    expect(released).toMatchObject({
+      state: 'deleted',
+      adminEmail: null,
+      adminEmailHash: old.adminEmailHash,
+    });
     expect(released.slugReleasedAt).toBeInstanceOf(Date);
     expect(await db.tenants.isSlugTaken(slug)).toBe(false);
     // Support still finds the expired one by name while no one holds the slug.
@@ -143,15 +147,23 @@ describe('TenantRepository: expired sign-ups', () => {
 
   it('releases nothing of a tenant that is not deleted, and the schema refuses it too', async () => {
     const live = await newTenant('pending_payment');
-    await expect(db.tenants.releaseExpiredSignup(live.id, new Date())).rejects.toBeInstanceOf(TenantNotFoundError);
-    expect(await db.tenants.getById(live.id)).toMatchObject({ adminEmail: live.adminEmail, slugReleasedAt: null });
+    await expect(db.tenants.releaseExpiredSignup(live.id, new Date())).rejects.toBeInstanceOf(
+      TenantNotFoundError,
+    );
+    expect(await db.tenants.getById(live.id)).toMatchObject({
+      adminEmail: live.adminEmail,
+      slugReleasedAt: null,
+    });
     // CHECK constraints: only a deleted tenant may lack an e-mail or give back its slug.
-    const client = new pg.Client({ connectionString: testDb.url, options: `-c search_path=${testDb.schema}` });
+    const client = new pg.Client({
+      connectionString: testDb.url,
+      options: `-c search_path=${testDb.schema}`,
+    });
     await client.connect();
     try {
-      await expect(client.query('update tenants set admin_email = null where id = $1', [live.id])).rejects.toThrow(
-        /tenants_admin_email_check/,
-      );
+      await expect(
+        client.query('update tenants set admin_email = null where id = $1', [live.id]),
+      ).rejects.toThrow(/tenants_admin_email_check/);
       await expect(
         client.query('update tenants set slug_released_at = now() where id = $1', [live.id]),
       ).rejects.toThrow(/tenants_slug_released_check/);
@@ -339,10 +351,18 @@ describe('StripeEventRepository', () => {
       type: 'invoice.paid',
       created: 1_700_000_000,
       livemode: false,
-      payload: { id: `evt_${n}`, request: { idempotency_key: { $where: 'a\u0000b' } }, data: { object: { 'k\u0000': ['\u0000'] } } },
+      payload: {
+        id: `evt_${n}`,
+        request: { idempotency_key: { $where: 'a\u0000b' } },
+        data: { object: { 'k\u0000': ['\u0000'] } },
+      },
     };
     const { record } = await db.stripeEvents.recordReceived(e);
-    expect(record.payload).toEqual({ id: `evt_${n}`, request: { idempotency_key: { $where: 'a\uFFFDb' } }, data: { object: { 'k\uFFFD': ['\uFFFD'] } } });
+    expect(record.payload).toEqual({
+      id: `evt_${n}`,
+      request: { idempotency_key: { $where: 'a\uFFFDb' } },
+      data: { object: { 'k\uFFFD': ['\uFFFD'] } },
+    });
     await db.stripeEvents.markFailed(e.id, 'boom \u0000 here');
     expect((await db.stripeEvents.findById(e.id))?.error).toBe('boom \uFFFD here');
   });
@@ -420,7 +440,11 @@ describe('AuditRepository', () => {
       details: { 'k\u0000': ['v\u0000', { deep: '\u0000' }] },
     });
     const [entry] = await db.audit.list({ tenantId: t.id });
-    expect(entry).toMatchObject({ action: 'tenant.\uFFFDx', outcome: 'rejected', details: { 'k\uFFFD': ['v\uFFFD', { deep: '\uFFFD' }] } });
+    expect(entry).toMatchObject({
+      action: 'tenant.\uFFFDx',
+      outcome: 'rejected',
+      details: { 'k\uFFFD': ['v\uFFFD', { deep: '\uFFFD' }] },
+    });
     expect(entry!.target).toHaveLength(200);
     expect(entry!.target!.startsWith('a\uFFFDb')).toBe(true);
   });

@@ -74,23 +74,27 @@ export class EventRecorder {
     this.series.set(key, series); // newest last: the oldest series is forgotten first
     if (this.series.size > 10_000) this.series.delete(this.series.keys().next().value!);
     try {
-      const created = await this.options.rest.request<{ metadata?: { name?: string } }>('POST', `/api/v1/namespaces/${namespace}/events`, {
-        body: {
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { generateName: `${object.name}.`, namespace },
-          involvedObject: object,
-          type,
-          reason,
-          message: message.slice(0, 1024),
-          source: { component: this.options.component },
-          reportingComponent: this.options.component,
-          firstTimestamp: time,
-          lastTimestamp: time,
-          count: 1,
+      const created = await this.options.rest.request<{ metadata?: { name?: string } }>(
+        'POST',
+        `/api/v1/namespaces/${namespace}/events`,
+        {
+          body: {
+            apiVersion: 'v1',
+            kind: 'Event',
+            metadata: { generateName: `${object.name}.`, namespace },
+            involvedObject: object,
+            type,
+            reason,
+            message: message.slice(0, 1024),
+            source: { component: this.options.component },
+            reportingComponent: this.options.component,
+            firstTimestamp: time,
+            lastTimestamp: time,
+            count: 1,
+          },
+          retry: false,
         },
-        retry: false,
-      });
+      );
       series.name = created?.metadata?.name;
       return true;
     } catch {
@@ -102,11 +106,15 @@ export class EventRecorder {
   private async patchCount(series: Series, time: string): Promise<'patched' | 'gone' | 'failed'> {
     const count = series.count + series.unwritten;
     try {
-      await this.options.rest.request('PATCH', `/api/v1/namespaces/${series.namespace}/events/${series.name}`, {
-        body: { count, lastTimestamp: time },
-        contentType: 'application/merge-patch+json',
-        retry: false,
-      });
+      await this.options.rest.request(
+        'PATCH',
+        `/api/v1/namespaces/${series.namespace}/events/${series.name}`,
+        {
+          body: { count, lastTimestamp: time },
+          contentType: 'application/merge-patch+json',
+          retry: false,
+        },
+      );
       series.count = count;
       series.unwritten = 0;
       series.writtenAt = Date.now();

@@ -5,14 +5,25 @@ import { SmtpMailer } from './adapters/smtp.mailer.js';
 import type { Mailer } from './mail.port.js';
 
 export type MailConfig =
-  | { transport: 'outbox'; from: string; outboxDir: string; printLinks?: boolean; print?: (line: string) => void }
+  | {
+      transport: 'outbox';
+      from: string;
+      outboxDir: string;
+      printLinks?: boolean;
+      print?: (line: string) => void;
+    }
   | { transport: 'smtp'; from: string; smtpUrl: string }
   | { transport: 'acs'; from: string; connectionString?: string; endpoint?: string };
 
 export async function createMailer(config: MailConfig): Promise<Mailer> {
   switch (config.transport) {
     case 'outbox':
-      return new OutboxMailer({ dir: config.outboxDir, from: config.from, printLinks: config.printLinks, print: config.print });
+      return new OutboxMailer({
+        dir: config.outboxDir,
+        from: config.from,
+        printLinks: config.printLinks,
+        print: config.print,
+      });
     case 'smtp':
       return new SmtpMailer({ url: config.smtpUrl, from: config.from });
     case 'acs':

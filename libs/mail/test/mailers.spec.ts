@@ -52,8 +52,17 @@ describe('dev outbox', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cw-outbox-'));
     dirs.push(dir);
     const printed: string[] = [];
-    const mailer = await createMailer({ transport: 'outbox', from: 'CW <no-reply@localtest.me>', outboxDir: dir, print: (l) => printed.push(l) });
-    await mailer.send({ to: 'ada@example.com', subject: 'Verify', text: 'Open http://localhost:3000/verify?token=abc.def now.' });
+    const mailer = await createMailer({
+      transport: 'outbox',
+      from: 'CW <no-reply@localtest.me>',
+      outboxDir: dir,
+      print: (l) => printed.push(l),
+    });
+    await mailer.send({
+      to: 'ada@example.com',
+      subject: 'Verify',
+      text: 'Open http://localhost:3000/verify?token=abc.def now.',
+    });
     expect(printed).toHaveLength(1);
     expect(printed[0]).not.toContain('abc.def');
     expect(printed[0]).toContain('1 link in the file; MAIL_OUTBOX_PRINT_LINKS=true prints them');

@@ -31,7 +31,8 @@ const LABEL_VALUE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const safe = (value: string) => (LABEL_VALUE.test(value) ? value : 'other');
 
 export function createAdminMetrics(registry: Registry): AdminMetrics {
-  const existing = registry.getSingleMetric('cw_admin_requests_total') as Counter<'operation' | 'outcome'> | undefined;
+  const existing = registry.getSingleMetric('cw_admin_requests_total') as
+    Counter<'operation' | 'outcome'> | undefined;
   const requests =
     existing ??
     new Counter({
@@ -41,7 +42,8 @@ export function createAdminMetrics(registry: Registry): AdminMetrics {
       registers: [registry],
     });
   const audit =
-    (registry.getSingleMetric('cw_audit_events_total') as Counter<'action' | 'outcome' | 'write'> | undefined) ??
+    (registry.getSingleMetric('cw_audit_events_total') as
+      Counter<'action' | 'outcome' | 'write'> | undefined) ??
     new Counter({
       name: 'cw_audit_events_total',
       help: 'Audit rows by action, outcome and whether the write succeeded (write="error": an admin action without its audit row).',
@@ -49,7 +51,8 @@ export function createAdminMetrics(registry: Registry): AdminMetrics {
       registers: [registry],
     });
   return {
-    observe: (operation, status) => requests.inc({ operation: safe(operation), outcome: adminOutcomeOf(status) }),
+    observe: (operation, status) =>
+      requests.inc({ operation: safe(operation), outcome: adminOutcomeOf(status) }),
     audited: (action, outcome, write = 'ok') => audit.inc({ action: safe(action), outcome, write }),
   };
 }

@@ -9,7 +9,8 @@ import { redact, redactString } from './redact.js';
 export type { Logger, DestinationStream };
 const correlation = new AsyncLocalStorage<{ correlationId: string }>();
 
-export const withCorrelationId = <T>(correlationId: string, fn: () => T): T => correlation.run({ correlationId }, fn);
+export const withCorrelationId = <T>(correlationId: string, fn: () => T): T =>
+  correlation.run({ correlationId }, fn);
 export const currentCorrelationId = (): string | undefined => correlation.getStore()?.correlationId;
 
 export interface LoggerOptions {
@@ -27,17 +28,21 @@ export interface LoggerOptions {
 function redactArgs(args: unknown[]): unknown[] {
   const [first, ...rest] = args;
   if (first instanceof Error) {
-    return typeof rest[0] === 'string' ? [{ err: first }, ...redactRest(rest)] : [{ err: first }, redactString(first.message), ...redactRest(rest)];
+    return typeof rest[0] === 'string'
+      ? [{ err: first }, ...redactRest(rest)]
+      : [{ err: first }, redactString(first.message), ...redactRest(rest)];
   }
   if (typeof first === 'string') return [redactString(first), ...redactRest(rest)];
   if (first && typeof first === 'object') {
     const err = (first as { err?: unknown }).err;
-    if (err instanceof Error && typeof rest[0] !== 'string') return [first, redactString(err.message), ...redactRest(rest)];
+    if (err instanceof Error && typeof rest[0] !== 'string')
+      return [first, redactString(err.message), ...redactRest(rest)];
     return [first, ...redactRest(rest)];
   }
   return [first, ...redactRest(rest)];
 }
-const redactRest = (rest: unknown[]): unknown[] => rest.map((a) => (typeof a === 'string' ? redactString(a) : redact(a)));
+const redactRest = (rest: unknown[]): unknown[] =>
+  rest.map((a) => (typeof a === 'string' ? redactString(a) : redact(a)));
 
 export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'warn' : 'info');

@@ -19,11 +19,25 @@ export interface QueueJobLike {
 
 export interface QueueLike {
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
-  getJobs(types: Array<'active' | 'waiting'>, start?: number, end?: number, asc?: boolean): Promise<Array<QueueJobLike | undefined>>;
+  getJobs(
+    types: Array<'active' | 'waiting'>,
+    start?: number,
+    end?: number,
+    asc?: boolean,
+  ): Promise<Array<QueueJobLike | undefined>>;
 }
 
 /** BullMQ job states reported (a state missing from the queue's answer is reported as 0). */
-export const QUEUE_JOB_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'paused', 'failed', 'completed'] as const;
+export const QUEUE_JOB_STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'waiting-children',
+  'paused',
+  'failed',
+  'completed',
+] as const;
 
 export interface QueueMetricsOptions {
   /** Metric name prefix. @default 'cw_provisioning' */
@@ -57,7 +71,11 @@ const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
     );
   });
 
-export function registerQueueMetrics(registry: Registry, queue: QueueLike, options: QueueMetricsOptions = {}): QueueMetrics {
+export function registerQueueMetrics(
+  registry: Registry,
+  queue: QueueLike,
+  options: QueueMetricsOptions = {},
+): QueueMetrics {
   const prefix = options.prefix ?? 'cw_provisioning';
   const timeoutMs = options.timeoutMs ?? 2_000;
   const maxActive = options.maxActiveInspected ?? 200;
@@ -71,9 +89,12 @@ export function registerQueueMetrics(registry: Registry, queue: QueueLike, optio
       // Oldest first: the head of the waiting list is the job that has waited longest.
       queue.getJobs(['waiting'], 0, 0, true),
     ]);
-    const counts = Object.fromEntries(QUEUE_JOB_STATES.map((s) => [s, raw[s] ?? 0])) as QueueSnapshot['counts'];
+    const counts = Object.fromEntries(
+      QUEUE_JOB_STATES.map((s) => [s, raw[s] ?? 0]),
+    ) as QueueSnapshot['counts'];
     const t = now();
-    const age = (since: number | undefined) => (since === undefined || since <= 0 ? 0 : Math.max(0, (t - since) / 1000));
+    const age = (since: number | undefined) =>
+      since === undefined || since <= 0 ? 0 : Math.max(0, (t - since) / 1000);
     const oldestActive = Math.min(...active.flatMap((j) => (j?.processedOn ? [j.processedOn] : [])));
     const oldestWaiting = Math.min(...waiting.flatMap((j) => (j ? [j.timestamp] : [])));
     return {

@@ -30,7 +30,12 @@ describe('redact', () => {
       },
     });
     const log = createLogger({ name: 'test', level: 'info', destination });
-    withCorrelationId('corr-1', () => log.info({ userEmail: 'bob@example.org', token: 'eyJhbGciOi.eyJzdWIiOiJ4.sig' }, 'signed up bob@example.org'));
+    withCorrelationId('corr-1', () =>
+      log.info(
+        { userEmail: 'bob@example.org', token: 'eyJhbGciOi.eyJzdWIiOiJ4.sig' },
+        'signed up bob@example.org',
+      ),
+    );
     await new Promise((r) => setImmediate(r));
     const record = JSON.parse(lines[0]!);
     expect(record.correlationId).toBe('corr-1');
@@ -58,7 +63,17 @@ describe('redact, hardened', () => {
       '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----',
     ].join('\n');
     const out = redactString(text);
-    for (const leak of [SECRETS.stripe, SECRETS.whsec, SECRETS.magic, 'abc123', 'hunter2', 'AbC/dEf', 's3ss10n', 'ada%40example.com', 'MIIE']) {
+    for (const leak of [
+      SECRETS.stripe,
+      SECRETS.whsec,
+      SECRETS.magic,
+      'abc123',
+      'hunter2',
+      'AbC/dEf',
+      's3ss10n',
+      'ada%40example.com',
+      'MIIE',
+    ]) {
       expect(out).not.toContain(leak);
     }
     expect(out).toContain(hashId('ada@example.com'));
@@ -66,7 +81,14 @@ describe('redact, hardened', () => {
   });
 
   it('hashes person keys (strings and numbers, in arrays too) and keeps codes and states readable', () => {
-    const out = redact({ userId: 42, emails: ['a@b.co', 'c@d.co'], sub: 'entra-oid-1', code: 'validation_failed', state: 'active', status: 409 }) as Record<string, unknown>;
+    const out = redact({
+      userId: 42,
+      emails: ['a@b.co', 'c@d.co'],
+      sub: 'entra-oid-1',
+      code: 'validation_failed',
+      state: 'active',
+      status: 409,
+    }) as Record<string, unknown>;
     expect(out).toEqual({
       userId: hashId('42'),
       emails: [hashId('a@b.co'), hashId('c@d.co')],
@@ -79,7 +101,10 @@ describe('redact, hardened', () => {
 
   it('walks errors (own fields, cause) and survives cycles', () => {
     const cause = new Error('db said no for x@y.io');
-    const error = Object.assign(new Error('failed', { cause }), { raw: { headers: { authorization: 'Bearer zzz' } }, statusCode: 500 });
+    const error = Object.assign(new Error('failed', { cause }), {
+      raw: { headers: { authorization: 'Bearer zzz' } },
+      statusCode: 500,
+    });
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
     const shared = { n: 1 };
@@ -99,7 +124,14 @@ describe('redact, hardened', () => {
     log.warn({ err: new Error(`key ${SECRETS.stripe}`) });
     const text = sink.text();
     expect(sink.records()).toHaveLength(4);
-    for (const leak of ['kid@example.com', 'arg@example.com', 'obj@example.com', 'tok-123', 'bob@example.com', SECRETS.stripe]) {
+    for (const leak of [
+      'kid@example.com',
+      'arg@example.com',
+      'obj@example.com',
+      'tok-123',
+      'bob@example.com',
+      SECRETS.stripe,
+    ]) {
       expect(text).not.toContain(leak);
     }
     expect(sink.records()[2]!.msg).toBe(`cannot reach ${hashId('bob@example.com')}`);
@@ -109,9 +141,16 @@ describe('redact, hardened', () => {
 describe('findLeaks', () => {
   it('finds secrets in every outgoing form and never prints them', () => {
     const secret = 'Sup3r-Secret+Value/42';
-    const text = [secret.toUpperCase(), encodeURIComponent(secret), Buffer.from(secret).toString('base64'), JSON.stringify({ s: 'a"b' })].join(' ');
+    const text = [
+      secret.toUpperCase(),
+      encodeURIComponent(secret),
+      Buffer.from(secret).toString('base64'),
+      JSON.stringify({ s: 'a"b' }),
+    ].join(' ');
     const leaks = findLeaks(text, { s: secret, q: 'a"b' }, 'stdout');
-    expect(leaks.map((l) => `${l.secret}:${l.form}`).sort()).toEqual(['q:json-escaped', 's:base64', 's:lowercase', 's:raw', 's:url-encoded'].sort());
+    expect(leaks.map((l) => `${l.secret}:${l.form}`).sort()).toEqual(
+      ['q:json-escaped', 's:base64', 's:lowercase', 's:raw', 's:url-encoded'].sort(),
+    );
     expect(describeLeaks(leaks)).not.toContain(secret);
     expect(findLeaks('nothing here', { s: secret })).toEqual([]);
   });

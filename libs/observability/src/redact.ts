@@ -56,11 +56,19 @@ export function redactString(text: string): string {
 }
 
 const hashed = (value: unknown): unknown =>
-  typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? hashId(String(value)) : undefined;
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint'
+    ? hashId(String(value))
+    : undefined;
 
-export function redact(value: unknown, key?: string, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+export function redact(
+  value: unknown,
+  key?: string,
+  depth = 0,
+  seen: WeakSet<object> = new WeakSet(),
+): unknown {
   if (depth > 8) return '[truncated]';
-  if (key && SECRET_KEY.test(key) && value !== undefined && value !== null && typeof value !== 'boolean') return REDACTED;
+  if (key && SECRET_KEY.test(key) && value !== undefined && value !== null && typeof value !== 'boolean')
+    return REDACTED;
   if (key && ID_KEY.test(key)) {
     const h = hashed(value);
     if (h !== undefined) return h;
@@ -77,7 +85,8 @@ export function redact(value: unknown, key?: string, depth = 0, seen: WeakSet<ob
 }
 
 function redactObject(value: object, key: string | undefined, depth: number, seen: WeakSet<object>): unknown {
-  if (Array.isArray(value)) return value.map((v) => redact(v, key && ID_KEY.test(key) ? key : undefined, depth + 1, seen));
+  if (Array.isArray(value))
+    return value.map((v) => redact(v, key && ID_KEY.test(key) ? key : undefined, depth + 1, seen));
   if (value instanceof Error) {
     const out: Record<string, unknown> = {
       type: value.name,

@@ -5,7 +5,10 @@ import { Queue, Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Registry, adminOutcomeOf, createAdminMetrics, registerQueueMetrics } from '../src/index.js';
 
-const connection = { url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', maxRetriesPerRequest: null };
+const connection = {
+  url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  maxRetriesPerRequest: null,
+};
 const prefix = `cwobs-${randomBytes(4).toString('hex')}`;
 const queue = new Queue('cw-provisioning', { connection, prefix });
 let worker: Worker | undefined;
@@ -34,10 +37,14 @@ describe('registerQueueMetrics', () => {
     const held = new Promise<void>((r) => (release = r));
     let taken = 0;
     // One job active and held: the worker takes the oldest waiting job (a).
-    worker = new Worker('cw-provisioning', async () => {
-      taken++;
-      await held;
-    }, { connection, prefix, concurrency: 1 });
+    worker = new Worker(
+      'cw-provisioning',
+      async () => {
+        taken++;
+        await held;
+      },
+      { connection, prefix, concurrency: 1 },
+    );
     for (let i = 0; i < 100 && taken === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const active = (await queue.getJobs(['active']))[0]!;
     const waiting = (await queue.getJobs(['waiting']))[0]!;
@@ -48,7 +55,10 @@ describe('registerQueueMetrics', () => {
     expect(await value(registry, 'cw_provisioning_queue_jobs', { state: 'delayed' })).toBe(1);
     expect(await value(registry, 'cw_provisioning_queue_jobs', { state: 'failed' })).toBe(0);
     expect(await value(registry, 'cw_provisioning_oldest_active_job_age_seconds')).toBeCloseTo(90, 0);
-    expect(await value(registry, 'cw_provisioning_oldest_waiting_job_age_seconds')).toBeCloseTo((clock - waiting.timestamp) / 1000, 0);
+    expect(await value(registry, 'cw_provisioning_oldest_waiting_job_age_seconds')).toBeCloseTo(
+      (clock - waiting.timestamp) / 1000,
+      0,
+    );
     release();
   });
 
@@ -58,7 +68,8 @@ describe('registerQueueMetrics', () => {
     registerQueueMetrics(
       registry,
       {
-        getJobCounts: async () => (hang ? new Promise<Record<string, number>>(() => undefined) : { waiting: 3 }),
+        getJobCounts: async () =>
+          hang ? new Promise<Record<string, number>>(() => undefined) : { waiting: 3 },
         getJobs: async () => [],
       },
       { timeoutMs: 100 },
@@ -86,11 +97,27 @@ describe('createAdminMetrics', () => {
     admin.observe('../../etc/passwd', 500);
     admin.audited('suspendTenant', 'ok');
     admin.audited('offboardTenant', 'denied', 'error');
-    expect(await value(registry, 'cw_admin_requests_total', { operation: 'suspendTenant', outcome: 'ok' })).toBe(1);
-    expect(await value(registry, 'cw_admin_requests_total', { operation: 'suspendTenant', outcome: 'denied' })).toBe(1);
-    expect(await value(registry, 'cw_admin_requests_total', { operation: 'getTenant', outcome: 'rejected' })).toBe(1);
-    expect(await value(registry, 'cw_admin_requests_total', { operation: 'other', outcome: 'failed' })).toBe(1);
-    expect(await value(registry, 'cw_audit_events_total', { action: 'offboardTenant', write: 'error' })).toBe(1);
-    expect([200, 401, 403, 409, 503].map(adminOutcomeOf)).toEqual(['ok', 'denied', 'denied', 'rejected', 'failed']);
+    expect(
+      await value(registry, 'cw_admin_requests_total', { operation: 'suspendTenant', outcome: 'ok' }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'cw_admin_requests_total', { operation: 'suspendTenant', outcome: 'denied' }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'cw_admin_requests_total', { operation: 'getTenant', outcome: 'rejected' }),
+    ).toBe(1);
+    expect(await value(registry, 'cw_admin_requests_total', { operation: 'other', outcome: 'failed' })).toBe(
+      1,
+    );
+    expect(await value(registry, 'cw_audit_events_total', { action: 'offboardTenant', write: 'error' })).toBe(
+      1,
+    );
+    expect([200, 401, 403, 409, 503].map(adminOutcomeOf)).toEqual([
+      'ok',
+      'denied',
+      'denied',
+      'rejected',
+      'failed',
+    ]);
   });
 });

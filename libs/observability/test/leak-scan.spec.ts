@@ -11,10 +11,19 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedPlanCatalog, startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
+import {
+  seedPlanCatalog,
+  startStripeServer,
+  WebhookEmitter,
+  type StripeTestServer,
+} from '@cw/testing/stripe';
 import { describeLeaks, findLeaks, hashId } from '../src/index.js';
 import { Browser } from './support/browser.js';
-import { freePort, startControlPlaneProcess, type ControlPlaneProcess } from './support/control-plane-process.js';
+import {
+  freePort,
+  startControlPlaneProcess,
+  type ControlPlaneProcess,
+} from './support/control-plane-process.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -92,13 +101,40 @@ describe('leak scan: control plane', () => {
     const browser = new Browser(cp.url);
     await browser.primeCsrf();
     // Error paths that see the e-mail or token-like input first.
-    expect((await browser.request('POST', '/api/signup', { json: { organisationName: 'x', email: `${secrets.email}x@@`, plan: 'team', seats: 5, cloud: 'aws', region: 'eu-west-1' } })).status).toBe(400);
-    expect((await browser.request('POST', '/api/signup', { json: `{"email":"${secrets.email}", "broken` })).status).toBe(400);
-    expect((await browser.request('POST', '/api/signup', { form: { organisationName: '', email: secrets.email } })).status).toBeGreaterThanOrEqual(400);
-    expect((await browser.request('GET', `/api/slug?slug=${encodeURIComponent(secrets.email)}`)).status).toBeLessThan(500);
+    expect(
+      (
+        await browser.request('POST', '/api/signup', {
+          json: {
+            organisationName: 'x',
+            email: `${secrets.email}x@@`,
+            plan: 'team',
+            seats: 5,
+            cloud: 'aws',
+            region: 'eu-west-1',
+          },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await browser.request('POST', '/api/signup', { json: `{"email":"${secrets.email}", "broken` })).status,
+    ).toBe(400);
+    expect(
+      (await browser.request('POST', '/api/signup', { form: { organisationName: '', email: secrets.email } }))
+        .status,
+    ).toBeGreaterThanOrEqual(400);
+    expect(
+      (await browser.request('GET', `/api/slug?slug=${encodeURIComponent(secrets.email)}`)).status,
+    ).toBeLessThan(500);
 
     const signup = await browser.request('POST', '/api/signup', {
-      json: { organisationName: `Leak Scan ${run}`, email: secrets.email, plan: 'team', seats: 7, cloud: 'aws', region: 'eu-west-1' },
+      json: {
+        organisationName: `Leak Scan ${run}`,
+        email: secrets.email,
+        plan: 'team',
+        seats: 7,
+        cloud: 'aws',
+        region: 'eu-west-1',
+      },
     });
     expect(signup.status, signup.text).toBe(201);
     const mail = await mailTo(secrets.email);
@@ -109,17 +145,31 @@ describe('leak scan: control plane', () => {
 
     // A forged token of the right shape, then the real link.
     const forged = `${secrets.magicLinkToken.slice(0, -4)}AAAA`;
-    expect((await browser.request('GET', `/verify?token=${forged}`, { headers: { accept: 'text/html' } })).status).toBeLessThan(500);
-    const page = await browser.request('GET', `/verify?token=${secrets.magicLinkToken}`, { headers: { accept: 'text/html' } });
+    expect(
+      (await browser.request('GET', `/verify?token=${forged}`, { headers: { accept: 'text/html' } })).status,
+    ).toBeLessThan(500);
+    const page = await browser.request('GET', `/verify?token=${secrets.magicLinkToken}`, {
+      headers: { accept: 'text/html' },
+    });
     expect(page.status).toBe(200);
     browser.csrfFrom(page.text);
-    const confirm = await browser.request('POST', '/verify', { form: { token: secrets.magicLinkToken }, headers: { accept: 'text/html' } });
+    const confirm = await browser.request('POST', '/verify', {
+      form: { token: secrets.magicLinkToken },
+      headers: { accept: 'text/html' },
+    });
     expect(confirm.status, confirm.text.slice(0, 300)).toBe(303);
     secrets.sessionCookie = browser.cookies.get('cw_session') ?? '';
     expect(secrets.sessionCookie).not.toBe('');
     // The used link again: 410, logged as such.
     browser.csrfFrom(page.text);
-    expect((await browser.request('POST', '/verify', { form: { token: secrets.magicLinkToken }, headers: { accept: 'text/html' } })).status).toBe(410);
+    expect(
+      (
+        await browser.request('POST', '/verify', {
+          form: { token: secrets.magicLinkToken },
+          headers: { accept: 'text/html' },
+        })
+      ).status,
+    ).toBe(410);
 
     // Pay on the hosted checkout page: the Stripe server delivers the signed webhooks.
     const checkout = confirm.location!;
@@ -130,7 +180,8 @@ describe('leak scan: control plane', () => {
     const emitter = new WebhookEmitter(secrets.webhookSecret, `${cp.url}/webhooks/stripe`);
     for (const event of stripe.hostedEvents) {
       expect((await emitter.deliver(event)).status).toBe(200);
-      for (const bad of ['wrong-secret', 'tampered', 'stale', 'missing'] as const) expect((await emitter.deliver(event, { bad })).status).toBe(400);
+      for (const bad of ['wrong-secret', 'tampered', 'stale', 'missing'] as const)
+        expect((await emitter.deliver(event, { bad })).status).toBe(400);
     }
     const status = await browser.request('GET', '/api/status');
     expect(status.status).toBe(200);
@@ -145,9 +196,14 @@ describe('leak scan: control plane', () => {
     const output = cp.output();
     expect(output.length).toBeGreaterThan(2_000); // trace level: the journey was logged
     expect(output).toContain(hashId(secrets.email)); // pseudonymised, still correlatable
-    const leaks = [...findLeaks(output, secrets, 'stdout+stderr'), ...findLeaks(metricsText, secrets, '/metrics')];
+    const leaks = [
+      ...findLeaks(output, secrets, 'stdout+stderr'),
+      ...findLeaks(metricsText, secrets, '/metrics'),
+    ];
     expect(leaks, describeLeaks(leaks)).toEqual([]);
     const lines = output.split('\n').filter((l) => l.startsWith('{'));
-    console.log(`leak scan: ${lines.length} log lines, ${metricsText.split('\n').length} metric lines, ${Object.keys(secrets).length} secrets, 0 leaks`);
+    console.log(
+      `leak scan: ${lines.length} log lines, ${metricsText.split('\n').length} metric lines, ${Object.keys(secrets).length} secrets, 0 leaks`,
+    );
   }, 30_000);
 });

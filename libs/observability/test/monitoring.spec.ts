@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { Registry, createAdminMetrics, createRegistry, metricNames, registerQueueMetrics } from '../src/index.js';
+import {
+  Registry,
+  createAdminMetrics,
+  createRegistry,
+  metricNames,
+  registerQueueMetrics,
+} from '../src/index.js';
 import {
   ALERT_GROUPS,
   EXTERNAL_METRICS,
@@ -37,14 +43,19 @@ async function processMetrics(): Promise<Record<string, string[]>> {
   const controlPlane = new MetricsService({ tenants: { countByState: async () => ({}) } }).registry;
 
   // As apps/provisioner/src/bootstrap.ts builds it: createRegistry + createProvisioningMetrics.
-  const { createProvisioningMetrics } = await load<{ createProvisioningMetrics: (r: Registry) => unknown }>('libs/provisioning/src/metrics.ts');
+  const { createProvisioningMetrics } = await load<{ createProvisioningMetrics: (r: Registry) => unknown }>(
+    'libs/provisioning/src/metrics.ts',
+  );
   const provisioner = createRegistry('provisioner');
   createProvisioningMetrics(provisioner);
 
   const { OperatorMetrics } = await load<{
-    OperatorMetrics: new (s: { queueDepth(): number; tenantPhases(): string[]; isLeader(): boolean }) => { registry: Registry };
+    OperatorMetrics: new (s: { queueDepth(): number; tenantPhases(): string[]; isLeader(): boolean }) => {
+      registry: Registry;
+    };
   }>('operators/tenant-operator/src/metrics.ts');
-  const operator = new OperatorMetrics({ queueDepth: () => 0, tenantPhases: () => [], isLeader: () => false }).registry;
+  const operator = new OperatorMetrics({ queueDepth: () => 0, tenantPhases: () => [], isLeader: () => false })
+    .registry;
 
   return {
     'control-plane': await metricNames(controlPlane),
@@ -54,19 +65,25 @@ async function processMetrics(): Promise<Record<string, string[]>> {
 }
 
 /** Collectors of this library that rules rely on, the process that is to register them, and how. */
-export const PENDING_WIRING: ReadonlyArray<{ process: string; file: string; call: string; line: string; collect(r: Registry): void }> = [
+export const PENDING_WIRING: ReadonlyArray<{
+  process: string;
+  file: string;
+  call: string;
+  line: string;
+  collect(r: Registry): void;
+}> = [
   {
     process: 'provisioner',
     file: 'apps/provisioner/src/bootstrap.ts',
     call: 'registerQueueMetrics(',
-    line: "registerQueueMetrics(registry, app.get<Queue>(getQueueToken(PROVISIONING_QUEUE))); // after NestFactory.createApplicationContext",
+    line: 'registerQueueMetrics(registry, app.get<Queue>(getQueueToken(PROVISIONING_QUEUE))); // after NestFactory.createApplicationContext',
     collect: (r) => void registerQueueMetrics(r, { getJobCounts: async () => ({}), getJobs: async () => [] }),
   },
   {
     process: 'control-plane',
     file: 'apps/control-plane/src/core/app-context.ts',
     call: 'createAdminMetrics(',
-    line: 'const adminMetrics = createAdminMetrics(metrics.registry); // AdminAuthGuard: res.once(\'finish\', () => adminMetrics.observe(route.operationId, res.statusCode))',
+    line: "const adminMetrics = createAdminMetrics(metrics.registry); // AdminAuthGuard: res.once('finish', () => adminMetrics.observe(route.operationId, res.statusCode))",
     collect: (r) => void createAdminMetrics(r),
   },
 ];
@@ -87,7 +104,11 @@ describe('monitoring as code', () => {
     const byProcess = await processMetrics();
     const pending = new Registry();
     for (const w of PENDING_WIRING) w.collect(pending);
-    const known = new Set([...Object.values(byProcess).flat(), ...(await metricNames(pending)), ...Object.keys(EXTERNAL_METRICS)]);
+    const known = new Set([
+      ...Object.values(byProcess).flat(),
+      ...(await metricNames(pending)),
+      ...Object.keys(EXTERNAL_METRICS),
+    ]);
     const unknown: string[] = [];
     let checked = 0;
     for (const { where, expr } of allExpressions()) {
@@ -106,14 +127,25 @@ describe('monitoring as code', () => {
     expect(unknown, `metrics no process registers:\n${unknown.join('\n')}`).toEqual([]);
     expect(checked).toBeGreaterThan(80);
     // The processes really register what the core panels rely on.
-    expect(byProcess['control-plane']).toEqual(expect.arrayContaining(['cw_http_request_duration_seconds', 'cw_stripe_webhook_events_total', 'cw_tenants']));
+    expect(byProcess['control-plane']).toEqual(
+      expect.arrayContaining([
+        'cw_http_request_duration_seconds',
+        'cw_stripe_webhook_events_total',
+        'cw_tenants',
+      ]),
+    );
     expect(byProcess.provisioner).toContain('cw_provisioning_step_duration_seconds');
-    expect(byProcess['tenant-operator']).toEqual(expect.arrayContaining(['cw_operator_leader', 'cw_operator_reconcile_total', 'cw_operator_tenants']));
+    expect(byProcess['tenant-operator']).toEqual(
+      expect.arrayContaining(['cw_operator_leader', 'cw_operator_reconcile_total', 'cw_operator_tenants']),
+    );
   });
 
   it('reports which collectors still wait for their one-line wiring', () => {
     const unwired = PENDING_WIRING.filter((w) => !readFileSync(join(root, w.file), 'utf8').includes(w.call));
-    for (const w of unwired) console.warn(`[monitoring] ${w.process} does not register ${w.call}…) yet — add to ${w.file}: ${w.line}`);
+    for (const w of unwired)
+      console.warn(
+        `[monitoring] ${w.process} does not register ${w.call}…) yet — add to ${w.file}: ${w.line}`,
+      );
     expect(PENDING_WIRING.every((w) => w.line.includes(w.call))).toBe(true);
   });
 
@@ -138,12 +170,22 @@ describe('monitoring as code', () => {
     const doc = readFileSync(join(root, 'docs/observability.md'), 'utf8');
     // GitHub heading anchors: lower-case, spaces to '-', punctuation dropped.
     const anchors = new Set(
-      [...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')),
+      [...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
+        m[1]!
+          .trim()
+          .toLowerCase()
+          .replace(/[^\w\- ]/g, '')
+          .replace(/ /g, '-'),
+      ),
     );
     const rule = parse(readFileSync(join(root, 'infra/k8s/monitoring/prometheus-rules.yaml'), 'utf8')) as {
       apiVersion: string;
       kind: string;
-      spec: { groups: Array<{ rules: Array<{ alert: string; labels: { severity: string }; annotations: Record<string, string> }> }> };
+      spec: {
+        groups: Array<{
+          rules: Array<{ alert: string; labels: { severity: string }; annotations: Record<string, string> }>;
+        }>;
+      };
     };
     expect(rule).toMatchObject({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' });
     const rules = rule.spec.groups.flatMap((g) => g.rules);
@@ -152,14 +194,24 @@ describe('monitoring as code', () => {
       expect(['critical', 'warning'], r.alert).toContain(r.labels.severity);
       expect(r.annotations.summary, r.alert).toBeTruthy();
       expect(r.annotations.description, r.alert).toBeTruthy();
-      expect(r.annotations.runbook_url, r.alert).toMatch(new RegExp(`^${RUNBOOK_BASE_URL.replace(/[.]/g, '\\.')}#`));
+      expect(r.annotations.runbook_url, r.alert).toMatch(
+        new RegExp(`^${RUNBOOK_BASE_URL.replace(/[.]/g, '\\.')}#`),
+      );
       const anchor = r.annotations.runbook_url!.split('#')[1]!;
-      expect(anchors.has(anchor), `docs/observability.md has no section #${anchor} for ${r.alert}`).toBe(true);
+      expect(anchors.has(anchor), `docs/observability.md has no section #${anchor} for ${r.alert}`).toBe(
+        true,
+      );
     }
   });
 
   it('has the five dashboards, and the checked-in files are the generator output', () => {
-    expect(Object.keys(builtDashboards()).sort()).toEqual(['billing', 'operator', 'overview', 'provisioning', 'security']);
+    expect(Object.keys(builtDashboards()).sort()).toEqual([
+      'billing',
+      'operator',
+      'overview',
+      'provisioning',
+      'security',
+    ]);
     for (const [path, content] of Object.entries(monitoringFiles())) {
       let onDisk = '';
       try {
@@ -167,7 +219,10 @@ describe('monitoring as code', () => {
       } catch {
         // reported below
       }
-      expect(onDisk, `${path} is stale: run node --import tsx libs/observability/src/monitoring/generate.ts`).toBe(content);
+      expect(
+        onDisk,
+        `${path} is stale: run node --import tsx libs/observability/src/monitoring/generate.ts`,
+      ).toBe(content);
     }
   });
 });
@@ -175,9 +230,14 @@ describe('monitoring as code', () => {
 describe('parsePromQL', () => {
   it('finds metric names, not functions, labels, keywords or Grafana variables', () => {
     expect(
-      parsePromQL('histogram_quantile(0.99, sum by (le, route) (rate(a_seconds_bucket{route!~"/x|/y"}[$__rate_interval]))) > 1 and on (pod) b offset 5m').metrics,
+      parsePromQL(
+        'histogram_quantile(0.99, sum by (le, route) (rate(a_seconds_bucket{route!~"/x|/y"}[$__rate_interval]))) > 1 and on (pod) b offset 5m',
+      ).metrics,
     ).toEqual(['a_seconds_bucket', 'b']);
-    expect(parsePromQL('sum(x) without (pod) / ignoring(state) group_left(phase) y').metrics).toEqual(['x', 'y']);
+    expect(parsePromQL('sum(x) without (pod) / ignoring(state) group_left(phase) y').metrics).toEqual([
+      'x',
+      'y',
+    ]);
     expect(parsePromQL('max_over_time(z[1h:5m])').metrics).toEqual(['z']);
   });
 

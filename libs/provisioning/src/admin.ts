@@ -38,7 +38,13 @@ export interface ProvisioningAdmin {
 
 export function createProvisioningAdmin(options: ProvisioningAdminOptions): ProvisioningAdmin {
   const store = new DbRunStore(options.db);
-  const ownQueue = 'enqueue' in options.queue ? undefined : new BullmqProvisioningQueue({ connection: { url: options.queue.redisUrl, maxRetriesPerRequest: null }, prefix: options.queue.prefix });
+  const ownQueue =
+    'enqueue' in options.queue
+      ? undefined
+      : new BullmqProvisioningQueue({
+          connection: { url: options.queue.redisUrl, maxRetriesPerRequest: null },
+          prefix: options.queue.prefix,
+        });
   const queue: ProvisioningQueue = ownQueue ?? (options.queue as ProvisioningQueue);
   const paths = options.platformConfigs ?? [];
   const dryRunDeps = {

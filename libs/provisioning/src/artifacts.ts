@@ -72,20 +72,30 @@ export function stableJson(value: unknown, indent = 2): string {
   return `${JSON.stringify(sort(value), null, indent)}\n`;
 }
 
-export async function readJson<T>(artifacts: ArtifactStore, slug: string, relPath: string): Promise<T | undefined> {
+export async function readJson<T>(
+  artifacts: ArtifactStore,
+  slug: string,
+  relPath: string,
+): Promise<T | undefined> {
   const text = await artifacts.read(slug, relPath);
   return text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
-export const writeJson = (artifacts: ArtifactStore, slug: string, relPath: string, value: unknown): Promise<boolean> =>
-  artifacts.write(slug, relPath, stableJson(value));
+export const writeJson = (
+  artifacts: ArtifactStore,
+  slug: string,
+  relPath: string,
+  value: unknown,
+): Promise<boolean> => artifacts.write(slug, relPath, stableJson(value));
 
 /** Stable identity of a Kubernetes object: apiVersion/kind[/namespace]/name. */
 export const objectKey = (o: KubeObject): string =>
   [o.apiVersion, o.kind, ...(o.metadata.namespace ? [o.metadata.namespace] : []), o.metadata.name].join('/');
 
 /** Resource addresses of Terraform JSON: `type.name` → config. */
-export function terraformResources(json: { resource?: Record<string, Record<string, unknown>> }): Record<string, unknown> {
+export function terraformResources(json: {
+  resource?: Record<string, Record<string, unknown>>;
+}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [type, byName] of Object.entries(json.resource ?? {})) {
     for (const [name, config] of Object.entries(byName)) out[`${type}.${name}`] = config;

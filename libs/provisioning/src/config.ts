@@ -26,7 +26,11 @@ const positiveInt = (name: string, fallback: number) =>
       if (v === undefined || v === '') return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n <= 0) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a positive whole number (got "${v}")`, path: [name] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a positive whole number (got "${v}")`,
+          path: [name],
+        });
         return z.NEVER;
       }
       return n;
@@ -34,9 +38,18 @@ const positiveInt = (name: string, fallback: number) =>
 
 const envSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' }),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'must be letters, digits, - or _' }).default('bull'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' }).optional(),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a PostgreSQL schema name' }).optional(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'must be letters, digits, - or _' })
+    .default('bull'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+    .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a PostgreSQL schema name' })
+    .optional(),
   PGLITE_DIR: z.string().min(1).optional(),
   DATABASE_MIGRATIONS_DIR: z.string().min(1).optional(),
   KUBECONFIG: z.string().min(1).optional(),
@@ -49,7 +62,10 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('ContextWeaver <no-reply@localtest.me>'),
   MAIL_OUTBOX_DIR: z.string().min(1).default('.data/outbox'),
   MAIL_OUTBOX_PRINT_LINKS: z.enum(['true', 'false']).default('false'),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: 'must be an smtp:// or smtps:// URL' }).optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, { message: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
   ACS_CONNECTION_STRING: z.string().min(1).optional(),
   ACS_ENDPOINT: z.url().optional(),
   // Steps mostly wait (API calls, the watch of await-ready), so one process runs many at once.
@@ -99,13 +115,19 @@ export interface ProvisioningConfig {
 }
 
 /** Reads and validates the provisioner's environment; throws ProvisioningConfigError naming the variable. */
-export function provisioningConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ProvisioningConfig {
+export function provisioningConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): ProvisioningConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
     const value = env[variable];
-    throw new ProvisioningConfigError(variable, value === undefined ? 'is required' : issue.message.replace(`${variable} `, ''));
+    throw new ProvisioningConfigError(
+      variable,
+      value === undefined ? 'is required' : issue.message.replace(`${variable} `, ''),
+    );
   }
   const e = parsed.data;
   if (e.TERRAFORM_BIN && !e.PLATFORM_CONFIG) {
@@ -120,11 +142,24 @@ export function provisioningConfigFromEnv(env: NodeJS.ProcessEnv = process.env, 
     mail = { transport: 'smtp', from: e.MAIL_FROM, smtpUrl: e.SMTP_URL };
   } else if (e.MAIL_TRANSPORT === 'acs') {
     if (!e.ACS_CONNECTION_STRING && !e.ACS_ENDPOINT) {
-      throw new ProvisioningConfigError('ACS_ENDPOINT', 'ACS_ENDPOINT (managed identity) or ACS_CONNECTION_STRING is required with MAIL_TRANSPORT=acs');
+      throw new ProvisioningConfigError(
+        'ACS_ENDPOINT',
+        'ACS_ENDPOINT (managed identity) or ACS_CONNECTION_STRING is required with MAIL_TRANSPORT=acs',
+      );
     }
-    mail = { transport: 'acs', from: e.MAIL_FROM, connectionString: e.ACS_CONNECTION_STRING, endpoint: e.ACS_ENDPOINT };
+    mail = {
+      transport: 'acs',
+      from: e.MAIL_FROM,
+      connectionString: e.ACS_CONNECTION_STRING,
+      endpoint: e.ACS_ENDPOINT,
+    };
   } else {
-    mail = { transport: 'outbox', from: e.MAIL_FROM, outboxDir: resolve(cwd, e.MAIL_OUTBOX_DIR), printLinks: e.MAIL_OUTBOX_PRINT_LINKS === 'true' };
+    mail = {
+      transport: 'outbox',
+      from: e.MAIL_FROM,
+      outboxDir: resolve(cwd, e.MAIL_OUTBOX_DIR),
+      printLinks: e.MAIL_OUTBOX_PRINT_LINKS === 'true',
+    };
   }
   return {
     redisUrl: e.REDIS_URL,
@@ -150,5 +185,6 @@ export function provisioningConfigFromEnv(env: NodeJS.ProcessEnv = process.env, 
 
 /** The checks of the environment that need the file system but none of the pipeline's libraries. */
 export async function preflight(config: ProvisioningConfig): Promise<void> {
-  if (config.terraformBin) await resolveTerraformBin(config.terraformBin, { PATH: config.searchPath ?? process.env.PATH });
+  if (config.terraformBin)
+    await resolveTerraformBin(config.terraformBin, { PATH: config.searchPath ?? process.env.PATH });
 }

@@ -39,7 +39,9 @@ export function desiredTenant(tenant: ProvisioningTenant, options: DesiredTenant
     metadata: {
       name: tenant.slug,
       labels: { [LABEL_TENANT]: tenant.slug, [LABEL_PLAN]: spec.plan, [LABEL_MANAGED_BY]: MANAGED_BY },
-      ...(options.correlationId ? { annotations: { [ANNOTATION_CORRELATION_ID]: options.correlationId } } : {}),
+      ...(options.correlationId
+        ? { annotations: { [ANNOTATION_CORRELATION_ID]: options.correlationId } }
+        : {}),
     },
     spec: {
       ...spec,
@@ -52,7 +54,9 @@ export function desiredTenant(tenant: ProvisioningTenant, options: DesiredTenant
     return parseTenant(object);
   } catch (error) {
     if (error instanceof TenantValidationError) {
-      throw new PermanentStepError(`the tenant "${tenant.slug}" is not valid: ${error.message}`, { cause: error });
+      throw new PermanentStepError(`the tenant "${tenant.slug}" is not valid: ${error.message}`, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -7,7 +7,12 @@ describe('diffResources', () => {
       { a: { x: 1, y: [1, 2] }, b: { z: 'same' }, gone: {} },
       { a: { x: 2, y: [1, 3] }, b: { z: 'same' }, fresh: { n: 1 } },
     );
-    expect(diff).toEqual({ added: ['fresh'], removed: ['gone'], changed: ['a'], fields: { a: ['x', 'y[1]'] } });
+    expect(diff).toEqual({
+      added: ['fresh'],
+      removed: ['gone'],
+      changed: ['a'],
+      fields: { a: ['x', 'y[1]'] },
+    });
   });
 
   it('key order does not count as a change', () => {

@@ -22,7 +22,9 @@ export class ProvisioningConfigError extends Error {
 
 export class MissingStepHandlerError extends Error {
   constructor(readonly steps: readonly ProvisioningStep[]) {
-    super(`no handler registered for step${steps.length > 1 ? 's' : ''} ${steps.join(', ')}; the provisioner refuses to start`);
+    super(
+      `no handler registered for step${steps.length > 1 ? 's' : ''} ${steps.join(', ')}; the provisioner refuses to start`,
+    );
     this.name = 'MissingStepHandlerError';
   }
 }
@@ -63,4 +65,5 @@ export class WaitTimeoutError extends Error {
   }
 }
 
-export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const errorMessage = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

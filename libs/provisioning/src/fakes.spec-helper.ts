@@ -50,18 +50,34 @@ type MutableRun = { -readonly [K in keyof ProvisioningRun]: ProvisioningRun[K] }
 export class MemoryRunStore implements RunStore {
   readonly tenants = new Map<string, ProvisioningTenant>();
   readonly runs = new Map<string, MutableRun>();
-  readonly events: { tenantId: string; event: LifecycleEventType; from: TenantState; to: TenantState; request: TransitionRequest }[] = [];
+  readonly events: {
+    tenantId: string;
+    event: LifecycleEventType;
+    from: TenantState;
+    to: TenantState;
+    request: TransitionRequest;
+  }[] = [];
   readonly notifications = new Map<string, 'sending' | 'sent'>();
   private readonly keys = new Map<string, string>();
 
-  addTenant(spec: Partial<TenantSpecInput> & { slug: string }, state: TenantState = 'provisioning'): ProvisioningTenant {
+  addTenant(
+    spec: Partial<TenantSpecInput> & { slug: string },
+    state: TenantState = 'provisioning',
+  ): ProvisioningTenant {
     const { slug, ...rest } = spec;
     const tenant: ProvisioningTenant = {
       id: randomUUID(),
       slug,
       state,
       adminEmail: `admin@${slug}.example.com`,
-      spec: { displayName: slug, plan: 'team', seats: 5, cloud: { provider: 'aws', region: 'eu-west-1' }, hostname: `${slug}.contextweaver.app`, ...rest },
+      spec: {
+        displayName: slug,
+        plan: 'team',
+        seats: 5,
+        cloud: { provider: 'aws', region: 'eu-west-1' },
+        hostname: `${slug}.contextweaver.app`,
+        ...rest,
+      },
     };
     this.tenants.set(tenant.id, tenant);
     return tenant;
@@ -82,7 +98,12 @@ export class MemoryRunStore implements RunStore {
   async findTenantBySlug(slug: string) {
     return [...this.tenants.values()].find((t) => t.slug === slug);
   }
-  async createRun(input: { tenantId: string; goal: ProvisioningRun['goal']; correlationId: string; idempotencyKey: string }) {
+  async createRun(input: {
+    tenantId: string;
+    goal: ProvisioningRun['goal'];
+    correlationId: string;
+    idempotencyKey: string;
+  }) {
     const existing = this.keys.get(`${input.tenantId}/${input.idempotencyKey}`);
     if (existing) return this.runs.get(existing)!;
     const run: MutableRun = {
@@ -120,13 +141,27 @@ export class MemoryRunStore implements RunStore {
     const run = this.runs.get(runId)!;
     if (run.status === 'queued') run.status = 'running';
     const s = this.step(runId, step);
-    const next: StepRecord = { ...s, status: 'running', attempts: s.attempts + 1, startedAt: at, error: undefined };
+    const next: StepRecord = {
+      ...s,
+      status: 'running',
+      attempts: s.attempts + 1,
+      startedAt: at,
+      error: undefined,
+    };
     this.replace(runId, next);
     return next;
   }
   async stepFinished(runId: string, step: ProvisioningStep, f: StepFinish) {
     const s = this.step(runId, step);
-    this.replace(runId, { ...s, status: f.status, finishedAt: f.finishedAt, durationMs: f.durationMs, error: f.error ?? s.error, message: f.message, output: f.output });
+    this.replace(runId, {
+      ...s,
+      status: f.status,
+      finishedAt: f.finishedAt,
+      durationMs: f.durationMs,
+      error: f.error ?? s.error,
+      message: f.message,
+      output: f.output,
+    });
   }
   async runFinished(runId: string, r: { status: 'succeeded' | 'failed'; at: Date; error?: string }) {
     const run = this.runs.get(runId)!;
@@ -137,7 +172,9 @@ export class MemoryRunStore implements RunStore {
     const run = this.runs.get(runId)!;
     run.status = 'queued';
     const from = GOAL_STEPS[run.goal].indexOf(fromStep);
-    run.steps = run.steps.map((s) => (GOAL_STEPS[run.goal].indexOf(s.step) >= from ? { ...s, status: 'pending' } : s));
+    run.steps = run.steps.map((s) =>
+      GOAL_STEPS[run.goal].indexOf(s.step) >= from ? { ...s, status: 'pending' } : s,
+    );
   }
   async transition(tenantId: string, event: LifecycleEventType, request: TransitionRequest) {
     const t = this.tenants.get(tenantId)!;
@@ -147,8 +184,15 @@ export class MemoryRunStore implements RunStore {
     return to;
   }
   async recordHealth(tenantId: string, health: TenantHealth, request: TransitionRequest) {
-    const last = this.events.filter((e) => e.tenantId === tenantId && e.event === 'health_changed').at(-1)?.request.detail;
-    if (last && last.ready === health.ready && last.degraded === health.degraded && last.phase === health.phase) return false;
+    const last = this.events.filter((e) => e.tenantId === tenantId && e.event === 'health_changed').at(-1)
+      ?.request.detail;
+    if (
+      last &&
+      last.ready === health.ready &&
+      last.degraded === health.degraded &&
+      last.phase === health.phase
+    )
+      return false;
     await this.transition(tenantId, 'health_changed', { ...request, detail: { ...health } });
     return true;
   }
@@ -188,7 +232,13 @@ export class MemoryQueue implements ProvisioningQueue {
       const next = [...this.jobs.values()].find((j) => j.state === 'waiting');
       if (!next) return results;
       try {
-        results.push(await runner.execute({ data: next.data, attemptsMade: next.attemptsMade, maxAttempts: STEP_ATTEMPTS }));
+        results.push(
+          await runner.execute({
+            data: next.data,
+            attemptsMade: next.attemptsMade,
+            maxAttempts: STEP_ATTEMPTS,
+          }),
+        );
         next.state = 'completed';
       } catch (error) {
         next.attemptsMade++;
@@ -217,14 +267,32 @@ export class MemoryCluster implements ClusterGateway {
     this.applied.push(tenant);
     this.set(next, current ? 'MODIFIED' : 'ADDED');
     const said = this.operator;
-    queueMicrotask(() => this.setStatus(tenant.metadata.name, said.ready, said.ready ? undefined : said.message));
+    queueMicrotask(() =>
+      this.setStatus(tenant.metadata.name, said.ready, said.ready ? undefined : said.message),
+    );
     return { generation };
   }
   setStatus(slug: string, ready: boolean, message = ready ? 'all workloads ready' : 'cerebro: 0/2 ready') {
     const t = this.tenants.get(slug);
     if (!t) return;
-    const condition = { type: 'Ready', status: ready ? 'True' : 'False', reason: ready ? 'Ready' : 'WorkloadsNotReady', message, lastTransitionTime: new Date().toISOString() } as const;
-    this.set({ ...t, status: { observedGeneration: t.metadata.generation, phase: ready ? 'Ready' : 'Degraded', conditions: [condition] } }, 'MODIFIED');
+    const condition = {
+      type: 'Ready',
+      status: ready ? 'True' : 'False',
+      reason: ready ? 'Ready' : 'WorkloadsNotReady',
+      message,
+      lastTransitionTime: new Date().toISOString(),
+    } as const;
+    this.set(
+      {
+        ...t,
+        status: {
+          observedGeneration: t.metadata.generation,
+          phase: ready ? 'Ready' : 'Degraded',
+          conditions: [condition],
+        },
+      },
+      'MODIFIED',
+    );
   }
   async getTenant(slug: string) {
     return this.tenants.get(slug);
@@ -287,7 +355,9 @@ export interface Harness {
 }
 
 /** Real synthesizer, renderer, gitops executor and artifact directory; everything else in memory. */
-export function harness(options: { cluster?: boolean; awaitReadyTimeoutMs?: number; overrides?: Partial<PipelineDeps> } = {}): Harness {
+export function harness(
+  options: { cluster?: boolean; awaitReadyTimeoutMs?: number; overrides?: Partial<PipelineDeps> } = {},
+): Harness {
   const store = new MemoryRunStore();
   const queue = new MemoryQueue();
   const cluster = options.cluster === false ? undefined : new MemoryCluster();

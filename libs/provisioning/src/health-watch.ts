@@ -37,7 +37,9 @@ export class TenantHealthWatcher {
       if (this.seen.get(slug) === key) return;
       this.seen.set(slug, key);
       // One at a time: events of one tenant are recorded in the order they happened.
-      this.chain = this.chain.then(() => this.record(slug, health)).catch((err) => this.deps.log.warn({ err, slug }, 'health not recorded'));
+      this.chain = this.chain
+        .then(() => this.record(slug, health))
+        .catch((err) => this.deps.log.warn({ err, slug }, 'health not recorded'));
     });
   }
 

@@ -10,7 +10,8 @@ export interface ProvisioningMetrics {
 }
 
 export function createProvisioningMetrics(registry: Registry): ProvisioningMetrics {
-  const existing = registry.getSingleMetric(STEP_DURATION_METRIC) as Histogram<'step' | 'goal' | 'outcome'> | undefined;
+  const existing = registry.getSingleMetric(STEP_DURATION_METRIC) as
+    Histogram<'step' | 'goal' | 'outcome'> | undefined;
   const histogram =
     existing ??
     new Histogram({
@@ -20,5 +21,7 @@ export function createProvisioningMetrics(registry: Registry): ProvisioningMetri
       buckets: DURATION_BUCKETS,
       registers: [registry],
     });
-  return { observeStep: (step, goal, outcome, seconds) => histogram.observe({ step, goal, outcome }, seconds) };
+  return {
+    observeStep: (step, goal, outcome, seconds) => histogram.observe({ step, goal, outcome }, seconds),
+  };
 }

@@ -46,13 +46,20 @@ export function createStepHandlers(deps: PipelineDeps): AnyStepHandler[] {
     new SynthesizeInfrastructureStep(deps),
     new ApplyInfrastructureStep(deps),
     new RenderTenantStep(deps),
-    new ApplyTenantStep({ artifacts: deps.artifacts, cluster: deps.cluster, deleteTimeoutMs: deps.deleteTimeoutMs ?? 300_000 }),
+    new ApplyTenantStep({
+      artifacts: deps.artifacts,
+      cluster: deps.cluster,
+      deleteTimeoutMs: deps.deleteTimeoutMs ?? 300_000,
+    }),
     new AwaitReadyStep({ cluster: deps.cluster, timeoutMs: deps.awaitReadyTimeoutMs ?? 600_000 }),
     new NotifyStep(deps),
   ];
 }
 
 /** The runner over all six steps; throws MissingStepHandlerError if one is missing. */
-export function createStepRunner(deps: PipelineDeps, handlers: AnyStepHandler[] = createStepHandlers(deps)): StepRunner {
+export function createStepRunner(
+  deps: PipelineDeps,
+  handlers: AnyStepHandler[] = createStepHandlers(deps),
+): StepRunner {
   return new StepRunner({ ...deps, registry: new StepRegistry(handlers) });
 }

@@ -101,7 +101,11 @@ export interface ClusterGateway {
    * Follows the Tenant (watch) until `until` holds; on timeout rejects with WaitTimeoutError
    * carrying the last Tenant seen.
    */
-  waitForTenant(slug: string, until: (tenant: Tenant | undefined) => boolean, timeoutMs: number): Promise<Tenant | undefined>;
+  waitForTenant(
+    slug: string,
+    until: (tenant: Tenant | undefined) => boolean,
+    timeoutMs: number,
+  ): Promise<Tenant | undefined>;
   /** Deletes the Tenant (the operator's finalizer removes the namespace); absent is fine. */
   deleteTenant(slug: string): Promise<void>;
   /** Watches every Tenant; the handler sees the current ones first (ADDED). */
@@ -183,7 +187,12 @@ export interface RunStore {
   getTenant(tenantId: string): Promise<ProvisioningTenant | undefined>;
   findTenantBySlug(slug: string): Promise<ProvisioningTenant | undefined>;
   /** Creates a run with its pending steps (the control plane does this on checkout); same key → the existing run. */
-  createRun(run: { tenantId: string; goal: ProvisioningGoal; correlationId: string; idempotencyKey: string }): Promise<ProvisioningRun>;
+  createRun(run: {
+    tenantId: string;
+    goal: ProvisioningGoal;
+    correlationId: string;
+    idempotencyKey: string;
+  }): Promise<ProvisioningRun>;
   /** The run's first job is in the queue (a run never enqueued is re-enqueued by the control plane). */
   runEnqueued(runId: string): Promise<void>;
   getRun(runId: string): Promise<ProvisioningRun | undefined>;
@@ -192,7 +201,10 @@ export interface RunStore {
   /** Marks the step running and counts the attempt (and the run running, if it was queued). */
   stepStarted(runId: string, step: ProvisioningStep, at: Date): Promise<StepRecord>;
   stepFinished(runId: string, step: ProvisioningStep, finish: StepFinish): Promise<void>;
-  runFinished(runId: string, result: { status: 'succeeded' | 'failed'; at: Date; error?: string }): Promise<void>;
+  runFinished(
+    runId: string,
+    result: { status: 'succeeded' | 'failed'; at: Date; error?: string },
+  ): Promise<void>;
   /** A failed run is queued again, its steps from `fromStep` on back to pending (retry from the failed step). */
   runResumed(runId: string, fromStep: ProvisioningStep): Promise<void>;
   /** Moves the tenant through the lifecycle and records the event; throws IllegalTransitionError. */
@@ -201,7 +213,12 @@ export interface RunStore {
   recordHealth(tenantId: string, health: TenantHealth, request: TransitionRequest): Promise<boolean>;
   /** Idempotency record of outgoing notifications (`welcome:<tenantId>`). */
   notificationStatus(tenantId: string, key: string): Promise<'sending' | 'sent' | undefined>;
-  markNotification(tenantId: string, key: string, status: 'sending' | 'sent', correlationId?: string): Promise<void>;
+  markNotification(
+    tenantId: string,
+    key: string,
+    status: 'sending' | 'sent',
+    correlationId?: string,
+  ): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

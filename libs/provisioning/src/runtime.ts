@@ -47,7 +47,10 @@ export interface RuntimeOptions {
 
 const bullConnection = (config: ProvisioningConfig) => ({ url: config.redisUrl, maxRetriesPerRequest: null });
 
-export async function createProvisioningRuntime(config: ProvisioningConfig, options: RuntimeOptions): Promise<ProvisioningRuntime> {
+export async function createProvisioningRuntime(
+  config: ProvisioningConfig,
+  options: RuntimeOptions,
+): Promise<ProvisioningRuntime> {
   const log = options.log ?? createLogger({ name: 'provisioner' });
   const closers: Array<() => Promise<unknown> | unknown> = [];
   try {
@@ -63,7 +66,10 @@ export async function createProvisioningRuntime(config: ProvisioningConfig, opti
         cluster = KubeClusterGateway.fromKubeconfig(config.kubeconfig);
         renderer = new ChartsTenantRenderer({ capabilities: await cluster.capabilities() });
       } catch (error) {
-        throw new ProvisioningConfigError('KUBECONFIG', `cluster ${config.kubeconfig} cannot be used: ${errorMessage(error)}`);
+        throw new ProvisioningConfigError(
+          'KUBECONFIG',
+          `cluster ${config.kubeconfig} cannot be used: ${errorMessage(error)}`,
+        );
       }
     }
 
@@ -78,16 +84,25 @@ export async function createProvisioningRuntime(config: ProvisioningConfig, opti
     if (!options.db) closers.push(() => db.close());
     if (db.driver === 'pglite' && !options.db) {
       // PGlite is one process's database: a control plane on the same directory sees other data.
-      log.warn({ dataDir: config.pgliteDir ?? '.data/pglite' }, 'no DATABASE_URL: using embedded PGlite, which the control plane cannot share; set DATABASE_URL for both');
+      log.warn(
+        { dataDir: config.pgliteDir ?? '.data/pglite' },
+        'no DATABASE_URL: using embedded PGlite, which the control plane cannot share; set DATABASE_URL for both',
+      );
     }
 
     const mailer: Mailer = await createMailer(
       config.mail.transport === 'outbox' ? { ...config.mail, print: (line) => log.info(line) } : config.mail,
     );
     closers.push(() => mailer.close());
-    const notifier = new MailNotifier(mailer, config.mail.transport === 'outbox' ? config.mail.outboxDir : undefined);
+    const notifier = new MailNotifier(
+      mailer,
+      config.mail.transport === 'outbox' ? config.mail.outboxDir : undefined,
+    );
 
-    const queue = new BullmqProvisioningQueue({ connection: bullConnection(config), prefix: config.queuePrefix });
+    const queue = new BullmqProvisioningQueue({
+      connection: bullConnection(config),
+      prefix: config.queuePrefix,
+    });
     closers.push(() => queue.close());
     const store = new DbRunStore(db);
     const deps: PipelineDeps = {
@@ -141,8 +156,15 @@ function loadSynthesizer(config: ProvisioningConfig): CloudStacksSynthesizer {
   }
 }
 
-async function createExecutor(config: ProvisioningConfig, artifacts: LocalArtifactStore): Promise<InfraExecutor> {
+async function createExecutor(
+  config: ProvisioningConfig,
+  artifacts: LocalArtifactStore,
+): Promise<InfraExecutor> {
   if (!config.terraformBin) return new GitopsExecutor(artifacts);
   const bin = await resolveTerraformBin(config.terraformBin, { PATH: config.searchPath ?? process.env.PATH });
-  return new TerraformExecutor({ bin, backendConfig: config.terraformBackendConfig, outputsToBindings: cloudStacksBindings });
+  return new TerraformExecutor({
+    bin,
+    backendConfig: config.terraformBackendConfig,
+    outputsToBindings: cloudStacksBindings,
+  });
 }

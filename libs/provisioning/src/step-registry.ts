@@ -8,7 +8,8 @@ export class StepRegistry {
 
   constructor(handlers: readonly AnyStepHandler[]) {
     for (const handler of handlers) {
-      if (this.handlers.has(handler.name)) throw new Error(`two handlers registered for step ${handler.name}`);
+      if (this.handlers.has(handler.name))
+        throw new Error(`two handlers registered for step ${handler.name}`);
       this.handlers.set(handler.name, handler);
     }
     const missing = PROVISIONING_STEPS.filter((step) => !this.handlers.has(step));

@@ -10,13 +10,24 @@ import type { ProvisioningTenant } from './ports.js';
 import { startRun } from './usecases/start-run.usecase.js';
 import { retryFromFailedStep } from './usecases/retry-from-failed-step.usecase.js';
 
-async function run(h: Harness, tenant: ProvisioningTenant, goal: ProvisioningGoal = 'provision', key: string = goal) {
-  const { run } = await startRun(h.deps, { tenantId: tenant.id, goal, correlationId: `corr-${goal}`, idempotencyKey: key });
+async function run(
+  h: Harness,
+  tenant: ProvisioningTenant,
+  goal: ProvisioningGoal = 'provision',
+  key: string = goal,
+) {
+  const { run } = await startRun(h.deps, {
+    tenantId: tenant.id,
+    goal,
+    correlationId: `corr-${goal}`,
+    idempotencyKey: key,
+  });
   await h.queue.drain(h.runner);
   return (await h.store.getRun(run.id))!;
 }
 
-const statuses = (r: { steps: readonly { step: string; status: string }[] }) => Object.fromEntries(r.steps.map((s) => [s.step, s.status]));
+const statuses = (r: { steps: readonly { step: string; status: string }[] }) =>
+  Object.fromEntries(r.steps.map((s) => [s.step, s.status]));
 
 describe('step registry', () => {
   it('refuses to start when a step has no handler', () => {
@@ -43,7 +54,10 @@ describe('provision', () => {
 
     // Artifacts: the stack, the gitops marker, the Tenant (with bindings and the correlation id) and its manifests.
     expect(await h.artifacts.read('acme', 'infra/cdk.tf.json')).toContain('"resource"');
-    expect(JSON.parse((await h.artifacts.read('acme', ARTIFACT.applyMarker))!)).toMatchObject({ action: 'apply', tenant: 'acme' });
+    expect(JSON.parse((await h.artifacts.read('acme', ARTIFACT.applyMarker))!)).toMatchObject({
+      action: 'apply',
+      tenant: 'acme',
+    });
     const yaml = parse((await h.artifacts.read('acme', ARTIFACT.tenant))!);
     expect(yaml.metadata.annotations[ANNOTATION_CORRELATION_ID]).toBe('corr-provision');
     expect(yaml.spec.bindings.vault.kind).toBe('aws-secrets-manager');
@@ -73,8 +87,13 @@ describe('provision', () => {
     const tenant = h.store.addTenant({ slug: 'offline' });
     const r = await run(h, tenant);
     const apply = r.steps.find((s) => s.step === 'apply-tenant')!;
-    expect(apply.message).toMatch(/^provisioned \(render-only\): kubectl apply --server-side -f .*offline\/tenant\.yaml$/);
-    expect(r.steps.find((s) => s.step === 'await-ready')).toMatchObject({ status: 'skipped', message: 'no cluster configured (render-only)' });
+    expect(apply.message).toMatch(
+      /^provisioned \(render-only\): kubectl apply --server-side -f .*offline\/tenant\.yaml$/,
+    );
+    expect(r.steps.find((s) => s.step === 'await-ready')).toMatchObject({
+      status: 'skipped',
+      message: 'no cluster configured (render-only)',
+    });
     const event = h.store.events.at(-1)!;
     expect(event.event).toBe('provisioning_succeeded');
     expect(event.request.detail).toMatchObject({ mode: 'render-only', note: 'provisioned (render-only)' });
@@ -86,7 +105,18 @@ describe('provision', () => {
     const first = await run(h, tenant);
     const applied = h.cluster!.applied.length;
     // The same job delivered again (a duplicate enqueue after completion) is ignored.
-    const result = await h.runner.execute({ data: { tenantId: tenant.id, slug: 'again', runId: first.id, goal: 'provision', step: 'apply-tenant', correlationId: 'x' }, attemptsMade: 0, maxAttempts: 5 });
+    const result = await h.runner.execute({
+      data: {
+        tenantId: tenant.id,
+        slug: 'again',
+        runId: first.id,
+        goal: 'provision',
+        step: 'apply-tenant',
+        correlationId: 'x',
+      },
+      attemptsMade: 0,
+      maxAttempts: 5,
+    });
     expect(result).toMatchObject({ status: 'ignored' });
     // And startRun with the same idempotency key returns the finished run.
     const again = await run(h, tenant);
@@ -100,7 +130,18 @@ describe('provision', () => {
     const tenant = h.store.addTenant({ slug: 'dup' });
     const r = await run(h, tenant);
     h.store.runs.get(r.id)!.status = 'running'; // as if the worker died before closing the run
-    const result = await h.runner.execute({ data: { tenantId: tenant.id, slug: 'dup', runId: r.id, goal: 'provision', step: 'notify', correlationId: 'c' }, attemptsMade: 0, maxAttempts: 5 });
+    const result = await h.runner.execute({
+      data: {
+        tenantId: tenant.id,
+        slug: 'dup',
+        runId: r.id,
+        goal: 'provision',
+        step: 'notify',
+        correlationId: 'c',
+      },
+      attemptsMade: 0,
+      maxAttempts: 5,
+    });
     expect(result).toEqual({ status: 'already-done', runFinished: true });
     expect(h.notifier.sent).toHaveLength(1);
     expect(h.store.events.filter((e) => e.event === 'provisioning_succeeded')).toHaveLength(1);
@@ -124,23 +165,37 @@ describe('failures', () => {
     const r = await run(h, tenant);
     expect(calls).toBe(5);
     expect(r.status).toBe('failed');
-    expect(r.steps.find((s) => s.step === 'render-tenant')).toMatchObject({ status: 'failed', attempts: 5, error: 'renderer exploded' });
+    expect(r.steps.find((s) => s.step === 'render-tenant')).toMatchObject({
+      status: 'failed',
+      attempts: 5,
+      error: 'renderer exploded',
+    });
     expect(r.steps.find((s) => s.step === 'apply-tenant')).toMatchObject({ status: 'pending' });
     expect(h.store.tenants.get(tenant.id)!.state).toBe('failed');
-    expect(h.store.events.at(-1)).toMatchObject({ event: 'provisioning_failed', request: { detail: { step: 'render-tenant', attempts: 5, error: 'renderer exploded' } } });
+    expect(h.store.events.at(-1)).toMatchObject({
+      event: 'provisioning_failed',
+      request: { detail: { step: 'render-tenant', attempts: 5, error: 'renderer exploded' } },
+    });
   });
 
   it('retry from the failed step resumes there and does not repeat earlier steps', async () => {
     let fail = true;
     const h = harness();
     const real = h.deps.renderer;
-    const flaky = harness({ overrides: { renderer: { render: (t) => (fail ? Promise.reject(new Error('not yet')) : real.render(t)) } } });
+    const flaky = harness({
+      overrides: {
+        renderer: { render: (t) => (fail ? Promise.reject(new Error('not yet')) : real.render(t)) },
+      },
+    });
     const tenant = flaky.store.addTenant({ slug: 'flaky' });
     const failed = await run(flaky, tenant);
     expect(failed.status).toBe('failed');
     const synthAttempts = failed.steps.find((s) => s.step === 'synthesize-infrastructure')!.attempts;
     fail = false;
-    const retry = await retryFromFailedStep(flaky.deps, tenant.id, { kind: 'admin', subjectHash: 'sha256:abc' });
+    const retry = await retryFromFailedStep(flaky.deps, tenant.id, {
+      kind: 'admin',
+      subjectHash: 'sha256:abc',
+    });
     expect(retry).toMatchObject({ runId: failed.id, step: 'render-tenant', goal: 'provision' });
     expect(flaky.store.tenants.get(tenant.id)!.state).toBe('provisioning');
     await flaky.queue.drain(flaky.runner);
@@ -148,7 +203,11 @@ describe('failures', () => {
     expect(done.status).toBe('succeeded');
     expect(done.steps.find((s) => s.step === 'synthesize-infrastructure')!.attempts).toBe(synthAttempts);
     expect(flaky.store.tenants.get(tenant.id)!.state).toBe('active');
-    expect(flaky.store.events.map((e) => e.event)).toEqual(['provisioning_failed', 'retry_requested', 'provisioning_succeeded']);
+    expect(flaky.store.events.map((e) => e.event)).toEqual([
+      'provisioning_failed',
+      'retry_requested',
+      'provisioning_succeeded',
+    ]);
     await expect(retryFromFailedStep(flaky.deps, tenant.id)).rejects.toThrow(/nothing to retry.*succeeded/);
   });
 
@@ -163,17 +222,22 @@ describe('failures', () => {
     const tenant = h.store.addTenant({ slug: 'handoff' });
     const r = await run(h, tenant);
     expect(r.status).toBe('succeeded');
-    expect(r.steps.find((s) => s.step === 'render-tenant')).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(r.steps.find((s) => s.step === 'render-tenant')).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+    });
   });
 
-  it('await-ready times out with the operator\'s last condition message, without retrying', async () => {
+  it("await-ready times out with the operator's last condition message, without retrying", async () => {
     const h = harness({ awaitReadyTimeoutMs: 100 });
     h.cluster!.operator = { ready: false, message: 'cerebro: 0/2 replicas ready (ImagePullBackOff)' };
     const tenant = h.store.addTenant({ slug: 'slow' });
     const r = await run(h, tenant);
     const step = r.steps.find((s) => s.step === 'await-ready')!;
     expect(step).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(step.error).toMatch(/not Ready after 0 s: Ready=False WorkloadsNotReady: cerebro: 0\/2 replicas ready \(ImagePullBackOff\)/);
+    expect(step.error).toMatch(
+      /not Ready after 0 s: Ready=False WorkloadsNotReady: cerebro: 0\/2 replicas ready \(ImagePullBackOff\)/,
+    );
     expect(h.store.tenants.get(tenant.id)!.state).toBe('failed');
   });
 
@@ -213,7 +277,9 @@ describe('other goals reuse the steps', () => {
     expect(off.status).toBe('succeeded');
     expect(h.cluster!.tenants.has('life')).toBe(false);
     expect(await h.artifacts.read('life', ARTIFACT.applyMarker)).toBeUndefined();
-    expect(JSON.parse((await h.artifacts.read('life', ARTIFACT.destroyMarker))!)).toMatchObject({ action: 'destroy' });
+    expect(JSON.parse((await h.artifacts.read('life', ARTIFACT.destroyMarker))!)).toMatchObject({
+      action: 'destroy',
+    });
     expect(h.store.tenants.get(tenant.id)!.state).toBe('deleted');
     expect(h.notifier.sent).toHaveLength(1);
     expect(await readFile(h.artifacts.path('life', 'tenant.yaml'), 'utf8')).toContain('plan: enterprise');

@@ -117,12 +117,19 @@ export class StepRunner {
       const durationMs = Math.round(performance.now() - t0);
       const final = error instanceof PermanentStepError || job.attemptsMade + 1 >= job.maxAttempts;
       const message = errorMessage(error);
-      await store.stepFinished(run.id, data.step, { status: final ? 'failed' : 'retrying', finishedAt: this.now(), durationMs, error: message });
+      await store.stepFinished(run.id, data.step, {
+        status: final ? 'failed' : 'retrying',
+        finishedAt: this.now(),
+        durationMs,
+        error: message,
+      });
       metrics.observeStep(data.step, run.goal, final ? 'failed' : 'retrying', durationMs / 1000);
       ctx.log.warn({ err: error, attempt: started.attempts, final }, `${data.step} failed`);
       if (final) await this.failRun(run, tenant, data, started.attempts, message);
       // A final failure is permanent for the queue too: no attempt left would fix it.
-      throw final && !(error instanceof PermanentStepError) ? new PermanentStepError(message, { cause: error }) : error;
+      throw final && !(error instanceof PermanentStepError)
+        ? new PermanentStepError(message, { cause: error })
+        : error;
     }
     point('after-record');
     // Outside the step's try: a failed hand-off (Redis away) fails the job, not the step; the
@@ -150,13 +157,21 @@ export class StepRunner {
       const tenant = await store.getTenant(run.tenantId);
       if (!tenant) return;
       const message = `the queue gave up on this step: ${reason}`;
-      await store.stepFinished(run.id, data.step, { status: 'failed', finishedAt: this.now(), durationMs: 0, error: message });
+      await store.stepFinished(run.id, data.step, {
+        status: 'failed',
+        finishedAt: this.now(),
+        durationMs: 0,
+        error: message,
+      });
       await this.failRun(run, tenant, data, recorded?.attempts ?? 0, message);
     });
   }
 
   /** Enqueues the next step of the goal, or finishes the run after its last step. */
-  private async handOff(data: ProvisioningJobData, run: ProvisioningRun): Promise<{ next?: string; runFinished: boolean }> {
+  private async handOff(
+    data: ProvisioningJobData,
+    run: ProvisioningRun,
+  ): Promise<{ next?: string; runFinished: boolean }> {
     if (data.dryRun) return { runFinished: false };
     const next = nextStep(run.goal, data.step);
     if (next) {
@@ -176,7 +191,8 @@ export class StepRunner {
     if (run.status !== 'running' && run.status !== 'queued') return;
     const tenant = await store.getTenant(run.tenantId);
     if (!tenant) throw new TenantNotFoundError(run.tenantId);
-    const applied = run.steps.find((s) => s.step === 'apply-tenant')?.output as { mode?: string; command?: string } | undefined;
+    const applied = run.steps.find((s) => s.step === 'apply-tenant')?.output as
+      { mode?: string; command?: string } | undefined;
     const renderOnly = applied?.mode === 'render-only';
     const event = SUCCESS_EVENT[run.goal];
     // Transition first, then close the run: a crash in between repeats the job, which then
@@ -191,7 +207,13 @@ export class StepRunner {
     log.info({ runId: run.id, goal: run.goal, tenantId: tenant.id, renderOnly }, `run ${run.goal} succeeded`);
   }
 
-  private async failRun(run: ProvisioningRun, tenant: ProvisioningTenant, data: ProvisioningJobData, attempts: number, error: string): Promise<void> {
+  private async failRun(
+    run: ProvisioningRun,
+    tenant: ProvisioningTenant,
+    data: ProvisioningJobData,
+    attempts: number,
+    error: string,
+  ): Promise<void> {
     const { store } = this.deps;
     const current = (await store.getTenant(tenant.id)) ?? tenant;
     if (canTransition(current.state, 'provisioning_failed')) {
@@ -200,7 +222,12 @@ export class StepRunner {
     await store.runFinished(run.id, { status: 'failed', at: this.now(), error: `${data.step}: ${error}` });
   }
 
-  private async transition(tenant: ProvisioningTenant, event: LifecycleEventType, run: ProvisioningRun, detail: Record<string, unknown>): Promise<void> {
+  private async transition(
+    tenant: ProvisioningTenant,
+    event: LifecycleEventType,
+    run: ProvisioningRun,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
     try {
       await this.deps.store.transition(tenant.id, event, {
         actor: { kind: 'provisioner', runId: run.id },
@@ -210,7 +237,10 @@ export class StepRunner {
     } catch (error) {
       // Someone else moved the tenant meanwhile (an admin, a webhook): their state stands.
       if (!(error instanceof IllegalTransitionError)) throw error;
-      this.deps.log.warn({ tenantId: tenant.id, event, err: error }, 'transition refused; tenant state changed meanwhile');
+      this.deps.log.warn(
+        { tenantId: tenant.id, event, err: error },
+        'transition refused; tenant state changed meanwhile',
+      );
     }
   }
 }

@@ -29,8 +29,16 @@ export interface StepHandler<I = unknown, O = unknown> {
   run(input: I, ctx: StepContext): Promise<StepResult<O>>;
 }
 
-export const succeeded = <O>(output: O, message?: string): StepResult<O> => ({ status: 'succeeded', output, message });
-export const skipped = <O>(reason: string, output?: O): StepResult<O> => ({ status: 'skipped', reason, output });
+export const succeeded = <O>(output: O, message?: string): StepResult<O> => ({
+  status: 'succeeded',
+  output,
+  message,
+});
+export const skipped = <O>(reason: string, output?: O): StepResult<O> => ({
+  status: 'skipped',
+  reason,
+  output,
+});
 
 /** A step of any input type, as the registry holds them; the runner feeds each its own input. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the input type differs per step by design

@@ -9,7 +9,10 @@ import { openTestDatabase, type TestDatabase } from '@cw/db/testing';
 import { PROVISIONING_QUEUE, parseTenant, sampleTenant, type ProvisioningJobData } from '@cw/tenant-model';
 import { BullmqProvisioningQueue, DbRunStore } from '../src/index.js';
 
-const connection = { url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', maxRetriesPerRequest: null };
+const connection = {
+  url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  maxRetriesPerRequest: null,
+};
 
 describe('BullmqProvisioningQueue (Redis)', () => {
   const prefix = `cwtest-${randomBytes(4).toString('hex')}`;
@@ -67,48 +70,138 @@ describe('DbRunStore (PostgreSQL)', () => {
     tdb = await openTestDatabase('provisioning_store');
     store = new DbRunStore(tdb.db);
     const spec = parseTenant(sampleTenant({ name: 'storetest' })).spec;
-    const t = await tdb.db.tenants.create({ slug: 'storetest', spec, adminEmail: 'ada@example.com', correlationId: 'c0', billingMode: 'stripe', state: 'provisioning' });
+    const t = await tdb.db.tenants.create({
+      slug: 'storetest',
+      spec,
+      adminEmail: 'ada@example.com',
+      correlationId: 'c0',
+      billingMode: 'stripe',
+      state: 'provisioning',
+    });
     tenantId = t.id;
   });
   afterAll(async () => tdb?.close());
 
   it('records runs, attempts, errors and the lifecycle', async () => {
-    const run = await store.createRun({ tenantId, goal: 'provision', correlationId: 'c1', idempotencyKey: 'provision' });
+    const run = await store.createRun({
+      tenantId,
+      goal: 'provision',
+      correlationId: 'c1',
+      idempotencyKey: 'provision',
+    });
     expect(run.status).toBe('queued');
-    expect(run.steps.map((s) => s.status)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending', 'pending']);
-    expect((await store.createRun({ tenantId, goal: 'provision', correlationId: 'c1', idempotencyKey: 'provision' })).id).toBe(run.id);
+    expect(run.steps.map((s) => s.status)).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+    ]);
+    expect(
+      (
+        await store.createRun({
+          tenantId,
+          goal: 'provision',
+          correlationId: 'c1',
+          idempotencyKey: 'provision',
+        })
+      ).id,
+    ).toBe(run.id);
 
     await store.stepStarted(run.id, 'synthesize-infrastructure', new Date());
-    await store.stepFinished(run.id, 'synthesize-infrastructure', { status: 'succeeded', finishedAt: new Date(), durationMs: 5, output: { resourceCount: 5 }, message: '5 resources' });
+    await store.stepFinished(run.id, 'synthesize-infrastructure', {
+      status: 'succeeded',
+      finishedAt: new Date(),
+      durationMs: 5,
+      output: { resourceCount: 5 },
+      message: '5 resources',
+    });
     await store.stepStarted(run.id, 'apply-infrastructure', new Date());
-    await store.stepFinished(run.id, 'apply-infrastructure', { status: 'retrying', finishedAt: new Date(), durationMs: 5, error: 'throttled' });
+    await store.stepFinished(run.id, 'apply-infrastructure', {
+      status: 'retrying',
+      finishedAt: new Date(),
+      durationMs: 5,
+      error: 'throttled',
+    });
     const second = await store.stepStarted(run.id, 'apply-infrastructure', new Date());
     expect(second.attempts).toBe(2);
-    await store.stepFinished(run.id, 'apply-infrastructure', { status: 'failed', finishedAt: new Date(), durationMs: 5, error: 'quota exceeded' });
-    await store.runFinished(run.id, { status: 'failed', at: new Date(), error: 'apply-infrastructure: quota exceeded' });
-    expect(await store.transition(tenantId, 'provisioning_failed', { actor: { kind: 'provisioner', runId: run.id }, detail: { step: 'apply-infrastructure' } })).toBe('failed');
+    await store.stepFinished(run.id, 'apply-infrastructure', {
+      status: 'failed',
+      finishedAt: new Date(),
+      durationMs: 5,
+      error: 'quota exceeded',
+    });
+    await store.runFinished(run.id, {
+      status: 'failed',
+      at: new Date(),
+      error: 'apply-infrastructure: quota exceeded',
+    });
+    expect(
+      await store.transition(tenantId, 'provisioning_failed', {
+        actor: { kind: 'provisioner', runId: run.id },
+        detail: { step: 'apply-infrastructure' },
+      }),
+    ).toBe('failed');
 
     const failed = (await store.latestRun(tenantId))!;
     expect(failed.status).toBe('failed');
-    expect(failed.steps[0]).toMatchObject({ status: 'succeeded', message: '5 resources', output: { resourceCount: 5 } });
-    expect(failed.steps[1]).toMatchObject({ step: 'apply-infrastructure', status: 'failed', attempts: 2, error: 'quota exceeded' });
+    expect(failed.steps[0]).toMatchObject({
+      status: 'succeeded',
+      message: '5 resources',
+      output: { resourceCount: 5 },
+    });
+    expect(failed.steps[1]).toMatchObject({
+      step: 'apply-infrastructure',
+      status: 'failed',
+      attempts: 2,
+      error: 'quota exceeded',
+    });
 
     await store.runResumed(run.id, 'apply-infrastructure');
     const resumed = (await store.getRun(run.id))!;
     expect(resumed.status).toBe('queued');
-    expect(resumed.steps.map((s) => s.status)).toEqual(['succeeded', 'pending', 'pending', 'pending', 'pending', 'pending']);
+    expect(resumed.steps.map((s) => s.status)).toEqual([
+      'succeeded',
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+    ]);
     expect(await store.getRun(randomUUID())).toBeUndefined();
   });
 
   it('records health only when it changes, and the welcome e-mail idempotency record', async () => {
-    await tdb.db.lifecycle.transition(tenantId, 'retry_requested', { actor: { kind: 'system', reason: 't' } });
-    await tdb.db.lifecycle.transition(tenantId, 'provisioning_succeeded', { actor: { kind: 'system', reason: 't' } });
+    await tdb.db.lifecycle.transition(tenantId, 'retry_requested', {
+      actor: { kind: 'system', reason: 't' },
+    });
+    await tdb.db.lifecycle.transition(tenantId, 'provisioning_succeeded', {
+      actor: { kind: 'system', reason: 't' },
+    });
     const request = { actor: { kind: 'system', reason: 'test' } as const };
-    expect(await store.recordHealth(tenantId, { phase: 'Degraded', ready: false, degraded: true, message: 'x' }, request)).toBe(true);
-    expect(await store.recordHealth(tenantId, { phase: 'Degraded', ready: false, degraded: true, message: 'y' }, request)).toBe(false);
-    expect(await store.recordHealth(tenantId, { phase: 'Ready', ready: true, degraded: false }, request)).toBe(true);
+    expect(
+      await store.recordHealth(
+        tenantId,
+        { phase: 'Degraded', ready: false, degraded: true, message: 'x' },
+        request,
+      ),
+    ).toBe(true);
+    expect(
+      await store.recordHealth(
+        tenantId,
+        { phase: 'Degraded', ready: false, degraded: true, message: 'y' },
+        request,
+      ),
+    ).toBe(false);
+    expect(
+      await store.recordHealth(tenantId, { phase: 'Ready', ready: true, degraded: false }, request),
+    ).toBe(true);
     const history = await tdb.db.lifecycle.history(tenantId);
-    expect(history.filter((e) => e.event === 'health_changed').map((e) => e.details?.phase)).toEqual(['Degraded', 'Ready']);
+    expect(history.filter((e) => e.event === 'health_changed').map((e) => e.details?.phase)).toEqual([
+      'Degraded',
+      'Ready',
+    ]);
 
     const key = `welcome:${tenantId}`;
     expect(await store.notificationStatus(tenantId, key)).toBeUndefined();
@@ -126,4 +219,3 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-

@@ -34,7 +34,9 @@ function toStructural(node: unknown, key?: string): unknown {
     if (k === 'additionalProperties' && v === false) continue;
     if ((k === 'minimum' && v === -MAX_SAFE) || (k === 'maximum' && v === MAX_SAFE)) continue;
     if (k === 'properties') {
-      out[k] = Object.fromEntries(Object.entries(v as JsonSchema).map(([pk, pv]) => [pk, toStructural(pv, pk)]));
+      out[k] = Object.fromEntries(
+        Object.entries(v as JsonSchema).map(([pk, pv]) => [pk, toStructural(pv, pk)]),
+      );
     } else out[k] = toStructural(v);
   }
   if (out.type === 'array' && key && LIST_MAP_KEYS[key]) {
@@ -56,18 +58,23 @@ const NOT_DEFAULTED_BY_THE_API: ReadonlyArray<readonly string[]> = [['routing'],
 function dropDefault(schema: JsonSchema, path: readonly string[]): void {
   let node: JsonSchema | undefined = schema;
   for (const key of path) node = (node?.properties as Record<string, JsonSchema> | undefined)?.[key];
-  if (!node || !('default' in node)) throw new Error(`CRD generator: no default at spec.${path.join('.')} to drop`);
+  if (!node || !('default' in node))
+    throw new Error(`CRD generator: no default at spec.${path.join('.')} to drop`);
   delete node.default;
 }
 
 export function tenantSpecJsonSchema(): JsonSchema {
-  const schema = toStructural(z.toJSONSchema(tenantSpecSchema, { io: 'input', target: 'openapi-3.0' })) as JsonSchema;
+  const schema = toStructural(
+    z.toJSONSchema(tenantSpecSchema, { io: 'input', target: 'openapi-3.0' }),
+  ) as JsonSchema;
   for (const path of NOT_DEFAULTED_BY_THE_API) dropDefault(schema, path);
   return schema;
 }
 
 export function tenantStatusJsonSchema(): JsonSchema {
-  return toStructural(z.toJSONSchema(tenantStatusSchema, { io: 'output', target: 'openapi-3.0' })) as JsonSchema;
+  return toStructural(
+    z.toJSONSchema(tenantStatusSchema, { io: 'output', target: 'openapi-3.0' }),
+  ) as JsonSchema;
 }
 
 export function generateTenantCrd(): JsonSchema {
@@ -97,7 +104,12 @@ export function generateTenantCrd(): JsonSchema {
           subresources: { status: {} },
           additionalPrinterColumns: [
             { name: 'Plan', type: 'string', jsonPath: '.spec.plan', description: 'Plan of the tenant.' },
-            { name: 'Cloud', type: 'string', jsonPath: '.spec.cloud.provider', description: 'Cloud the tenant runs on.' },
+            {
+              name: 'Cloud',
+              type: 'string',
+              jsonPath: '.spec.cloud.provider',
+              description: 'Cloud the tenant runs on.',
+            },
             { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Lifecycle phase.' },
             {
               name: 'Ready',

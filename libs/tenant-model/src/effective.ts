@@ -16,7 +16,8 @@ export function effectiveQuota(spec: TenantSpec): PlanQuota {
 /** Cerebro replicas: the spec's, else the plan's; zero while suspended. */
 export const cerebroReplicas = (spec: TenantSpec): number =>
   spec.suspended ? 0 : (spec.cerebro.replicas ?? PLANS[spec.plan].cerebroReplicas);
-export const engineReplicas = (spec: TenantSpec, engine: EngineSpec): number => (spec.suspended ? 0 : engine.replicas);
+export const engineReplicas = (spec: TenantSpec, engine: EngineSpec): number =>
+  spec.suspended ? 0 : engine.replicas;
 export const cerebroImage = (spec: TenantSpec): string => spec.cerebro.image ?? DEFAULT_CEREBRO_IMAGE;
 export const engineImage = (engine: EngineSpec): string => engine.image ?? DEFAULT_ENGINE_IMAGE;
 export const tenantUrl = (spec: TenantSpec): string => `https://${spec.hostname}`;

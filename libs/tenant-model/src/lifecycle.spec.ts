@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { IllegalTransitionError, LIFECYCLE_EVENT_TYPES, LIFECYCLE_TRANSITIONS, TENANT_STATES, canTransition, nextState } from './lifecycle.js';
+import {
+  IllegalTransitionError,
+  LIFECYCLE_EVENT_TYPES,
+  LIFECYCLE_TRANSITIONS,
+  TENANT_STATES,
+  canTransition,
+  nextState,
+} from './lifecycle.js';
 
 describe('tenant lifecycle table', () => {
   // Every (state, event) pair: legal ones move to the table's target, illegal ones throw.
@@ -50,6 +57,8 @@ describe('tenant lifecycle table', () => {
   });
 
   it('explains a refusal in words', () => {
-    expect(() => nextState('deleted', 'resume_requested')).toThrow('cannot apply "resume_requested" to a tenant in state "deleted" (allowed from: suspended)');
+    expect(() => nextState('deleted', 'resume_requested')).toThrow(
+      'cannot apply "resume_requested" to a tenant in state "deleted" (allowed from: suspended)',
+    );
   });
 });

@@ -27,19 +27,63 @@ interface Transition {
 }
 
 export const LIFECYCLE_TRANSITIONS = {
-  email_verified: { from: ['pending_verification'], to: 'pending_payment', description: 'Admin e-mail verified; waiting for Stripe Checkout.' },
-  trial_started: { from: ['pending_verification', 'pending_payment'], to: 'provisioning', description: 'Billing is off: verified tenants start on a trial.' },
-  checkout_completed: { from: ['pending_payment'], to: 'provisioning', description: 'Stripe checkout.session.completed: paid.' },
-  provisioning_succeeded: { from: ['provisioning'], to: 'active', description: 'Pipeline finished and the Tenant is Ready.' },
-  provisioning_failed: { from: ['provisioning'], to: 'failed', description: 'A pipeline step failed after its last attempt.' },
+  email_verified: {
+    from: ['pending_verification'],
+    to: 'pending_payment',
+    description: 'Admin e-mail verified; waiting for Stripe Checkout.',
+  },
+  trial_started: {
+    from: ['pending_verification', 'pending_payment'],
+    to: 'provisioning',
+    description: 'Billing is off: verified tenants start on a trial.',
+  },
+  checkout_completed: {
+    from: ['pending_payment'],
+    to: 'provisioning',
+    description: 'Stripe checkout.session.completed: paid.',
+  },
+  provisioning_succeeded: {
+    from: ['provisioning'],
+    to: 'active',
+    description: 'Pipeline finished and the Tenant is Ready.',
+  },
+  provisioning_failed: {
+    from: ['provisioning'],
+    to: 'failed',
+    description: 'A pipeline step failed after its last attempt.',
+  },
   retry_requested: { from: ['failed'], to: 'provisioning', description: 'Retry from the failed step.' },
-  plan_changed: { from: ['provisioning', 'active', 'suspended', 'failed'], to: null, description: 'Plan or seats changed (Stripe or admin); a new desired spec is applied.' },
-  payment_failed: { from: ['active', 'suspended'], to: null, description: 'Invoice payment failed: past due, grace period starts.' },
-  grace_period_expired: { from: ['active'], to: 'suspended', description: 'Still unpaid after the grace period: suspended.' },
-  suspend_requested: { from: ['active', 'failed'], to: 'suspended', description: 'Suspended by support staff.' },
-  invoice_paid: { from: ['active', 'suspended'], to: 'active', description: 'Invoice paid: past-due cleared, resumed if suspended.' },
+  plan_changed: {
+    from: ['provisioning', 'active', 'suspended', 'failed'],
+    to: null,
+    description: 'Plan or seats changed (Stripe or admin); a new desired spec is applied.',
+  },
+  payment_failed: {
+    from: ['active', 'suspended'],
+    to: null,
+    description: 'Invoice payment failed: past due, grace period starts.',
+  },
+  grace_period_expired: {
+    from: ['active'],
+    to: 'suspended',
+    description: 'Still unpaid after the grace period: suspended.',
+  },
+  suspend_requested: {
+    from: ['active', 'failed'],
+    to: 'suspended',
+    description: 'Suspended by support staff.',
+  },
+  invoice_paid: {
+    from: ['active', 'suspended'],
+    to: 'active',
+    description: 'Invoice paid: past-due cleared, resumed if suspended.',
+  },
   resume_requested: { from: ['suspended'], to: 'active', description: 'Resumed by support staff.' },
-  health_changed: { from: ['active', 'suspended'], to: null, description: 'Tenant status in the cluster changed (Ready/Degraded).' },
+  health_changed: {
+    from: ['active', 'suspended'],
+    to: null,
+    description: 'Tenant status in the cluster changed (Ready/Degraded).',
+  },
   subscription_cancelled: {
     from: ['pending_payment', 'provisioning', 'active', 'suspended', 'failed'],
     to: null,
@@ -50,11 +94,16 @@ export const LIFECYCLE_TRANSITIONS = {
     to: 'offboarding',
     description: 'Offboarding: the Tenant and its cloud resources are being removed.',
   },
-  offboarding_completed: { from: ['offboarding'], to: 'deleted', description: 'Everything of the tenant is gone.' },
+  offboarding_completed: {
+    from: ['offboarding'],
+    to: 'deleted',
+    description: 'Everything of the tenant is gone.',
+  },
   signup_expired: {
     from: ['pending_verification', 'pending_payment'],
     to: 'deleted',
-    description: 'Sign-up abandoned (never verified or never paid) for SIGNUP_EXPIRY: admin e-mail erased, slug released.',
+    description:
+      'Sign-up abandoned (never verified or never paid) for SIGNUP_EXPIRY: admin e-mail erased, slug released.',
   },
 } as const satisfies Record<string, Transition>;
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { hostnameProblem, slugProblem, suggestSlug } from './names.js';
 
 describe('slug rules', () => {
-  it.each(['acme', 'acme-corp', 'a1b', 'x'.repeat(40)])('accepts %s', (slug) => expect(slugProblem(slug)).toBeUndefined());
+  it.each(['acme', 'acme-corp', 'a1b', 'x'.repeat(40)])('accepts %s', (slug) =>
+    expect(slugProblem(slug)).toBeUndefined(),
+  );
   it.each([
     ['ab', /3-40 characters/],
     ['x'.repeat(41), /3-40 characters/],
@@ -29,8 +31,10 @@ describe('suggestSlug', () => {
 
 describe('hostname rules', () => {
   it('accepts a DNS name', () => expect(hostnameProblem('acme.contextweaver.app')).toBeUndefined());
-  it.each([['ACME.example.com', /lowercase/], ['*.example.com', /wildcard/], ['localhost', /DNS name/], ['a..b', /DNS name/]])(
-    'refuses %s',
-    (host, why) => expect(hostnameProblem(host)).toMatch(why),
-  );
+  it.each([
+    ['ACME.example.com', /lowercase/],
+    ['*.example.com', /wildcard/],
+    ['localhost', /DNS name/],
+    ['a..b', /DNS name/],
+  ])('refuses %s', (host, why) => expect(hostnameProblem(host)).toMatch(why));
 });

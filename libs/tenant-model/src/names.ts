@@ -10,10 +10,43 @@ const slugRe = new RegExp(SLUG_PATTERN);
 
 /** Names that would collide with system namespaces, platform hostnames or confuse customers. */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
-  'admin', 'administrator', 'api', 'app', 'apps', 'auth', 'billing', 'cerebro', 'contextweaver', 'control-plane',
-  'console', 'dashboard', 'default', 'dns', 'docs', 'gateway', 'help', 'internal', 'istio-system', 'kube-node-lease',
-  'kube-public', 'kube-system', 'login', 'mail', 'metrics', 'monitoring', 'operator', 'platform', 'root',
-  'security', 'status', 'support', 'system', 'tenant', 'tenants', 'test', 'www',
+  'admin',
+  'administrator',
+  'api',
+  'app',
+  'apps',
+  'auth',
+  'billing',
+  'cerebro',
+  'contextweaver',
+  'control-plane',
+  'console',
+  'dashboard',
+  'default',
+  'dns',
+  'docs',
+  'gateway',
+  'help',
+  'internal',
+  'istio-system',
+  'kube-node-lease',
+  'kube-public',
+  'kube-system',
+  'login',
+  'mail',
+  'metrics',
+  'monitoring',
+  'operator',
+  'platform',
+  'root',
+  'security',
+  'status',
+  'support',
+  'system',
+  'tenant',
+  'tenants',
+  'test',
+  'www',
 ]);
 const reservedPrefixes = ['kube-', 'istio-', 'system-', 'openshift-'];
 
@@ -67,4 +100,5 @@ export const PLUGIN_PATTERN = '^[a-z0-9][-a-z0-9_.]*(/[a-z0-9][-a-z0-9_.]*)?(@[0
 /** Kubernetes resource quantity (e.g. 500m, 2, 4Gi). */
 export const QUANTITY_PATTERN = '^([0-9]+(\\.[0-9]+)?)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$';
 /** A container image reference: registry/path:tag or @sha256 digest. */
-export const IMAGE_PATTERN = '^[a-z0-9]([-a-z0-9._/:]*[a-z0-9])?(:[A-Za-z0-9_][-A-Za-z0-9_.]{0,127})?(@sha256:[a-f0-9]{64})?$';
+export const IMAGE_PATTERN =
+  '^[a-z0-9]([-a-z0-9._/:]*[a-z0-9])?(:[A-Za-z0-9_][-A-Za-z0-9_.]{0,127})?(@sha256:[a-f0-9]{64})?$';

@@ -21,7 +21,13 @@ export type ProvisioningGoal = (typeof PROVISIONING_GOALS)[number];
 /** Steps each goal runs, in order. Offboarding runs them with deletion semantics. */
 export const GOAL_STEPS: Readonly<Record<ProvisioningGoal, readonly ProvisioningStep[]>> = {
   provision: PROVISIONING_STEPS,
-  update: ['synthesize-infrastructure', 'apply-infrastructure', 'render-tenant', 'apply-tenant', 'await-ready'],
+  update: [
+    'synthesize-infrastructure',
+    'apply-infrastructure',
+    'render-tenant',
+    'apply-tenant',
+    'await-ready',
+  ],
   suspend: ['render-tenant', 'apply-tenant'],
   resume: ['render-tenant', 'apply-tenant', 'await-ready'],
   offboard: ['apply-tenant', 'apply-infrastructure'],

@@ -23,17 +23,26 @@ import { TENANT_API_VERSION, TENANT_KIND } from './constants.js';
 const re = (pattern: string) => new RegExp(pattern);
 const text = (max: number) => z.string().min(1).max(max);
 const quantity = (what: string) =>
-  z.string().regex(re(QUANTITY_PATTERN), { message: `must be a Kubernetes quantity such as "4" or "8Gi"` }).describe(what);
+  z
+    .string()
+    .regex(re(QUANTITY_PATTERN), { message: `must be a Kubernetes quantity such as "4" or "8Gi"` })
+    .describe(what);
 
 export const cloudSchema = z
   .strictObject({
-    provider: z.enum(CLOUD_PROVIDERS).describe('Cloud the tenant runs on: azure, aws, gcp, or local (a cluster without a cloud).'),
+    provider: z
+      .enum(CLOUD_PROVIDERS)
+      .describe('Cloud the tenant runs on: azure, aws, gcp, or local (a cluster without a cloud).'),
     region: z
       .string()
       .min(1)
       .max(40)
-      .regex(/^[a-z][a-z0-9-]*[0-9a-z]$/, { message: 'must be a region name such as "westeurope" or "eu-west-1"' })
-      .describe('Region of that cloud, e.g. westeurope (azure), eu-west-1 (aws), europe-west1 (gcp), local (local).'),
+      .regex(/^[a-z][a-z0-9-]*[0-9a-z]$/, {
+        message: 'must be a region name such as "westeurope" or "eu-west-1"',
+      })
+      .describe(
+        'Region of that cloud, e.g. westeurope (azure), eu-west-1 (aws), europe-west1 (gcp), local (local).',
+      ),
   })
   .describe('Where the tenant runs. Changing the cloud of an existing tenant is a migration, not an edit.');
 
@@ -42,41 +51,59 @@ export const identitySchema = z
     issuer: z
       .url({ protocol: /^https$/, message: 'must be an https URL of an OpenID Connect issuer' })
       .max(2048)
-      .describe('OpenID Connect issuer URL of the customer identity provider (discovery at <issuer>/.well-known/openid-configuration).'),
+      .describe(
+        'OpenID Connect issuer URL of the customer identity provider (discovery at <issuer>/.well-known/openid-configuration).',
+      ),
     clientId: text(255).describe('OAuth client id registered for cerebro at the identity provider.'),
     clientSecretRef: z
       .strictObject({
         key: text(127)
-          .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { message: 'must be a vault secret name (letters, digits, - _ .)' })
-          .describe('Name of the secret in the tenant vault (spec.bindings.vault) holding the client secret.'),
+          .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, {
+            message: 'must be a vault secret name (letters, digits, - _ .)',
+          })
+          .describe(
+            'Name of the secret in the tenant vault (spec.bindings.vault) holding the client secret.',
+          ),
       })
       .optional()
-      .describe('Where the client secret lives: a key in the tenant vault. The secret itself never appears in the Tenant.'),
+      .describe(
+        'Where the client secret lives: a key in the tenant vault. The secret itself never appears in the Tenant.',
+      ),
     allowedTenantIds: z
       .array(text(128))
       .max(50)
       .default([])
-      .describe('Identity-tenant ids (the tid claim) allowed to sign in; empty allows any tenant of the issuer.'),
+      .describe(
+        'Identity-tenant ids (the tid claim) allowed to sign in; empty allows any tenant of the issuer.',
+      ),
     groupsClaim: text(128).default('groups').describe('Token claim holding group memberships.'),
     rolesClaim: text(128).default('roles').describe('Token claim holding application roles.'),
   })
-  .describe("The customer's own identity provider for cerebro sign-in. Absent: sign-in by e-mail magic link.");
+  .describe(
+    "The customer's own identity provider for cerebro sign-in. Absent: sign-in by e-mail magic link.",
+  );
 
 const ref = (what: string) => text(2048).describe(what);
 export const bindingsSchema = z
   .strictObject({
     vault: z
       .strictObject({
-        uri: ref('Vault address: Key Vault URI, Secrets Manager path prefix, or Secret Manager project/prefix.'),
+        uri: ref(
+          'Vault address: Key Vault URI, Secrets Manager path prefix, or Secret Manager project/prefix.',
+        ),
         kind: z
           .enum(['azure-key-vault', 'aws-secrets-manager', 'gcp-secret-manager', 'kubernetes'])
-          .describe('Vault implementation; decides how secrets are mounted (CSI SecretProviderClass or ExternalSecret).'),
+          .describe(
+            'Vault implementation; decides how secrets are mounted (CSI SecretProviderClass or ExternalSecret).',
+          ),
       })
       .optional()
       .describe('Tenant vault. Secrets are referenced by name, never copied into the Tenant.'),
     database: z
       .strictObject({
-        endpoint: ref('Database endpoint (Cosmos DB account URI, DynamoDB endpoint, Firestore project, or a Postgres host).'),
+        endpoint: ref(
+          'Database endpoint (Cosmos DB account URI, DynamoDB endpoint, Firestore project, or a Postgres host).',
+        ),
         name: ref('Database, table or collection prefix of the tenant.'),
       })
       .optional()
@@ -97,22 +124,35 @@ export const bindingsSchema = z
       .describe('Large-language-model endpoint the tenant uses.'),
     identity: z
       .strictObject({
-        clientId: text(255).optional().describe('Azure user-assigned managed identity client id (workload identity).'),
+        clientId: text(255)
+          .optional()
+          .describe('Azure user-assigned managed identity client id (workload identity).'),
         roleArn: text(2048).optional().describe('AWS IAM role ARN assumed through IRSA.'),
-        serviceAccountEmail: text(255).optional().describe('GCP service account e-mail bound through Workload Identity.'),
+        serviceAccountEmail: text(255)
+          .optional()
+          .describe('GCP service account e-mail bound through Workload Identity.'),
       })
       .optional()
       .describe("Tenant cloud workload identity. Exactly the field of the tenant's cloud is used."),
   })
-  .describe('Outputs of the tenant cloud stack (names and endpoints, never secrets). Filled by the provisioner.');
+  .describe(
+    'Outputs of the tenant cloud stack (names and endpoints, never secrets). Filled by the provisioner.',
+  );
 
 export const cerebroSchema = z
   .strictObject({
-    replicas: z.int().min(0).max(20).optional().describe('Cerebro replicas. Default: the plan\'s replica count.'),
+    replicas: z
+      .int()
+      .min(0)
+      .max(20)
+      .optional()
+      .describe("Cerebro replicas. Default: the plan's replica count."),
     image: z
       .string()
       .max(512)
-      .regex(re(IMAGE_PATTERN), { message: 'must be an image reference such as "registry.example.com/cerebro:1.2.3"' })
+      .regex(re(IMAGE_PATTERN), {
+        message: 'must be an image reference such as "registry.example.com/cerebro:1.2.3"',
+      })
       .optional()
       .describe('Cerebro container image. Default: the platform release image.'),
   })
@@ -124,21 +164,35 @@ export const engineSchema = z
       .string()
       .min(1)
       .max(30)
-      .regex(re(ENGINE_NAME_PATTERN), { message: 'must be a lowercase DNS label of at most 30 characters starting with a letter' })
+      .regex(re(ENGINE_NAME_PATTERN), {
+        message: 'must be a lowercase DNS label of at most 30 characters starting with a letter',
+      })
       .describe('Engine name, unique within the tenant; the Deployment is named engine-<name>.'),
     plugins: z
-      .array(z.string().max(200).regex(re(PLUGIN_PATTERN), { message: 'must be a plugin id such as "github" or "acme/jira@1.2.0"' }))
+      .array(
+        z
+          .string()
+          .max(200)
+          .regex(re(PLUGIN_PATTERN), {
+            message: 'must be a plugin id such as "github" or "acme/jira@1.2.0"',
+          }),
+      )
       .max(100)
       .default([])
       .describe('MCP plugins this engine loads.'),
     readOnly: z.boolean().default(false).describe('Refuse every tool call that writes.'),
-    maintenance: z.boolean().default(false).describe('Maintenance mode: the engine answers but refuses tool calls.'),
+    maintenance: z
+      .boolean()
+      .default(false)
+      .describe('Maintenance mode: the engine answers but refuses tool calls.'),
     auditLog: z.boolean().default(true).describe('Record every tool call in the audit log.'),
     replicas: z.int().min(0).max(20).default(1).describe('Engine replicas.'),
     image: z
       .string()
       .max(512)
-      .regex(re(IMAGE_PATTERN), { message: 'must be an image reference such as "registry.example.com/mcp-engine:1.2.3"' })
+      .regex(re(IMAGE_PATTERN), {
+        message: 'must be an image reference such as "registry.example.com/mcp-engine:1.2.3"',
+      })
       .optional()
       .describe('Engine container image. Default: the platform release image.'),
   })
@@ -167,24 +221,37 @@ export const routingSchema = z
 export const tenantSpecSchema = z
   .strictObject({
     displayName: text(100).describe('Organisation name as shown to people.'),
-    plan: z.enum(PLAN_NAMES).describe('Plan: starter, team or enterprise. Decides seats range, quotas and isolation choices.'),
+    plan: z
+      .enum(PLAN_NAMES)
+      .describe('Plan: starter, team or enterprise. Decides seats range, quotas and isolation choices.'),
     seats: z.int().min(1).max(10000).describe('Licensed seats; must lie within the plan range.'),
-    suspended: z.boolean().default(false).describe('Suspended tenants keep their data but run no pods (replicas 0).'),
+    suspended: z
+      .boolean()
+      .default(false)
+      .describe('Suspended tenants keep their data but run no pods (replicas 0).'),
     cloud: cloudSchema,
     isolation: z
       .enum(ISOLATION_MODELS)
       .default('shared')
-      .describe('shared: tenant-prefixed slices of platform resources (1:N); dedicated: own resources and node pool (1:1).'),
+      .describe(
+        'shared: tenant-prefixed slices of platform resources (1:N); dedicated: own resources and node pool (1:1).',
+      ),
     hostname: z
       .string()
       .min(3)
       .max(HOSTNAME_MAX)
-      .regex(re(HOSTNAME_PATTERN), { message: 'must be a lowercase DNS name such as "acme.contextweaver.app"' })
+      .regex(re(HOSTNAME_PATTERN), {
+        message: 'must be a lowercase DNS name such as "acme.contextweaver.app"',
+      })
       .describe('Public hostname of the tenant, e.g. acme.contextweaver.app.'),
     identity: identitySchema.optional(),
     bindings: bindingsSchema.default({}),
     cerebro: cerebroSchema.default({}),
-    engines: z.array(engineSchema).max(100).default([]).describe('MCP engines of the tenant; the count is limited by the plan.'),
+    engines: z
+      .array(engineSchema)
+      .max(100)
+      .default([])
+      .describe('MCP engines of the tenant; the count is limited by the plan.'),
     quota: quotaSchema.optional(),
     routing: routingSchema.default({ mode: 'gateway' }),
   })
@@ -201,7 +268,14 @@ export const conditionSchema = z
   })
   .describe('A status condition (Kubernetes convention).');
 
-export const TENANT_PHASES = ['Pending', 'Provisioning', 'Ready', 'Degraded', 'Suspended', 'Terminating'] as const;
+export const TENANT_PHASES = [
+  'Pending',
+  'Provisioning',
+  'Ready',
+  'Degraded',
+  'Suspended',
+  'Terminating',
+] as const;
 export type TenantPhase = (typeof TENANT_PHASES)[number];
 
 export const workloadStatusSchema = z
@@ -217,7 +291,10 @@ export const workloadStatusSchema = z
 export const tenantStatusSchema = z
   .object({
     observedGeneration: z.int().optional().describe('metadata.generation the status was computed for.'),
-    phase: z.enum(TENANT_PHASES).optional().describe('Pending, Provisioning, Ready, Degraded, Suspended or Terminating.'),
+    phase: z
+      .enum(TENANT_PHASES)
+      .optional()
+      .describe('Pending, Provisioning, Ready, Degraded, Suspended or Terminating.'),
     conditions: z.array(conditionSchema).optional().describe('Ready, Progressing and Degraded conditions.'),
     namespace: z.string().optional().describe('Namespace of the tenant workloads.'),
     url: z.string().optional().describe('URL of the tenant.'),

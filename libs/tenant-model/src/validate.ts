@@ -18,9 +18,11 @@ export interface ValidationIssue {
   message: string;
 }
 
-export type ValidationResult<T> = { ok: true; value: T; issues: [] } | { ok: false; issues: ValidationIssue[] };
+export type ValidationResult<T> =
+  { ok: true; value: T; issues: [] } | { ok: false; issues: ValidationIssue[] };
 
-export const formatIssue = (issue: ValidationIssue): string => (issue.path ? `${issue.path}: ${issue.message}` : issue.message);
+export const formatIssue = (issue: ValidationIssue): string =>
+  issue.path ? `${issue.path}: ${issue.message}` : issue.message;
 
 /** Thrown where a caller needs a valid tenant and got an invalid one. */
 export class TenantValidationError extends Error {
@@ -42,7 +44,8 @@ export function pathToString(path: ReadonlyArray<PropertyKey>, prefix = ''): str
 const show = (value: unknown): string => {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
@@ -61,7 +64,8 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
       return `${show(input)} is not allowed (expected one of ${list(issue.values)})`;
     case 'too_small': {
       const min = Number(issue.minimum);
-      if (issue.origin === 'string') return min <= 1 ? 'must not be empty' : `must be at least ${min} characters`;
+      if (issue.origin === 'string')
+        return min <= 1 ? 'must not be empty' : `must be at least ${min} characters`;
       if (issue.origin === 'array') return `must have at least ${min} item${min === 1 ? '' : 's'}`;
       return `must be at least ${min} (got ${show(input)})`;
     }
@@ -72,7 +76,9 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
       return `must be at most ${max} (got ${show(input)})`;
     }
     case 'invalid_format':
-      return issue.message.startsWith('must') ? `${show(input)} ${issue.message}` : `${show(input)} is not a valid ${issue.format}`;
+      return issue.message.startsWith('must')
+        ? `${show(input)} ${issue.message}`
+        : `${show(input)} is not a valid ${issue.format}`;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     default:
@@ -83,12 +89,16 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
 function zodIssues(error: z.ZodError, prefix: string): ValidationIssue[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: pathToString([...issue.path, key], prefix), message: 'unknown field' }))
+      ? issue.keys.map((key) => ({
+          path: pathToString([...issue.path, key], prefix),
+          message: 'unknown field',
+        }))
       : [{ path: pathToString(issue.path, prefix), message: describeZodIssue(issue) }],
   );
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Rules across fields, checked on raw input so they add to, not replace, structural problems. */
 export function crossFieldIssues(spec: unknown, prefix = 'spec'): ValidationIssue[] {
@@ -111,7 +121,10 @@ export function crossFieldIssues(spec: unknown, prefix = 'spec'): ValidationIssu
       if (!isRecord(engine) || typeof engine.name !== 'string') return;
       const first = seen.get(engine.name);
       if (first !== undefined) {
-        issues.push({ path: at(`engines[${i}].name`), message: `"${engine.name}" is already used by engines[${first}]` });
+        issues.push({
+          path: at(`engines[${i}].name`),
+          message: `"${engine.name}" is already used by engines[${first}]`,
+        });
       } else seen.set(engine.name, i);
     });
   }
@@ -145,9 +158,14 @@ export function crossFieldIssues(spec: unknown, prefix = 'spec'): ValidationIssu
   const bindings = isRecord(spec.bindings) ? spec.bindings : undefined;
   const identity = bindings && isRecord(bindings.identity) ? bindings.identity : undefined;
   if (identity && cloud && isCloudProvider(cloud.provider)) {
-    const needed = { azure: 'clientId', aws: 'roleArn', gcp: 'serviceAccountEmail', local: undefined }[cloud.provider];
+    const needed = { azure: 'clientId', aws: 'roleArn', gcp: 'serviceAccountEmail', local: undefined }[
+      cloud.provider
+    ];
     if (needed && identity[needed] === undefined) {
-      issues.push({ path: at(`bindings.identity.${needed}`), message: `is required for a tenant on ${cloud.provider}` });
+      issues.push({
+        path: at(`bindings.identity.${needed}`),
+        message: `is required for a tenant on ${cloud.provider}`,
+      });
     }
   }
   return issues;
@@ -156,17 +174,24 @@ export function crossFieldIssues(spec: unknown, prefix = 'spec'): ValidationIssu
 /** Validates a spec alone (e.g. from the sign-up form) and applies defaults. */
 export function validateTenantSpec(spec: unknown, prefix = 'spec'): ValidationResult<TenantSpec> {
   const parsed = tenantSpecSchema.safeParse(spec, { reportInput: true });
-  const issues = [...(parsed.success ? [] : zodIssues(parsed.error, prefix)), ...crossFieldIssues(spec, prefix)];
+  const issues = [
+    ...(parsed.success ? [] : zodIssues(parsed.error, prefix)),
+    ...crossFieldIssues(spec, prefix),
+  ];
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };
   return { ok: true, value: parsed.data, issues: [] };
 }
 
 /** Validates a whole Tenant object (apiVersion, kind, metadata, spec) and applies defaults. */
 export function validateTenant(input: unknown): ValidationResult<Tenant> {
-  if (!isRecord(input)) return { ok: false, issues: [{ path: '', message: `expected a Tenant object, got ${show(input)}` }] };
+  if (!isRecord(input))
+    return { ok: false, issues: [{ path: '', message: `expected a Tenant object, got ${show(input)}` }] };
   const head: ValidationIssue[] = [];
   if (input.apiVersion !== TENANT_API_VERSION) {
-    head.push({ path: 'apiVersion', message: `must be "${TENANT_API_VERSION}" (got ${show(input.apiVersion)})` });
+    head.push({
+      path: 'apiVersion',
+      message: `must be "${TENANT_API_VERSION}" (got ${show(input.apiVersion)})`,
+    });
   }
   if (input.kind !== TENANT_KIND) {
     head.push({ path: 'kind', message: `must be "${TENANT_KIND}" (got ${show(input.kind)})` });
@@ -175,11 +200,13 @@ export function validateTenant(input: unknown): ValidationResult<Tenant> {
   if (input.kind !== TENANT_KIND && input.kind !== undefined) return { ok: false, issues: head };
   const parsed = tenantSchema.safeParse(input, { reportInput: true });
   const issues = [...head];
-  if (!parsed.success) issues.push(...zodIssues(parsed.error, '').filter((i) => i.path !== 'apiVersion' && i.path !== 'kind'));
+  if (!parsed.success)
+    issues.push(...zodIssues(parsed.error, '').filter((i) => i.path !== 'apiVersion' && i.path !== 'kind'));
   const name = isRecord(input.metadata) ? input.metadata.name : undefined;
   if (typeof name === 'string') {
     const problem = slugProblem(name);
-    if (problem && /reserved|hyphens in a row/.test(problem)) issues.push({ path: 'metadata.name', message: problem });
+    if (problem && /reserved|hyphens in a row/.test(problem))
+      issues.push({ path: 'metadata.name', message: problem });
   }
   issues.push(...crossFieldIssues(input.spec));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };

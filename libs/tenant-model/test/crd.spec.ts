@@ -5,15 +5,24 @@ import { describe, expect, it } from 'vitest';
 import { generateTenantCrd, generateTenantCrdYaml } from '../src/crd.js';
 import { PLAN_NAMES } from '../src/plans.js';
 
-const checkedIn = fileURLToPath(new URL('../../../infra/k8s/crds/tenants.platform.contextweaver.io.yaml', import.meta.url));
-type Schema = { type?: string; description?: string; properties?: Record<string, Schema>; items?: Schema; [k: string]: unknown };
+const checkedIn = fileURLToPath(
+  new URL('../../../infra/k8s/crds/tenants.platform.contextweaver.io.yaml', import.meta.url),
+);
+type Schema = {
+  type?: string;
+  description?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  [k: string]: unknown;
+};
 
 /** Walks every node of an openAPIV3Schema. */
 function walk(node: Schema, path: string, visit: (node: Schema, path: string) => void): void {
   visit(node, path);
   for (const [key, child] of Object.entries(node.properties ?? {})) walk(child, `${path}.${key}`, visit);
   if (node.items) walk(node.items, `${path}[]`, visit);
-  if (node.additionalProperties && typeof node.additionalProperties === 'object') walk(node.additionalProperties as Schema, `${path}{}`, visit);
+  if (node.additionalProperties && typeof node.additionalProperties === 'object')
+    walk(node.additionalProperties as Schema, `${path}{}`, visit);
 }
 
 describe('Tenant CRD generator', () => {
@@ -43,7 +52,14 @@ describe('Tenant CRD generator', () => {
   });
 
   it('has the printer columns kubectl get shows', () => {
-    expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(['Plan', 'Cloud', 'Phase', 'Ready', 'URL', 'Age']);
+    expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual([
+      'Plan',
+      'Cloud',
+      'Phase',
+      'Ready',
+      'URL',
+      'Age',
+    ]);
   });
 
   it('is structural: every node has a type, and no additionalProperties:false or $ref', () => {
@@ -65,7 +81,9 @@ describe('Tenant CRD generator', () => {
   it('carries enums, patterns, defaults and required fields', () => {
     const spec = schema.properties!.spec!;
     expect(spec.properties!.plan!.enum).toEqual([...PLAN_NAMES]);
-    expect(spec.required).toEqual(expect.arrayContaining(['displayName', 'plan', 'seats', 'cloud', 'hostname']));
+    expect(spec.required).toEqual(
+      expect.arrayContaining(['displayName', 'plan', 'seats', 'cloud', 'hostname']),
+    );
     expect(spec.properties!.hostname!.pattern).toBeTruthy();
     expect(spec.properties!.isolation!.default).toBe('shared');
     expect(spec.properties!.engines!['x-kubernetes-list-type']).toBe('map');

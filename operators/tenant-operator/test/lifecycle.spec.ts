@@ -158,14 +158,18 @@ describe('tenant lifecycle', () => {
     await h.waitFor(good.metadata.name, isReady);
 
     // A Warning event explains it on the Tenant.
-    const events = await eventually(async () => {
-      const list = await h.admin.rest.request<{
-        items: Array<{ reason: string; type: string; message: string }>;
-      }>('GET', '/api/v1/namespaces/default/events', {
-        query: { fieldSelector: `involvedObject.name=${bad.metadata.name}` },
-      });
-      return list.items.length > 0 ? list.items : undefined;
-    }, 'the InvalidSpec event', 30_000);
+    const events = await eventually(
+      async () => {
+        const list = await h.admin.rest.request<{
+          items: Array<{ reason: string; type: string; message: string }>;
+        }>('GET', '/api/v1/namespaces/default/events', {
+          query: { fieldSelector: `involvedObject.name=${bad.metadata.name}` },
+        });
+        return list.items.length > 0 ? list.items : undefined;
+      },
+      'the InvalidSpec event',
+      30_000,
+    );
     expect(events[0]).toMatchObject({ type: 'Warning', reason: 'InvalidSpec' });
 
     // Fixing the spec recovers.

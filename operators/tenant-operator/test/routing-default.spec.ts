@@ -25,8 +25,16 @@ describe('routing default', () => {
     await h.waitFor(explicit.metadata.name, isReady, 60_000);
 
     const get = (name: string, apiVersion: string, kind: string) =>
-      h.admin.get<KubeObject>({ apiVersion, kind, metadata: { name: 'cerebro', namespace: `tenant-${name}` } });
-    await eventually(async () => await get(unset.metadata.name, 'networking.k8s.io/v1', 'Ingress'), 'the Ingress of the tenant without a mode', 20_000);
+      h.admin.get<KubeObject>({
+        apiVersion,
+        kind,
+        metadata: { name: 'cerebro', namespace: `tenant-${name}` },
+      });
+    await eventually(
+      async () => await get(unset.metadata.name, 'networking.k8s.io/v1', 'Ingress'),
+      'the Ingress of the tenant without a mode',
+      20_000,
+    );
     expect(await get(unset.metadata.name, 'gateway.networking.k8s.io/v1', 'HTTPRoute')).toBeUndefined();
     expect(await get(explicit.metadata.name, 'gateway.networking.k8s.io/v1', 'HTTPRoute')).toBeDefined();
     expect(await get(explicit.metadata.name, 'networking.k8s.io/v1', 'Ingress')).toBeUndefined();

@@ -20,8 +20,19 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { openDatabase, type Database } from '@cw/db';
 import { PLANS, validateTenantSpec } from '@cw/tenant-model';
-import { controlPlaneEnv, freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
-import { seedPlanCatalog, startStripeServer, WebhookEmitter, type StripeEventObject } from '@cw/testing/stripe';
+import {
+  controlPlaneEnv,
+  freePort,
+  startProcess,
+  waitHttpOk,
+  type PlatformProcess,
+} from '@cw/testing/processes';
+import {
+  seedPlanCatalog,
+  startStripeServer,
+  WebhookEmitter,
+  type StripeEventObject,
+} from '@cw/testing/stripe';
 import { percentile, round, type Figure } from './figure.js';
 
 const RATE = Number(process.env.HTTP_BENCH_RATE ?? 50);
@@ -39,7 +50,11 @@ interface LoadResult {
 }
 
 /** Sends `count` requests at `rate` per second, open loop; `send(i)` resolves to the HTTP status. */
-async function openLoop(count: number, rate: number, send: (i: number) => Promise<number>): Promise<LoadResult> {
+async function openLoop(
+  count: number,
+  rate: number,
+  send: (i: number) => Promise<number>,
+): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   let errors = 0;
   let dropped = 0;
@@ -66,7 +81,12 @@ async function openLoop(count: number, rate: number, send: (i: number) => Promis
     );
   }
   await Promise.all(pending);
-  return { latenciesMs: latenciesMs.sort((a, b) => a - b), errors, dropped, seconds: (performance.now() - t0) / 1000 };
+  return {
+    latenciesMs: latenciesMs.sort((a, b) => a - b),
+    errors,
+    dropped,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 function figuresOf(name: string, r: LoadResult, count: number): Figure[] {
@@ -104,13 +124,25 @@ export async function run(): Promise<Figure[]> {
   try {
     controlPlane = await startControlPlane(
       port,
-      controlPlaneEnv({ port, databaseUrl: DATABASE_URL, schema, redisUrl: REDIS_URL, queuePrefix: prefix, stripe, webhookSecret, outboxDir: outbox }),
+      controlPlaneEnv({
+        port,
+        databaseUrl: DATABASE_URL,
+        schema,
+        redisUrl: REDIS_URL,
+        queuePrefix: prefix,
+        stripe,
+        webhookSecret,
+        outboxDir: outbox,
+      }),
     );
     const figures: Figure[] = [];
 
     // Sign-up: one CSRF token (and its cookie) for the whole run, as one busy browser.
     const csrfRes = await fetch(`${url}/api/csrf`);
-    const cookie = csrfRes.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = csrfRes.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const { token } = (await csrfRes.json()) as { token: string };
     for (let i = 0; i < 20; i++) await signup(url, cookie, token, `warm-${id}-${i}`); // JIT, pools
     log(`sign-up: ${count} requests at ${RATE}/s`);
@@ -122,10 +154,26 @@ export async function run(): Promise<Figure[]> {
     const events: StripeEventObject[] = [];
     for (let i = 0; i < count + 20; i++) {
       const slug = `bench-${id}-wh-${i}`;
-      const spec = validateTenantSpec({ displayName: slug, plan: 'team', seats: 5, cloud: { provider: 'gcp', region: 'europe-west1' }, hostname: `${slug}.localtest.me` });
+      const spec = validateTenantSpec({
+        displayName: slug,
+        plan: 'team',
+        seats: 5,
+        cloud: { provider: 'gcp', region: 'europe-west1' },
+        hostname: `${slug}.localtest.me`,
+      });
       if (!spec.ok) throw new Error('fixture spec is invalid');
-      const tenant = await db.tenants.create({ slug, spec: spec.value, adminEmail: `${slug}@example.com`, correlationId: `corr-${slug}`, billingMode: 'stripe', state: 'pending_payment' });
-      const completed = stripe.store.payCheckout({ id: tenant.id, email: tenant.adminEmail! }, { lookupKey: PLANS.team.priceLookupKey, successUrl: `${url}/status` }).checkoutCompleted;
+      const tenant = await db.tenants.create({
+        slug,
+        spec: spec.value,
+        adminEmail: `${slug}@example.com`,
+        correlationId: `corr-${slug}`,
+        billingMode: 'stripe',
+        state: 'pending_payment',
+      });
+      const completed = stripe.store.payCheckout(
+        { id: tenant.id, email: tenant.adminEmail! },
+        { lookupKey: PLANS.team.priceLookupKey, successUrl: `${url}/status` },
+      ).checkoutCompleted;
       events.push(completed!);
     }
     const emitter = new WebhookEmitter(webhookSecret, `${url}/webhooks/stripe`);
@@ -134,7 +182,11 @@ export async function run(): Promise<Figure[]> {
     const hooks = await openLoop(count, RATE, async (i) => (await emitter.deliver(events[i]!)).status);
     figures.push(...figuresOf('webhook', hooks, count));
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${controlPlane.child.pid}/status`, 'utf8'))?.[1];
-    figures.push({ name: 'http.control_plane.peak_rss', value: Math.round(Number(hwm ?? 0) / 1024), unit: 'MB' });
+    figures.push({
+      name: 'http.control_plane.peak_rss',
+      value: Math.round(Number(hwm ?? 0) / 1024),
+      unit: 'MB',
+    });
     return figures;
   } finally {
     await controlPlane?.stop();
@@ -153,7 +205,14 @@ async function signup(url: string, cookie: string, csrf: string, n: string): Pro
   const res = await fetch(`${url}/api/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', cookie, 'x-csrf-token': csrf },
-    body: JSON.stringify({ organisationName: `Bench Org ${n}`, email: `admin-${n}@bench.example.com`, plan: 'team', seats: 5, cloud: 'aws', region: 'eu-west-1' }),
+    body: JSON.stringify({
+      organisationName: `Bench Org ${n}`,
+      email: `admin-${n}@bench.example.com`,
+      plan: 'team',
+      seats: 5,
+      cloud: 'aws',
+      region: 'eu-west-1',
+    }),
   });
   await res.arrayBuffer();
   return res.status;

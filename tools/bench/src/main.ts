@@ -21,11 +21,15 @@ interface Line extends Figure {
 
 function runModule(file: string): Promise<Figure[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', `${here}run-one.ts`, `${here}${file}`], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--expose-gc', `${here}run-one.ts`, `${here}${file}`],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.once('error', reject);
@@ -62,7 +66,13 @@ async function main(): Promise<void> {
     console.error(`bench ${bench}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   mkdirSync(`${root}bench/results`, { recursive: true });
-  const result = { at: new Date().toISOString(), node: process.version, cores, memoryGb: Math.round(totalmem() / 2 ** 30), figures: lines };
+  const result = {
+    at: new Date().toISOString(),
+    node: process.version,
+    cores,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    figures: lines,
+  };
   writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(result, null, 2)}\n`);
   if (failed > 0) process.exitCode = 1;
 }

@@ -158,7 +158,11 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       value: metrics['cw_operator_applies_total'] ?? 0,
       unit: 'objects',
     });
-    figures.push({ name: `operator.cold_${COUNT}.peak_rss`, value: peakRssMb(operator.child.pid!), unit: 'MB' });
+    figures.push({
+      name: `operator.cold_${COUNT}.peak_rss`,
+      value: peakRssMb(operator.child.pid!),
+      unit: 'MB',
+    });
     log(`cold start: ${COUNT} Ready in ${coldSeconds.toFixed(1)} s, ${coldWrites} writes`);
 
     // Idle: let deployment/status traffic settle, then measure one full resync pass.
@@ -187,7 +191,11 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       value: round(((after.cw_operator_last_resync_cpu_seconds ?? NaN) * 1000) / COUNT, 3),
       unit: 'ms',
     });
-    figures.push({ name: `operator.idle_2_resyncs_${COUNT}.reconciles`, value: reconciles, unit: 'reconciles' });
+    figures.push({
+      name: `operator.idle_2_resyncs_${COUNT}.reconciles`,
+      value: reconciles,
+      unit: 'reconciles',
+    });
     figures.push({
       name: `operator.idle_2_resyncs_${COUNT}.api_writes`,
       value: writes(proxy),

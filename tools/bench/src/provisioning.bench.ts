@@ -51,7 +51,15 @@ function standInOperator(kubeconfig: string) {
         observedGeneration: generation,
         phase: 'Ready',
         url: `https://${t.spec.hostname}`,
-        conditions: [{ type: 'Ready', status: 'True', reason: 'WorkloadsReady', message: 'bench', lastTransitionTime: now }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'WorkloadsReady',
+            message: 'bench',
+            lastTransitionTime: now,
+          },
+        ],
       })
       .catch(() => undefined);
   };
@@ -71,9 +79,22 @@ async function seed(db: Database, runId: string): Promise<string[]> {
     const batch = await Promise.all(
       Array.from({ length: Math.min(50, COUNT - i) }, async (_, j) => {
         const slug = `pb${runId}-${i + j}`;
-        const spec = validateTenantSpec({ displayName: `Bench ${i + j}`, plan: 'team', seats: 10, cloud: { provider: 'aws', region: 'eu-west-1' }, hostname: `${slug}.localtest.me` });
+        const spec = validateTenantSpec({
+          displayName: `Bench ${i + j}`,
+          plan: 'team',
+          seats: 10,
+          cloud: { provider: 'aws', region: 'eu-west-1' },
+          hostname: `${slug}.localtest.me`,
+        });
         if (!spec.ok) throw new Error(JSON.stringify(spec.issues));
-        const t = await db.tenants.create({ slug, spec: spec.value, adminEmail: `owner@${slug}.example`, correlationId: `cs_${slug}`, billingMode: 'stripe', state: 'provisioning' });
+        const t = await db.tenants.create({
+          slug,
+          spec: spec.value,
+          adminEmail: `owner@${slug}.example`,
+          correlationId: `cs_${slug}`,
+          billingMode: 'stripe',
+          state: 'provisioning',
+        });
         return t.id;
       }),
     );
@@ -92,7 +113,10 @@ export async function run(): Promise<Figure[]> {
   const prefix = `provbench-${tag}`;
   const dir = mkdtempSync(join(tmpdir(), 'cw-provisioning-bench-'));
   const db = await openDatabase({ url: TEST_DATABASE_URL, schema, poolSize: 8 });
-  const queue = new BullmqProvisioningQueue({ connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix });
+  const queue = new BullmqProvisioningQueue({
+    connection: { url: REDIS_URL, maxRetriesPerRequest: null },
+    prefix,
+  });
   try {
     cluster = external ? undefined : await startKubeLocal();
     const kubeconfig = external ?? cluster!.kubeconfigPath;
@@ -108,7 +132,9 @@ export async function run(): Promise<Figure[]> {
       ARTIFACTS_DIR: join(dir, 'tenants'),
       MAIL_OUTBOX_DIR: join(dir, 'outbox'),
       LOG_LEVEL: 'info',
-      ...(process.env.PROVISIONING_BENCH_CONCURRENCY ? { PROVISIONER_CONCURRENCY: process.env.PROVISIONING_BENCH_CONCURRENCY } : {}),
+      ...(process.env.PROVISIONING_BENCH_CONCURRENCY
+        ? { PROVISIONER_CONCURRENCY: process.env.PROVISIONING_BENCH_CONCURRENCY }
+        : {}),
     });
     watch = standInOperator(kubeconfig);
     const admin = createProvisioningAdmin({ db, queue, artifactsDir: join(dir, 'tenants') });
@@ -117,7 +143,17 @@ export async function run(): Promise<Figure[]> {
     const cpu0 = cpuSeconds(provisioner.child.pid);
     const t0 = Date.now();
     const runIds = await Promise.all(
-      tenantIds.map(async (tenantId) => (await admin.startRun({ tenantId, goal: 'provision', correlationId: `cs_${tenantId}`, idempotencyKey: 'provision' })).run.id),
+      tenantIds.map(
+        async (tenantId) =>
+          (
+            await admin.startRun({
+              tenantId,
+              goal: 'provision',
+              correlationId: `cs_${tenantId}`,
+              idempotencyKey: 'provision',
+            })
+          ).run.id,
+      ),
     );
     const enqueuedMs = Date.now() - t0;
     const deadline = Date.now() + 15 * 60_000;
@@ -132,7 +168,10 @@ export async function run(): Promise<Figure[]> {
     const wall = (Date.now() - t0) / 1000;
     const runs = await Promise.all(runIds.map((id) => db.runs.getWithSteps(id)));
     const failed = runs.filter((r) => r.status !== 'succeeded');
-    if (failed.length > 0) throw new Error(`${failed.length} runs failed, e.g. ${JSON.stringify(failed[0]!.steps.find((s) => s.status === 'failed'))}`);
+    if (failed.length > 0)
+      throw new Error(
+        `${failed.length} runs failed, e.g. ${JSON.stringify(failed[0]!.steps.find((s) => s.status === 'failed'))}`,
+      );
 
     const appliedAt = runs.map((r) => r.steps.find((s) => s.step === 'apply-tenant')!.finishedAt!.getTime());
     const lastApplied = Math.max(...appliedAt);
@@ -140,13 +179,19 @@ export async function run(): Promise<Figure[]> {
     const figures: Figure[] = [
       { name: 'provisioning.tenants', value: COUNT, unit: 'tenants' },
       { name: 'provisioning.enqueue_burst', value: enqueuedMs, unit: 'ms' },
-      { name: 'provisioning.checkout_to_applied.throughput', value: round(COUNT / ((lastApplied - t0) / 1000)), unit: 'tenants/s' },
+      {
+        name: 'provisioning.checkout_to_applied.throughput',
+        value: round(COUNT / ((lastApplied - t0) / 1000)),
+        unit: 'tenants/s',
+      },
       { name: 'provisioning.checkout_to_applied.p50', value: round(percentile(toApplied, 50)), unit: 's' },
       { name: 'provisioning.checkout_to_applied.p95', value: round(percentile(toApplied, 95)), unit: 's' },
     ];
     const steps = GOAL_STEPS.provision;
     for (const [i, step] of steps.entries()) {
-      const durations = runs.map((r) => r.steps.find((s) => s.step === step)!.durationMs ?? 0).sort((a, b) => a - b);
+      const durations = runs
+        .map((r) => r.steps.find((s) => s.step === step)!.durationMs ?? 0)
+        .sort((a, b) => a - b);
       // Queue wait: from the previous step's end (or the enqueue) to this step's last start.
       const waits = runs
         .map((r) => {
@@ -161,10 +206,22 @@ export async function run(): Promise<Figure[]> {
       figures.push({ name: `provisioning.wait.${step}.p95`, value: percentile(waits, 95), unit: 'ms' });
     }
     const ready = runs.map((r) => (r.finishedAt!.getTime() - t0) / 1000).sort((a, b) => a - b);
-    figures.push({ name: 'provisioning.checkout_to_run_finished.p95', value: round(percentile(ready, 95)), unit: 's' });
+    figures.push({
+      name: 'provisioning.checkout_to_run_finished.p95',
+      value: round(percentile(ready, 95)),
+      unit: 's',
+    });
     // The worker's own CPU per tenant (all six steps), and its share of one core while it ran.
-    figures.push({ name: 'provisioning.worker_cpu_per_tenant', value: round((workerCpu * 1000) / COUNT, 1), unit: 'ms' });
-    figures.push({ name: 'provisioning.worker_cpu_utilisation', value: round(workerCpu / wall, 2), unit: 'cores' });
+    figures.push({
+      name: 'provisioning.worker_cpu_per_tenant',
+      value: round((workerCpu * 1000) / COUNT, 1),
+      unit: 'ms',
+    });
+    figures.push({
+      name: 'provisioning.worker_cpu_utilisation',
+      value: round(workerCpu / wall, 2),
+      unit: 'cores',
+    });
     return figures;
   } finally {
     await watch?.stop().catch(() => undefined);

@@ -18,14 +18,22 @@ export interface LoadProblem {
   message: string;
 }
 
-export async function loadDocuments(file: string): Promise<{ docs: LoadedDocument[]; problems: LoadProblem[] }> {
+export async function loadDocuments(
+  file: string,
+): Promise<{ docs: LoadedDocument[]; problems: LoadProblem[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(error);
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String(error);
     return { docs: [], problems: [{ file, message: `cannot read file: ${why}` }] };
   }
   const parsed = parseAllDocuments(text, { prettyErrors: true });
@@ -37,14 +45,18 @@ export async function loadDocuments(file: string): Promise<{ docs: LoadedDocumen
       for (const error of doc.errors) {
         const pos = error.linePos?.[0];
         const where = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
-        problems.push({ file, message: `invalid YAML at ${where}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` });
+        problems.push({
+          file,
+          message: `invalid YAML at ${where}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+        });
       }
       continue;
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue; // empty document (e.g. a trailing ---)
     const list = value as { kind?: unknown; items?: unknown };
-    if (typeof list.kind === 'string' && list.kind.endsWith('List') && Array.isArray(list.items)) values.push(...list.items);
+    if (typeof list.kind === 'string' && list.kind.endsWith('List') && Array.isArray(list.items))
+      values.push(...list.items);
     else values.push(value);
   }
   if (problems.length === 0 && values.length === 0) problems.push({ file, message: 'no documents found' });

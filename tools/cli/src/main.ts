@@ -16,8 +16,16 @@ export function buildProgram(io: Io = processIo): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  for (const command of [crdCommand(io), validateCommand(io), renderCommand(io), synthCommand(io), platformCommand(io)]) {
-    program.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }));
+  for (const command of [
+    crdCommand(io),
+    validateCommand(io),
+    renderCommand(io),
+    synthCommand(io),
+    platformCommand(io),
+  ]) {
+    program.addCommand(
+      command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }),
+    );
   }
   return program;
 }
@@ -36,7 +44,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`cw: ${error.message}`);
       return error.exitCode;
     }
-    io.err(`cw: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    io.err(
+      `cw: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     return 70;
   }
 }

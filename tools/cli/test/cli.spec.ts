@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cw = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [join(root, 'tools/cli/bin/cw.js'), ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'tools/cli/bin/cw.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const tmp = mkdtempSync(join(tmpdir(), 'cw-cli-'));
@@ -33,11 +36,19 @@ describe('cw (as a process)', () => {
   it('cw crd prints the checked-in CRD', () => {
     const r = cw('crd');
     expect(r.code).toBe(0);
-    expect(r.out).toBe(readFileSync(join(root, 'infra/k8s/crds/tenants.platform.contextweaver.io.yaml'), 'utf8'));
+    expect(r.out).toBe(
+      readFileSync(join(root, 'infra/k8s/crds/tenants.platform.contextweaver.io.yaml'), 'utf8'),
+    );
   });
 
   it('cw validate accepts every example and prints a one-line summary', () => {
-    const r = cw('validate', 'tenants/examples/aws-shared.yaml', 'tenants/examples/azure-shared.yaml', 'tenants/examples/gcp-dedicated.yaml', 'tenants/examples/local.yaml');
+    const r = cw(
+      'validate',
+      'tenants/examples/aws-shared.yaml',
+      'tenants/examples/azure-shared.yaml',
+      'tenants/examples/gcp-dedicated.yaml',
+      'tenants/examples/local.yaml',
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out.trim()).toBe('ok: 4 Tenants valid in 4 files');
@@ -61,14 +72,32 @@ describe('cw (as a process)', () => {
       `${bad}: spec.seats: must be a number (got "ten")`,
       `${bad}: spec.hostname: "Acme_Host" must be a lowercase DNS name such as "acme.contextweaver.app"`,
       `${bad}: metadata.name: "kube-system" is reserved; choose another name`,
-      expect.stringMatching(new RegExp(`^${bad}: spec\\.cloud\\.region: "moon-1" is not a region of aws \\(expected one of us-east-1, .*\\)$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${bad}: spec\\.cloud\\.region: "moon-1" is not a region of aws \\(expected one of us-east-1, .*\\)$`,
+        ),
+      ),
       'cw: 5 problems in 1 of 1 document (1 file)',
     ]);
   });
 
   it('multi-document YAML and JSON files; each problem names its document', () => {
     const multi = file('multi.yaml', `${valid}---\n${valid.replace('seats: 10', 'seats: 0')}`);
-    const json = file('one.json', JSON.stringify({ apiVersion: 'platform.contextweaver.io/v1alpha1', kind: 'Tenant', metadata: { name: 'json-co' }, spec: { displayName: 'J', plan: 'starter', seats: 1, cloud: { provider: 'local', region: 'local' }, hostname: 'j.example.com' } }));
+    const json = file(
+      'one.json',
+      JSON.stringify({
+        apiVersion: 'platform.contextweaver.io/v1alpha1',
+        kind: 'Tenant',
+        metadata: { name: 'json-co' },
+        spec: {
+          displayName: 'J',
+          plan: 'starter',
+          seats: 1,
+          cloud: { provider: 'local', region: 'local' },
+          hostname: 'j.example.com',
+        },
+      }),
+    );
     const r = cw('validate', multi, json);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${multi} (document 2): spec.seats: must be at least 1 (got number 0)`);
@@ -84,7 +113,12 @@ describe('cw (as a process)', () => {
   });
 
   it('unreadable files and wrong kinds are explained', () => {
-    const r = cw('validate', join(tmp, 'missing.yaml'), tmp, file('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n'));
+    const r = cw(
+      'validate',
+      join(tmp, 'missing.yaml'),
+      tmp,
+      file('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n'),
+    );
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${join(tmp, 'missing.yaml')}: cannot read file: no such file`);
     expect(r.err).toContain(`${tmp}: cannot read file: is a directory`);

@@ -12,11 +12,18 @@ import { bootstrapProvisioner } from '@cw/provisioner';
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger({ name: 'control-plane', level: config.logLevel });
-  const db = await openDatabase({ url: config.database.url, schema: config.database.schema, dataDir: config.database.pgliteDir });
+  const db = await openDatabase({
+    url: config.database.url,
+    schema: config.database.schema,
+    dataDir: config.database.pgliteDir,
+  });
   const { app } = await createControlPlaneApp(config, { logger, db });
   await app.listen(config.port, config.host);
   logger.info(describeConfig(config), `control plane listening on ${config.publicUrl}`);
-  const provisioner = await bootstrapProvisioner({ db, log: createLogger({ name: 'provisioner', level: config.logLevel }) });
+  const provisioner = await bootstrapProvisioner({
+    db,
+    log: createLogger({ name: 'provisioner', level: config.logLevel }),
+  });
   const stop = async () => {
     await provisioner.close().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -28,6 +35,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

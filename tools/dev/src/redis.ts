@@ -41,7 +41,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -60,7 +62,9 @@ export async function findOrStartRedis(options: FindRedisOptions = {}): Promise<
     const url = new URL(env.REDIS_URL);
     const port = Number(url.port || 6379);
     if (!(await pingRedis(url.hostname, port))) {
-      throw new RedisUnavailableError(`REDIS_URL is set to ${url.protocol}//${url.hostname}:${port} but nothing answers PING there.`);
+      throw new RedisUnavailableError(
+        `REDIS_URL is set to ${url.protocol}//${url.hostname}:${port} but nothing answers PING there.`,
+      );
     }
     return { url: env.REDIS_URL, source: 'env', stop: noop };
   }
@@ -70,22 +74,32 @@ export async function findOrStartRedis(options: FindRedisOptions = {}): Promise<
   }
   const port = await freePort();
   const binary = options.redisServerBinary ?? 'redis-server';
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    binary,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   for (let i = 0; i < 50; i++) {
-    const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(r, 100, undefined))]);
+    const failed = await Promise.race([
+      spawnError,
+      new Promise<undefined>((r) => setTimeout(r, 100, undefined)),
+    ]);
     if (failed) {
       throw new RedisUnavailableError(
         'Redis was not found: REDIS_URL is unset, nothing answers on 127.0.0.1:6379, and `redis-server` is not on PATH.\n' +
           'Install it (Debian/Ubuntu: `apt-get install redis-server`; macOS: `brew install redis`) or set REDIS_URL=redis://host:port.',
       );
     }
-    if (await pingRedis('127.0.0.1', port, 200)) return { url: `redis://127.0.0.1:${port}`, source: 'spawned', stop: () => stopChild(child) };
+    if (await pingRedis('127.0.0.1', port, 200))
+      return { url: `redis://127.0.0.1:${port}`, source: 'spawned', stop: () => stopChild(child) };
   }
   await stopChild(child);
-  throw new RedisUnavailableError(`redis-server was started on port ${port} but did not answer PING within 5 s.`);
+  throw new RedisUnavailableError(
+    `redis-server was started on port ${port} but did not answer PING within 5 s.`,
+  );
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -29,11 +29,19 @@ async function main(): Promise<void> {
   // provisioner share one process (embedded.ts); with it they run separately, as in production.
   const embedded = !process.env.DATABASE_URL;
   const processes = [
-    { name: 'control-plane + provisioner (embedded PGlite)', entry: 'tools/dev/src/embedded.ts', when: embedded },
+    {
+      name: 'control-plane + provisioner (embedded PGlite)',
+      entry: 'tools/dev/src/embedded.ts',
+      when: embedded,
+    },
     { name: 'control-plane', entry: 'apps/control-plane/src/main.ts', when: !embedded },
     { name: 'provisioner', entry: 'apps/provisioner/src/main.ts', when: !embedded },
     // The operator needs a cluster; without KUBECONFIG the provisioner runs render-only.
-    { name: 'operator', entry: 'operators/tenant-operator/src/main.ts', when: Boolean(process.env.KUBECONFIG) },
+    {
+      name: 'operator',
+      entry: 'operators/tenant-operator/src/main.ts',
+      when: Boolean(process.env.KUBECONFIG),
+    },
   ];
   for (const p of processes) {
     if (!p.when || !existsSync(`${root}${p.entry}`)) continue;
@@ -46,7 +54,9 @@ async function main(): Promise<void> {
     console.log(`started ${p.name} (pid ${child.pid})`);
   }
   if (children.length === 0) {
-    console.log('Nothing to run yet in this checkout: only libraries and the cw command exist (try `npx cw --help`).');
+    console.log(
+      'Nothing to run yet in this checkout: only libraries and the cw command exist (try `npx cw --help`).',
+    );
     await redis.stop();
     return;
   }

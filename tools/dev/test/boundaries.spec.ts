@@ -24,27 +24,48 @@ describe('module boundaries', () => {
 
   it('refuses a model importing a lib', async () => {
     // Every lib depends on the model, so the rule may report the cycle before the tag constraint.
-    const found = await lint('libs/tenant-model/src/probe.ts', "import { hashId } from '@cw/observability';\nexport const x = hashId('a');\n");
+    const found = await lint(
+      'libs/tenant-model/src/probe.ts',
+      "import { hashId } from '@cw/observability';\nexport const x = hashId('a');\n",
+    );
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/type:model" can only depend on libs tagged with "type:model"|Circular dependency between "tenant-model" and "observability"/);
+    expect(found[0]).toMatch(
+      /type:model" can only depend on libs tagged with "type:model"|Circular dependency between "tenant-model" and "observability"/,
+    );
   });
 
   it('refuses production code importing test harnesses', async () => {
-    const found = await lint('libs/observability/src/probe.ts', "import * as t from '@cw/testing';\nexport const x = t;\n");
+    const found = await lint(
+      'libs/observability/src/probe.ts',
+      "import * as t from '@cw/testing';\nexport const x = t;\n",
+    );
     expect(found.join()).toMatch(/type:lib" can only depend on libs tagged with "type:model", "type:lib"/);
   });
 
   it('refuses operator code importing control-plane code', async () => {
-    const found = await lint('operators/tenant-operator/src/probe.ts', "import * as cp from '@cw/control-plane';\nexport const x = cp;\n");
-    expect(found).toEqual(['A project tagged with "scope:operator" can only depend on libs tagged with "scope:shared", "scope:operator"']);
+    const found = await lint(
+      'operators/tenant-operator/src/probe.ts',
+      "import * as cp from '@cw/control-plane';\nexport const x = cp;\n",
+    );
+    expect(found).toEqual([
+      'A project tagged with "scope:operator" can only depend on libs tagged with "scope:shared", "scope:operator"',
+    ]);
   });
 
   it('refuses an app importing a test harness by sub-path', async () => {
-    const found = await lint('apps/control-plane/src/probe.ts', "import { startStripeServer } from '@cw/testing/stripe';\nexport const x = startStripeServer;\n");
+    const found = await lint(
+      'apps/control-plane/src/probe.ts',
+      "import { startStripeServer } from '@cw/testing/stripe';\nexport const x = startStripeServer;\n",
+    );
     expect(found.join()).toMatch(/type:app" can only depend on libs tagged with "type:model", "type:lib"/);
   });
 
   it('allows a lib importing the model', async () => {
-    expect(await lint('libs/observability/src/probe.ts', "import { PLANS } from '@cw/tenant-model';\nexport const x = PLANS;\n")).toEqual([]);
+    expect(
+      await lint(
+        'libs/observability/src/probe.ts',
+        "import { PLANS } from '@cw/tenant-model';\nexport const x = PLANS;\n",
+      ),
+    ).toEqual([]);
   });
 });

@@ -29,7 +29,11 @@ describe('findOrStartRedis', () => {
   });
 
   it('says how to install Redis when there is none', async () => {
-    const attempt = findOrStartRedis({ env: {}, defaultPort: await freePort(), redisServerBinary: 'no-such-redis-server' });
+    const attempt = findOrStartRedis({
+      env: {},
+      defaultPort: await freePort(),
+      redisServerBinary: 'no-such-redis-server',
+    });
     await expect(attempt).rejects.toBeInstanceOf(RedisUnavailableError);
     await expect(attempt).rejects.toThrow(/apt-get install redis-server/);
   });

@@ -10,8 +10,19 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openDatabase, type Database } from '@cw/db';
-import { controlPlaneEnv, freePort, startProcess, waitHttpOk, type PlatformProcess } from '@cw/testing/processes';
-import { seedPlanCatalog, startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
+import {
+  controlPlaneEnv,
+  freePort,
+  startProcess,
+  waitHttpOk,
+  type PlatformProcess,
+} from '@cw/testing/processes';
+import {
+  seedPlanCatalog,
+  startStripeServer,
+  WebhookEmitter,
+  type StripeTestServer,
+} from '@cw/testing/stripe';
 
 export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,10 +57,22 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const webhookSecret = options.webhookSecret ?? `whsec_rel${id}secret`;
-  const stripe = await startStripeServer({ secretKey: options.stripeSecretKey ?? `sk_test_rel${id}`, webhook: { url: `${url}/webhooks/stripe`, secret: webhookSecret } });
+  const stripe = await startStripeServer({
+    secretKey: options.stripeSecretKey ?? `sk_test_rel${id}`,
+    webhook: { url: `${url}/webhooks/stripe`, secret: webhookSecret },
+  });
   seedPlanCatalog(stripe);
   const proc = startProcess('control-plane', {
-    ...controlPlaneEnv({ port, databaseUrl: DATABASE_URL, schema, redisUrl: REDIS_URL, queuePrefix: prefix, stripe, webhookSecret, outboxDir: join(dir, 'outbox') }),
+    ...controlPlaneEnv({
+      port,
+      databaseUrl: DATABASE_URL,
+      schema,
+      redisUrl: REDIS_URL,
+      queuePrefix: prefix,
+      stripe,
+      webhookSecret,
+      outboxDir: join(dir, 'outbox'),
+    }),
     ...options.env,
   });
   try {
@@ -74,7 +97,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     db,
     async rowCounts() {
       tables ??= (
-        await counter.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' order by 1`, [schema])
+        await counter.query<{ table_name: string }>(
+          `select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' order by 1`,
+          [schema],
+        )
       ).rows.map((r) => r.table_name);
       const sql = `select ${tables.map((t, i) => `(select count(*) from "${schema}"."${t}")::int as c${i}`).join(', ')}`;
       const row = (await counter.query<Record<string, number>>(sql)).rows[0]!;

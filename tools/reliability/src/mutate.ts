@@ -39,8 +39,27 @@ export const NASTY_STRINGS: readonly string[] = [
   '\r\n\r\nX-Injected: 1',
 ];
 
-const NASTY_NUMBERS: readonly number[] = [0, -1, 1.5, 2 ** 31, 2 ** 53 + 1, -(2 ** 63), 1e308, -1e-308, Number.MAX_SAFE_INTEGER];
-const NASTY_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype', '', ' ', 'a.b', '$where', 'x'.repeat(300)];
+const NASTY_NUMBERS: readonly number[] = [
+  0,
+  -1,
+  1.5,
+  2 ** 31,
+  2 ** 53 + 1,
+  -(2 ** 63),
+  1e308,
+  -1e-308,
+  Number.MAX_SAFE_INTEGER,
+];
+const NASTY_KEYS: readonly string[] = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  '',
+  ' ',
+  'a.b',
+  '$where',
+  'x'.repeat(300),
+];
 
 function nastyValue(r: Random, depth = 0): Json {
   switch (r.int(0, 7)) {
@@ -71,7 +90,8 @@ function nastyValue(r: Random, depth = 0): Json {
 export function jsonPaths(value: Json, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [prefix];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...jsonPaths(v, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...jsonPaths(v, [...prefix, k]));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push(...jsonPaths(v, [...prefix, k]));
   return out;
 }
 
@@ -98,11 +118,18 @@ export function mutate<T>(r: Random, input: T, max = 3): unknown {
     }
     const parent = at.parent as Record<string | number, Json>;
     if (op === 0 && !Array.isArray(parent)) delete parent[at.key];
-    else if (op === 1 && !Array.isArray(parent)) Object.defineProperty(parent, r.pick(NASTY_KEYS), { value: nastyValue(r), enumerable: true, configurable: true, writable: true });
+    else if (op === 1 && !Array.isArray(parent))
+      Object.defineProperty(parent, r.pick(NASTY_KEYS), {
+        value: nastyValue(r),
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
     else if (op === 2) {
       // Same value, another type: "5" for 5, 5 for "5", [x] for x.
       const v = parent[at.key]!;
-      parent[at.key] = typeof v === 'number' ? String(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : [v];
+      parent[at.key] =
+        typeof v === 'number' ? String(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : [v];
     } else parent[at.key] = nastyValue(r);
   }
   return root;

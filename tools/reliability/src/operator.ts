@@ -20,7 +20,11 @@ export interface OperatorRun {
   start(kubeconfig?: string): Promise<PlatformProcess>;
 }
 
-export async function operatorRun(kubeconfig: string, label: string, env: Record<string, string> = {}): Promise<OperatorRun> {
+export async function operatorRun(
+  kubeconfig: string,
+  label: string,
+  env: Record<string, string> = {},
+): Promise<OperatorRun> {
   const saKubeconfig = await installOperatorIdentity(kubeconfig);
   const selectorValue = `${label}-${randomBytes(3).toString('hex')}`;
   const leaseName = `rel-${selectorValue}`;
@@ -62,7 +66,12 @@ export async function removeTenants(admin: KubeClient, names: Iterable<string>):
       await admin.deleteTenant(name, { wait: true, timeoutMs: 20_000 }).catch(async () => {
         const t = await admin.getTenant(name).catch(() => undefined);
         if (t?.metadata.finalizers?.length) {
-          await admin.mergePatch({ apiVersion: t.apiVersion, kind: t.kind, metadata: { name } }, { metadata: { finalizers: null } }).catch(() => undefined);
+          await admin
+            .mergePatch(
+              { apiVersion: t.apiVersion, kind: t.kind, metadata: { name } },
+              { metadata: { finalizers: null } },
+            )
+            .catch(() => undefined);
         }
         await admin.deleteTenant(name).catch(() => undefined);
       });

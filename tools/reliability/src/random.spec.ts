@@ -6,7 +6,9 @@ describe('seeded generation', () => {
   it('replays the same cases from the same seed', () => {
     const a = seededRandom(42);
     const b = seededRandom(42);
-    expect(Array.from({ length: 20 }, () => a.int(0, 1000))).toEqual(Array.from({ length: 20 }, () => b.int(0, 1000)));
+    expect(Array.from({ length: 20 }, () => a.int(0, 1000))).toEqual(
+      Array.from({ length: 20 }, () => b.int(0, 1000)),
+    );
     const input = { name: 'x', seats: 5, tags: ['a', 'b'], nested: { ok: true } };
     const m1 = Array.from({ length: 50 }, () => JSON.stringify(mutate(a, input)));
     const m2 = Array.from({ length: 50 }, () => JSON.stringify(mutate(b, input)));

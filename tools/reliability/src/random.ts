@@ -43,7 +43,11 @@ export function seededRandom(seed = Number(process.env.RELIABILITY_SEED ?? Date.
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at a time. */
-export async function inParallel<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -59,7 +63,9 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** The final line every suite prints: `[reliability] <suite>: k=v, k=v`. */
 export function report(suite: string, counts: Record<string, number | string>): string {
-  const line = `[reliability] ${suite}: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+  const line = `[reliability] ${suite}: ${Object.entries(counts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')}`;
   console.log(line);
   return line;
 }

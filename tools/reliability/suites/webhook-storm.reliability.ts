@@ -30,19 +30,39 @@ interface Case {
 async function createCases(): Promise<Case[]> {
   const store = cp.stripe.store;
   const cases: Case[] = [];
-  await inParallel(Array.from({ length: TENANTS }, (_, i) => i), 8, async (i) => {
-    const slug = `storm-${i}`;
-    const spec = validateTenantSpec({ displayName: `Storm ${i}`, plan: 'team', seats: 5, cloud: { provider: 'gcp', region: 'europe-west1' }, hostname: `${slug}.localtest.me` });
-    if (!spec.ok) throw new Error('fixture');
-    const tenant = await cp.db.tenants.create({ slug, spec: spec.value, adminEmail: `s${i}@example.com`, correlationId: `corr-storm-${i}`, billingMode: 'stripe', state: 'pending_payment' });
-    const done = store.payCheckout({ id: tenant.id, email: tenant.adminEmail! }, { lookupKey: PLANS.team.priceLookupKey, successUrl: `${cp.url}/status` });
-    const completed = done.events.find((e) => e.type === 'checkout.session.completed')!;
-    const paid = done.events.find((e) => e.type === 'invoice.paid')!;
-    const seats = 20 + (i % 17);
-    const first = store.updateSubscription(done.subscriptionId, { quantity: 50 });
-    const second = store.updateSubscription(done.subscriptionId, { quantity: seats });
-    cases.push({ tenantId: tenant.id, events: [completed, paid, first, second], seats });
-  });
+  await inParallel(
+    Array.from({ length: TENANTS }, (_, i) => i),
+    8,
+    async (i) => {
+      const slug = `storm-${i}`;
+      const spec = validateTenantSpec({
+        displayName: `Storm ${i}`,
+        plan: 'team',
+        seats: 5,
+        cloud: { provider: 'gcp', region: 'europe-west1' },
+        hostname: `${slug}.localtest.me`,
+      });
+      if (!spec.ok) throw new Error('fixture');
+      const tenant = await cp.db.tenants.create({
+        slug,
+        spec: spec.value,
+        adminEmail: `s${i}@example.com`,
+        correlationId: `corr-storm-${i}`,
+        billingMode: 'stripe',
+        state: 'pending_payment',
+      });
+      const done = store.payCheckout(
+        { id: tenant.id, email: tenant.adminEmail! },
+        { lookupKey: PLANS.team.priceLookupKey, successUrl: `${cp.url}/status` },
+      );
+      const completed = done.events.find((e) => e.type === 'checkout.session.completed')!;
+      const paid = done.events.find((e) => e.type === 'invoice.paid')!;
+      const seats = 20 + (i % 17);
+      const first = store.updateSubscription(done.subscriptionId, { quantity: 50 });
+      const second = store.updateSubscription(done.subscriptionId, { quantity: seats });
+      cases.push({ tenantId: tenant.id, events: [completed, paid, first, second], seats });
+    },
+  );
   return cases;
 }
 
@@ -50,7 +70,10 @@ it('applies every event exactly once in effect through a shuffled storm of dupli
   const cases = await createCases();
   const events = cases.flatMap((c) => c.events);
   expect(events).toHaveLength(TENANTS * 4);
-  const good = [...events, ...events, ...events].map((event) => ({ event, bad: undefined as BadSignature | undefined }));
+  const good = [...events, ...events, ...events].map((event) => ({
+    event,
+    bad: undefined as BadSignature | undefined,
+  }));
   const kinds: BadSignature[] = ['wrong-secret', 'tampered', 'stale', 'missing'];
   const forgedCount = Math.round(good.length * 0.05);
   const forgedIds = new Set<string>();
@@ -58,7 +81,12 @@ it('applies every event exactly once in effect through a shuffled storm of dupli
     const kind = kinds[i % kinds.length]!;
     if (kind === 'wrong-secret' && i % 8 === 0) {
       // An event nobody ever sent with a good signature: its id must never be stored.
-      const event = cp.stripe.store.event('invoice.paid', { id: `in_forged_${i}`, object: 'invoice', customer: 'cus_forged', parent: null });
+      const event = cp.stripe.store.event('invoice.paid', {
+        id: `in_forged_${i}`,
+        object: 'invoice',
+        customer: 'cus_forged',
+        parent: null,
+      });
       forgedIds.add(event.id);
       return { event, bad: kind };
     }
@@ -86,11 +114,20 @@ it('applies every event exactly once in effect through a shuffled storm of dupli
   await inParallel(cases, 16, async (c) => {
     const tenant = await cp.db.tenants.getById(c.tenantId);
     const provisions = await cp.db.runs.listByTenant(c.tenantId, { goal: 'provision' });
-    const checkouts = (await cp.db.lifecycle.history(c.tenantId)).filter((e) => e.event === 'checkout_completed');
-    if (tenant.state !== 'provisioning' || provisions.length === 0 || checkouts.length === 0 || tenant.spec.seats !== c.seats) lost++;
+    const checkouts = (await cp.db.lifecycle.history(c.tenantId)).filter(
+      (e) => e.event === 'checkout_completed',
+    );
+    if (
+      tenant.state !== 'provisioning' ||
+      provisions.length === 0 ||
+      checkouts.length === 0 ||
+      tenant.spec.seats !== c.seats
+    )
+      lost++;
     if (provisions.length > 1 || checkouts.length > 1) duplicated++;
   });
-  for (const e of events.filter((_, i) => i % 97 === 0)) expect((await cp.db.stripeEvents.findById(e.id))?.deliveries).toBe(3);
+  for (const e of events.filter((_, i) => i % 97 === 0))
+    expect((await cp.db.stripeEvents.findById(e.id))?.deliveries).toBe(3);
   expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
   report('webhook-storm', {
     seed: r.seed,

@@ -47,7 +47,12 @@ export function loadConfig(
             connectionString: env.ACS_CONNECTION_STRING,
             endpoint: env.ACS_ENDPOINT,
           }
-        : { transport: 'outbox', from: env.MAIL_FROM, outboxDir: env.MAIL_OUTBOX_DIR, printLinks: env.MAIL_OUTBOX_PRINT_LINKS === 'true' };
+        : {
+            transport: 'outbox',
+            from: env.MAIL_FROM,
+            outboxDir: env.MAIL_OUTBOX_DIR,
+            printLinks: env.MAIL_OUTBOX_PRINT_LINKS === 'true',
+          };
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -129,7 +134,9 @@ export function describeConfig(config: ControlPlaneConfig): Record<string, unkno
 }
 
 /** For process entry points: the config, or the offending variable printed and exit 1. */
-export function loadConfigOrExit(environment: Record<string, string | undefined> = process.env): ControlPlaneConfig {
+export function loadConfigOrExit(
+  environment: Record<string, string | undefined> = process.env,
+): ControlPlaneConfig {
   try {
     return loadConfig(environment);
   } catch (error) {

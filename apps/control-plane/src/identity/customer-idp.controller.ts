@@ -33,18 +33,16 @@ export class CustomerIdpController {
   ): Promise<void> {
     const tenant = await this.connect.current(this.sessions.read(req), asText(tenantId));
     res.setHeader('Cache-Control', 'no-store');
-    res
-      .type('html')
-      .send(
-        identityPage({
-          csrfToken: this.csrf.issue(req, res),
-          tenant,
-          notice:
-            connected === '1'
-              ? 'Connected: your identity provider checked out and your workspace is being updated.'
-              : undefined,
-        }),
-      );
+    res.type('html').send(
+      identityPage({
+        csrfToken: this.csrf.issue(req, res),
+        tenant,
+        notice:
+          connected === '1'
+            ? 'Connected: your identity provider checked out and your workspace is being updated.'
+            : undefined,
+      }),
+    );
   }
 
   @Post('/status/identity')

@@ -114,15 +114,13 @@ export class SignupController {
 
   @Get('/')
   page(@Req() req: Request, @Res() res: Response): void {
-    res
-      .type('html')
-      .send(
-        signupPage({
-          csrfToken: this.csrf.issue(req, res),
-          billingEnabled: !!this.config.stripe,
-          baseDomain: this.config.baseDomain,
-        }),
-      );
+    res.type('html').send(
+      signupPage({
+        csrfToken: this.csrf.issue(req, res),
+        billingEnabled: !!this.config.stripe,
+        baseDomain: this.config.baseDomain,
+      }),
+    );
   }
 
   /** For API clients: the CSRF token to send as X-CSRF-Token (with the cookie this sets). */
@@ -165,15 +163,13 @@ export class SignupController {
     @Res() res: Response,
   ): void {
     const shownSlug = typeof slug === 'string' && SLUG_SHAPE.test(slug) ? slug : undefined;
-    res
-      .type('html')
-      .send(
-        checkEmailPage({
-          slug: shownSlug,
-          resent: resent === '1',
-          csrfToken: this.csrf.issue(req, res),
-          trial: !this.config.stripe,
-        }),
-      );
+    res.type('html').send(
+      checkEmailPage({
+        slug: shownSlug,
+        resent: resent === '1',
+        csrfToken: this.csrf.issue(req, res),
+        trial: !this.config.stripe,
+      }),
+    );
   }
 }

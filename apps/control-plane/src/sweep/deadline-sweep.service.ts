@@ -34,7 +34,9 @@ export class DeadlineSweepService implements OnApplicationBootstrap, OnApplicati
   }
 
   private async pass(): Promise<void> {
-    await this.sweep.execute().catch((error: unknown) => this.logger.error({ err: error }, 'deadline sweep failed'));
+    await this.sweep
+      .execute()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'deadline sweep failed'));
     if (this.webhooks && this.config.stripeEventReplayAfterMs > 0) {
       await this.webhooks
         .replayUnprocessed(new Date(), { afterMs: this.config.stripeEventReplayAfterMs })

@@ -62,7 +62,11 @@ export function testEnv(o: {
     SWEEP_INTERVAL: '0',
     LOG_LEVEL: 'silent',
     ...(o.stripe
-      ? { STRIPE_SECRET_KEY: o.stripe.secretKey, STRIPE_WEBHOOK_SECRET: o.webhookSecret ?? WEBHOOK_SECRET, STRIPE_API_BASE: o.stripe.apiBase }
+      ? {
+          STRIPE_SECRET_KEY: o.stripe.secretKey,
+          STRIPE_WEBHOOK_SECRET: o.webhookSecret ?? WEBHOOK_SECRET,
+          STRIPE_API_BASE: o.stripe.apiBase,
+        }
       : {}),
   };
 }

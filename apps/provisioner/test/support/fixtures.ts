@@ -48,6 +48,18 @@ export async function createTenant(
   spec: Partial<TenantSpecInput> = {},
   state: 'provisioning' | 'pending_payment' = 'provisioning',
 ) {
-  const parsed = parseTenant(sampleTenant({ name: slug, spec: { hostname: `${slug}.localtest.me`, displayName: `Org ${slug}`, ...spec } })).spec;
-  return db.tenants.create({ slug, spec: parsed, adminEmail: `admin@${slug}.example.com`, correlationId: `cs_${slug}`, billingMode: 'stripe', state });
+  const parsed = parseTenant(
+    sampleTenant({
+      name: slug,
+      spec: { hostname: `${slug}.localtest.me`, displayName: `Org ${slug}`, ...spec },
+    }),
+  ).spec;
+  return db.tenants.create({
+    slug,
+    spec: parsed,
+    adminEmail: `admin@${slug}.example.com`,
+    correlationId: `cs_${slug}`,
+    billingMode: 'stripe',
+    state,
+  });
 }

@@ -61,11 +61,9 @@ const common = {
     .default({ nodeCount: 3 }),
   network: z
     .strictObject({
-      cidr: z
-        .string()
-        .regex(/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-2])$/, {
-          message: 'must be an IPv4 CIDR from /16 to /22, e.g. "10.40.0.0/16"',
-        }),
+      cidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-2])$/, {
+        message: 'must be an IPv4 CIDR from /16 to /22, e.g. "10.40.0.0/16"',
+      }),
     })
     .default({ cidr: '10.40.0.0/16' }),
   dns: z

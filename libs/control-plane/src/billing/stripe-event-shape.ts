@@ -50,12 +50,19 @@ const OBJECT_SHAPES: Record<string, z.ZodType> = {
 
 export function assertEventShape(event: unknown): void {
   const head = envelope.safeParse(event);
-  const issues = head.success ? [] : head.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const issues = head.success
+    ? []
+    : head.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   if (head.success) {
     const shape = OBJECT_SHAPES[head.data.type];
     const body = shape?.safeParse(head.data.data.object);
     if (body && !body.success) {
-      issues.push(...body.error.issues.map((i) => ({ path: ['data', 'object', ...i.path].join('.'), message: i.message })));
+      issues.push(
+        ...body.error.issues.map((i) => ({
+          path: ['data', 'object', ...i.path].join('.'),
+          message: i.message,
+        })),
+      );
     }
   }
   if (issues.length > 0) throw new MalformedEventError(issues);

@@ -69,16 +69,14 @@ export class ProvisioningRunRepository {
             createdAt: new Date(),
           })
           .returning();
-        await tx
-          .insert(provisioningSteps)
-          .values(
-            GOAL_STEPS[input.goal].map((step, position) => ({
-              runId: row!.id,
-              step,
-              position,
-              status: 'pending' as const,
-            })),
-          );
+        await tx.insert(provisioningSteps).values(
+          GOAL_STEPS[input.goal].map((step, position) => ({
+            runId: row!.id,
+            step,
+            position,
+            status: 'pending' as const,
+          })),
+        );
         return { run: toRun(row!), created: true };
       });
     } catch (error) {

@@ -92,7 +92,11 @@ export class StripeEventRepository {
   }
 
   /** Stored, never processed, received before `receivedBefore` (and after `receivedAfter`), oldest event first. */
-  async listUnprocessed(receivedBefore: Date, limit = 100, receivedAfter?: Date): Promise<StripeEventRecord[]> {
+  async listUnprocessed(
+    receivedBefore: Date,
+    limit = 100,
+    receivedAfter?: Date,
+  ): Promise<StripeEventRecord[]> {
     const rows = await this.db
       .select()
       .from(stripeEvents)

@@ -41,7 +41,10 @@ describe('McpEngine', () => {
     for (const apiVersion of ['policy/v1', 'policy/v1beta1'] as const) {
       const pdb = any(find(render({ pdbApiVersion: apiVersion }), 'PodDisruptionBudget', 'engine-github'));
       expect(pdb.apiVersion).toBe(apiVersion);
-      expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'engine-github' } } });
+      expect(pdb.spec).toEqual({
+        maxUnavailable: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'engine-github' } },
+      });
     }
     const d = any(find(render(), 'Deployment', 'engine-github'));
     expect(d.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'engine-github' });

@@ -164,13 +164,26 @@ describe('KubeClient', () => {
   });
 
   it('aggregates repeats: one Event whose count and lastTimestamp are patched at most once per window, a new one when it expired', async () => {
-    const recorder = new EventRecorder({ rest: client.rest, component: 'k8s-client-test', suppressWindowMs: 1_100 });
+    const recorder = new EventRecorder({
+      rest: client.rest,
+      component: 'k8s-client-test',
+      suppressWindowMs: 1_100,
+    });
     const involved = { apiVersion: 'v1', kind: 'ConfigMap', name: 'b', namespace: ns.name };
-    type Ev = { metadata: { name: string }; reason: string; count: number; firstTimestamp: string; lastTimestamp: string };
+    type Ev = {
+      metadata: { name: string };
+      reason: string;
+      count: number;
+      firstTimestamp: string;
+      lastTimestamp: string;
+    };
     const list = async () =>
-      (await client.rest.request<{ items: Ev[] }>('GET', `/api/v1/namespaces/${ns.name}/events`)).items.filter((e) => e.reason === 'Flapping');
+      (
+        await client.rest.request<{ items: Ev[] }>('GET', `/api/v1/namespaces/${ns.name}/events`)
+      ).items.filter((e) => e.reason === 'Flapping');
     expect(await recorder.record(involved, 'Warning', 'Flapping', 'down again')).toBe(true);
-    for (let i = 0; i < 4; i++) expect(await recorder.record(involved, 'Warning', 'Flapping', 'down again')).toBe(false);
+    for (let i = 0; i < 4; i++)
+      expect(await recorder.record(involved, 'Warning', 'Flapping', 'down again')).toBe(false);
     await new Promise((r) => setTimeout(r, 1_200)); // timestamps have second resolution
     expect(await recorder.record(involved, 'Warning', 'Flapping', 'down again')).toBe(true); // patched: 1 + 4 + 1
     let events = await list();

@@ -38,7 +38,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '10m',
         severity: 'warning',
         summary: 'Control plane p99 latency above 1 s on {{ $labels.route }}',
-        description: 'p99 of {{ $labels.route }} has been {{ $value | humanizeDuration }} for 10 minutes (target: under 1 s).',
+        description:
+          'p99 of {{ $labels.route }} has been {{ $value | humanizeDuration }} for 10 minutes (target: under 1 s).',
         runbook: 'cwapilatencyhigh',
       },
       {
@@ -47,7 +48,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '5m',
         severity: 'critical',
         summary: 'Control plane answers more than 2% of requests with 5xx',
-        description: '{{ $value | humanizePercentage }} of control-plane requests failed with a server error over the last 5 minutes.',
+        description:
+          '{{ $value | humanizePercentage }} of control-plane requests failed with a server error over the last 5 minutes.',
         runbook: 'cwapierrorratehigh',
       },
       {
@@ -56,7 +58,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '15m',
         severity: 'warning',
         summary: 'Stripe webhook events of type {{ $labels.type }} keep failing',
-        description: '{{ $value | humanize }} deliveries of {{ $labels.type }} failed to process in 15 minutes; Stripe retries them, but billing changes are not taking effect.',
+        description:
+          '{{ $value | humanize }} deliveries of {{ $labels.type }} failed to process in 15 minutes; Stripe retries them, but billing changes are not taking effect.',
         runbook: 'cwstripewebhookfailures',
       },
       {
@@ -65,7 +68,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '10m',
         severity: 'warning',
         summary: 'Stripe webhooks are being rejected (bad signature)',
-        description: 'Webhook deliveries are refused at {{ $value | humanize }}/s: a rotated signing secret not deployed, or forged requests.',
+        description:
+          'Webhook deliveries are refused at {{ $value | humanize }}/s: a rotated signing secret not deployed, or forged requests.',
         runbook: 'cwstripewebhooksignaturefailures',
       },
     ],
@@ -79,7 +83,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '1m',
         severity: 'warning',
         summary: 'Provisioning step {{ $labels.step }} failed for good',
-        description: '{{ $value | humanize }} attempts of {{ $labels.step }} failed after their last retry in 30 minutes; the tenants are in state failed.',
+        description:
+          '{{ $value | humanize }} attempts of {{ $labels.step }} failed after their last retry in 30 minutes; the tenants are in state failed.',
         runbook: 'cwprovisioningfailures',
       },
       {
@@ -88,7 +93,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '30m',
         severity: 'warning',
         summary: '{{ $value }} tenants are in state failed',
-        description: 'Tenants whose provisioning failed wait for a retry from the admin API (POST /admin/v1/tenants/{tenant}/retry).',
+        description:
+          'Tenants whose provisioning failed wait for a retry from the admin API (POST /admin/v1/tenants/{tenant}/retry).',
         runbook: 'cwtenantsfailed',
       },
       {
@@ -98,7 +104,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '5m',
         severity: 'critical',
         summary: 'A provisioning step has been running for more than 20 minutes',
-        description: 'The oldest active job has been active for {{ $value | humanizeDuration }}: a hung step or a worker that lost its lock without dying.',
+        description:
+          'The oldest active job has been active for {{ $value | humanizeDuration }}: a hung step or a worker that lost its lock without dying.',
         runbook: 'cwprovisioningstepstuck',
       },
       {
@@ -107,7 +114,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '10m',
         severity: 'warning',
         summary: 'Provisioning jobs are waiting for a worker',
-        description: 'The provisioning queue backlog is growing (oldest waiting job or waiting count: {{ $value | humanize }}). Customers wait for their tenant.',
+        description:
+          'The provisioning queue backlog is growing (oldest waiting job or waiting count: {{ $value | humanize }}). Customers wait for their tenant.',
         runbook: 'cwprovisioningqueuebacklog',
       },
       {
@@ -116,7 +124,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '10m',
         severity: 'critical',
         summary: 'Provisioning jobs wait and no worker takes them',
-        description: 'Jobs have been waiting for 10 minutes with none active: the provisioner is down, cannot reach Redis, or runs with another QUEUE_PREFIX.',
+        description:
+          'Jobs have been waiting for 10 minutes with none active: the provisioner is down, cannot reach Redis, or runs with another QUEUE_PREFIX.',
         runbook: 'cwprovisioningnoworker',
       },
     ],
@@ -130,7 +139,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '15m',
         severity: 'warning',
         summary: 'More than 10% of reconciles fail',
-        description: '{{ $value | humanizePercentage }} of reconciles ended in error over 10 minutes; see cw_operator_reconcile_errors_total by phase.',
+        description:
+          '{{ $value | humanizePercentage }} of reconciles ended in error over 10 minutes; see cw_operator_reconcile_errors_total by phase.',
         runbook: 'cwoperatorreconcileerrors',
       },
       {
@@ -139,7 +149,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '15m',
         severity: 'warning',
         summary: '{{ $value }} tenants are Degraded',
-        description: 'The operator reports tenants with Degraded=True for 15 minutes: their workloads are not ready or a phase keeps failing.',
+        description:
+          'The operator reports tenants with Degraded=True for 15 minutes: their workloads are not ready or a phase keeps failing.',
         runbook: 'cwtenantsdegraded',
       },
       {
@@ -148,7 +159,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '2m',
         severity: 'critical',
         summary: 'No tenant-operator replica holds the leader lease',
-        description: 'Operator replicas run but none leads: no Tenant is reconciled. The Lease cannot be renewed (API unavailable, RBAC).',
+        description:
+          'Operator replicas run but none leads: no Tenant is reconciled. The Lease cannot be renewed (API unavailable, RBAC).',
         runbook: 'cwoperatorleaderlost',
       },
       {
@@ -157,7 +169,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '5m',
         severity: 'critical',
         summary: 'No tenant-operator replica is scraped',
-        description: 'Prometheus has no operator metrics for 5 minutes: the Deployment is down or its PodMonitor does not match.',
+        description:
+          'Prometheus has no operator metrics for 5 minutes: the Deployment is down or its PodMonitor does not match.',
         runbook: 'cwoperatorabsent',
       },
       {
@@ -166,7 +179,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '1m',
         severity: 'critical',
         summary: 'More than one operator replica believes it leads',
-        description: '{{ $value }} replicas report leadership: clock skew beyond the lease margins, or two deployments sharing one lease name.',
+        description:
+          '{{ $value }} replicas report leadership: clock skew beyond the lease margins, or two deployments sharing one lease name.',
         runbook: 'cwoperatorsplitbrain',
       },
       {
@@ -175,7 +189,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '15m',
         severity: 'warning',
         summary: 'The operator work queue stays above 100 tenants',
-        description: '{{ $value }} tenants wait for a reconcile: the API server is slow or throttling, or concurrency is too low.',
+        description:
+          '{{ $value }} tenants wait for a reconcile: the API server is slow or throttling, or concurrency is too low.',
         runbook: 'cwoperatorqueuebacklog',
       },
       {
@@ -183,7 +198,7 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         expr: 'sum(rate(cw_operator_api_requests_total{code=~"5..|429|0"}[10m])) / sum(rate(cw_operator_api_requests_total[10m])) > 0.05',
         for: '10m',
         severity: 'warning',
-        summary: 'More than 5% of the operator\'s Kubernetes API requests fail',
+        summary: "More than 5% of the operator's Kubernetes API requests fail",
         description: '{{ $value | humanizePercentage }} of API requests got 5xx, 429 or no answer.',
         runbook: 'cwoperatorapierrors',
       },
@@ -198,7 +213,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '0m',
         severity: 'warning',
         summary: 'Many admin API requests were refused',
-        description: '{{ $value | humanize }} admin requests were denied (401/403) in 10 minutes: a misconfigured client, or someone probing.',
+        description:
+          '{{ $value | humanize }} admin requests were denied (401/403) in 10 minutes: a misconfigured client, or someone probing.',
         runbook: 'cwadmindeniedspike',
       },
       {
@@ -221,7 +237,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '0m',
         severity: 'warning',
         summary: 'Pod {{ $labels.pod }} restarted {{ $value | humanize }} times in 30 minutes',
-        description: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} keeps restarting (crash, OOM kill, failing liveness probe).',
+        description:
+          'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} keeps restarting (crash, OOM kill, failing liveness probe).',
         runbook: 'cwpodrestarting',
       },
       {
@@ -230,7 +247,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '0m',
         severity: 'warning',
         summary: 'Tenant pod {{ $labels.namespace }}/{{ $labels.pod }} keeps restarting',
-        description: '{{ $value | humanize }} restarts in 30 minutes; the tenant will turn Degraded if it does not settle.',
+        description:
+          '{{ $value | humanize }} restarts in 30 minutes; the tenant will turn Degraded if it does not settle.',
         runbook: 'cwtenantpodrestarting',
       },
       {
@@ -239,7 +257,8 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
         for: '10m',
         severity: 'warning',
         summary: '{{ $labels.service }} event loop lags (p99 {{ $value | humanizeDuration }})',
-        description: 'A blocked event loop delays every request and timer of {{ $labels.pod }} (CPU limit too low, synchronous work on the hot path).',
+        description:
+          'A blocked event loop delays every request and timer of {{ $labels.pod }} (CPU limit too low, synchronous work on the hot path).',
         runbook: 'cweventlooplaghigh',
       },
     ],
@@ -253,7 +272,11 @@ export function prometheusRule(): Record<string, unknown> {
     metadata: {
       name: 'contextweaver',
       namespace: 'cw-system',
-      labels: { 'app.kubernetes.io/part-of': 'contextweaver', 'app.kubernetes.io/component': 'monitoring', role: 'alert-rules' },
+      labels: {
+        'app.kubernetes.io/part-of': 'contextweaver',
+        'app.kubernetes.io/component': 'monitoring',
+        role: 'alert-rules',
+      },
     },
     spec: {
       groups: ALERT_GROUPS.map((g) => ({

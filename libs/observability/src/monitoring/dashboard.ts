@@ -55,7 +55,14 @@ export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
   for (const item of spec.panels) {
     if ('row' in item) {
       newLine();
-      panels.push({ id: id++, type: 'row', title: item.row, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
+      panels.push({
+        id: id++,
+        type: 'row',
+        title: item.row,
+        collapsed: false,
+        gridPos: { h: 1, w: 24, x: 0, y },
+        panels: [],
+      });
       y += 1;
       continue;
     }
@@ -81,18 +88,40 @@ export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
         defaults: {
           unit: item.unit ?? 'short',
           ...(type === 'timeseries'
-            ? { custom: { lineWidth: 1, fillOpacity: item.stacked ? 40 : 10, stacking: { mode: item.stacked ? 'normal' : 'none', group: 'A' } } }
+            ? {
+                custom: {
+                  lineWidth: 1,
+                  fillOpacity: item.stacked ? 40 : 10,
+                  stacking: { mode: item.stacked ? 'normal' : 'none', group: 'A' },
+                },
+              }
             : {}),
           ...(item.redFrom !== undefined
-            ? { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: item.redFrom }] } }
+            ? {
+                thresholds: {
+                  mode: 'absolute',
+                  steps: [
+                    { color: 'green', value: null },
+                    { color: 'red', value: item.redFrom },
+                  ],
+                },
+              }
             : {}),
         },
         overrides: [],
       },
       options:
         type === 'stat'
-          ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area', textMode: 'auto' }
-          : { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
+          ? {
+              reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+              colorMode: 'value',
+              graphMode: 'area',
+              textMode: 'auto',
+            }
+          : {
+              legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+              tooltip: { mode: 'multi', sort: 'desc' },
+            },
     });
     x += w;
     if (x >= 24) newLine();
@@ -111,17 +140,29 @@ export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
     time: { from: 'now-6h', to: 'now' },
     templating: {
       list: [
-        { name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1 },
+        {
+          name: 'datasource',
+          label: 'Prometheus',
+          type: 'datasource',
+          query: 'prometheus',
+          current: {},
+          hide: 0,
+          refresh: 1,
+        },
       ],
     },
     annotations: { list: [] },
-    links: [{ title: 'ContextWeaver dashboards', type: 'dashboards', tags: ['contextweaver'], asDropdown: true }],
+    links: [
+      { title: 'ContextWeaver dashboards', type: 'dashboards', tags: ['contextweaver'], asDropdown: true },
+    ],
     panels,
   };
 }
 
 /** Every PromQL expression of a built dashboard, with the panel title (for test messages). */
-export function dashboardExpressions(dashboard: Record<string, unknown>): Array<{ panel: string; expr: string }> {
+export function dashboardExpressions(
+  dashboard: Record<string, unknown>,
+): Array<{ panel: string; expr: string }> {
   const panels = (dashboard.panels ?? []) as Array<{ title: string; targets?: Array<{ expr: string }> }>;
   return panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
 }

@@ -5,16 +5,87 @@
  * accepted where a duration or a label value may stand.
  */
 const FUNCTIONS = new Set([
-  'abs', 'absent', 'absent_over_time', 'avg_over_time', 'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min',
-  'count_over_time', 'day_of_month', 'day_of_week', 'days_in_month', 'delta', 'deriv', 'exp', 'floor',
-  'histogram_quantile', 'holt_winters', 'hour', 'idelta', 'increase', 'irate', 'label_join', 'label_replace',
-  'last_over_time', 'ln', 'log10', 'log2', 'max_over_time', 'min_over_time', 'minute', 'month',
-  'predict_linear', 'present_over_time', 'quantile_over_time', 'rate', 'resets', 'round', 'scalar', 'sgn',
-  'sort', 'sort_desc', 'sqrt', 'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'time', 'timestamp',
-  'vector', 'year',
+  'abs',
+  'absent',
+  'absent_over_time',
+  'avg_over_time',
+  'ceil',
+  'changes',
+  'clamp',
+  'clamp_max',
+  'clamp_min',
+  'count_over_time',
+  'day_of_month',
+  'day_of_week',
+  'days_in_month',
+  'delta',
+  'deriv',
+  'exp',
+  'floor',
+  'histogram_quantile',
+  'holt_winters',
+  'hour',
+  'idelta',
+  'increase',
+  'irate',
+  'label_join',
+  'label_replace',
+  'last_over_time',
+  'ln',
+  'log10',
+  'log2',
+  'max_over_time',
+  'min_over_time',
+  'minute',
+  'month',
+  'predict_linear',
+  'present_over_time',
+  'quantile_over_time',
+  'rate',
+  'resets',
+  'round',
+  'scalar',
+  'sgn',
+  'sort',
+  'sort_desc',
+  'sqrt',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'sum_over_time',
+  'time',
+  'timestamp',
+  'vector',
+  'year',
 ]);
-const AGGREGATIONS = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile']);
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+const AGGREGATIONS = new Set([
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+]);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'inf',
+  'nan',
+]);
 const MODIFIERS_WITH_LABELS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 
 type Token =
@@ -58,7 +129,8 @@ function tokenize(expr: string): Token[] {
     } else {
       const two = expr.slice(i, i + 2);
       const op = ['==', '!=', '>=', '<=', '=~', '!~'].includes(two) ? two : c;
-      if (!'(){},+-*/%^=<>!'.includes(op[0]!)) throw new Error(`unexpected character ${JSON.stringify(c)} at ${i}`);
+      if (!'(){},+-*/%^=<>!'.includes(op[0]!))
+        throw new Error(`unexpected character ${JSON.stringify(c)} at ${i}`);
       tokens.push({ kind: 'punct', text: op });
       i += op.length;
     }
@@ -118,7 +190,8 @@ export function parsePromQL(expr: string): ParsedPromQL {
     }
     if (KEYWORDS.has(word.toLowerCase())) continue;
     if (next?.kind === 'punct' && next.text === '(') {
-      if (!FUNCTIONS.has(word) && !AGGREGATIONS.has(word)) throw new Error(`unknown function ${word}() in ${expr}`);
+      if (!FUNCTIONS.has(word) && !AGGREGATIONS.has(word))
+        throw new Error(`unknown function ${word}() in ${expr}`);
       continue;
     }
     // An aggregation written `sum by (x) (...)`.
@@ -138,14 +211,21 @@ function checkMatchers(tokens: Token[], from: number): number {
     if (t.kind === 'punct' && t.text === '}') return i;
     const op = tokens[i + 1];
     const value = tokens[i + 2];
-    if (t.kind !== 'ident' || op?.kind !== 'punct' || !['=', '!=', '=~', '!~'].includes(op.text) || value?.kind !== 'string') {
+    if (
+      t.kind !== 'ident' ||
+      op?.kind !== 'punct' ||
+      !['=', '!=', '=~', '!~'].includes(op.text) ||
+      value?.kind !== 'string'
+    ) {
       throw new Error(`bad label matcher near "${t.text}"`);
     }
     if (op.text.includes('~')) {
       try {
         new RegExp(`^(?:${value.text.replace(/\$\{?\w+\}?/g, 'x')})$`);
       } catch (error) {
-        throw new Error(`bad regular expression in ${t.text}${op.text}"${value.text}": ${(error as Error).message}`);
+        throw new Error(
+          `bad regular expression in ${t.text}${op.text}"${value.text}": ${(error as Error).message}`,
+        );
       }
     }
     i += 3;

@@ -10,7 +10,11 @@ export class Browser {
   csrf = '';
   constructor(private readonly base: string) {}
 
-  async request(method: string, path: string, init: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Reply> {
+  async request(
+    method: string,
+    path: string,
+    init: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Reply> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
@@ -22,7 +26,12 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams({ _csrf: this.csrf, ...init.form }).toString();
     }
-    const res = await fetch(path.startsWith('http') ? path : `${this.base}${path}`, { method, headers, body, redirect: 'manual' });
+    const res = await fetch(path.startsWith('http') ? path : `${this.base}${path}`, {
+      method,
+      headers,
+      body,
+      redirect: 'manual',
+    });
     for (const cookie of res.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const eq = pair!.indexOf('=');

@@ -14,7 +14,11 @@ export interface ControlPlaneProcess extends PlatformProcess {
 }
 
 /** Starts it on 127.0.0.1:`port` (PATH and HOME, then `env`); resolves once /readyz answers. */
-export async function startControlPlaneProcess(port: number, env: Record<string, string>, timeoutMs = 60_000): Promise<ControlPlaneProcess> {
+export async function startControlPlaneProcess(
+  port: number,
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<ControlPlaneProcess> {
   const proc = startProcess('control-plane', { PORT: String(port), HOST: '127.0.0.1', ...env });
   const url = `http://127.0.0.1:${port}`;
   await waitHttpOk(proc, `${url}/readyz`, timeoutMs); // stops it when it does not answer in time

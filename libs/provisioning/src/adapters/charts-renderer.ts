@@ -14,7 +14,9 @@ export class ChartsTenantRenderer implements TenantRenderer {
   async render(tenant: Tenant): Promise<KubeObject[]> {
     const manifest = renderTenantManifest(tenant, this.options);
     if (!manifest.ok) {
-      throw new PermanentStepError(`the Tenant "${tenant.metadata.name}" cannot be rendered: ${manifest.issues.map(formatIssue).join('; ')}`);
+      throw new PermanentStepError(
+        `the Tenant "${tenant.metadata.name}" cannot be rendered: ${manifest.issues.map(formatIssue).join('; ')}`,
+      );
     }
     return manifest.objects as KubeObject[];
   }

@@ -30,14 +30,18 @@ export class CloudStacksSynthesizer implements InfraSynthesizer {
 
   /** Reads platform.yaml files (PLATFORM_CONFIG, comma-separated). */
   static load(paths: readonly string[], builtInDefaults: boolean): CloudStacksSynthesizer {
-    return new CloudStacksSynthesizer({ platforms: paths.map((p) => loadPlatformConfig(p)), builtInDefaults });
+    return new CloudStacksSynthesizer({
+      platforms: paths.map((p) => loadPlatformConfig(p)),
+      builtInDefaults,
+    });
   }
 
   platformFor(tenant: Tenant): PlatformConfig {
     const { provider, region } = tenant.spec.cloud;
     const configured = this.options.platforms.find((p) => p.cloud === provider && p.region === region);
     if (configured) return configured;
-    if (this.options.builtInDefaults && isPlatformCloud(provider)) return defaultPlatformConfig(provider, region);
+    if (this.options.builtInDefaults && isPlatformCloud(provider))
+      return defaultPlatformConfig(provider, region);
     const served = this.options.platforms.map((p) => `${p.cloud}/${p.region}`).join(', ') || 'none';
     throw new PermanentStepError(
       `no platform configuration serves ${provider}/${region} (configured: ${served}); add its platform.yaml to PLATFORM_CONFIG`,
@@ -63,7 +67,13 @@ export class CloudStacksSynthesizer implements InfraSynthesizer {
         apiVersion: 'platform.contextweaver.io/v1alpha1',
         kind: 'Tenant',
         metadata: { name: 'warm-up' },
-        spec: { displayName: 'warm-up', plan: 'team', seats: 3, cloud: { provider: platform.cloud, region: platform.region }, hostname: 'warm-up.example.com' },
+        spec: {
+          displayName: 'warm-up',
+          plan: 'team',
+          seats: 3,
+          cloud: { provider: platform.cloud, region: platform.region },
+          hostname: 'warm-up.example.com',
+        },
       } as unknown as Tenant;
       try {
         synthesizeTenantStack(tenant, platform);

@@ -5,16 +5,34 @@
  */
 import type { Repositories, ProvisioningStepRecord, RunWithSteps, TenantRecord } from '@cw/db';
 import type { LifecycleEventType, ProvisioningStep, TenantState } from '@cw/tenant-model';
-import type { ProvisioningRun, ProvisioningTenant, RunStore, StepFinish, StepRecord, TenantHealth, TransitionRequest } from '../ports.js';
+import type {
+  ProvisioningRun,
+  ProvisioningTenant,
+  RunStore,
+  StepFinish,
+  StepRecord,
+  TenantHealth,
+  TransitionRequest,
+} from '../ports.js';
 
 export const WELCOME_AUDIT_ACTION = 'tenant.welcome_email';
 
 // Only expired sign-ups have their e-mail erased, and those were never provisioned.
-const toTenant = (t: TenantRecord): ProvisioningTenant => ({ id: t.id, slug: t.slug, state: t.state, spec: t.spec, adminEmail: t.adminEmail ?? '' });
+const toTenant = (t: TenantRecord): ProvisioningTenant => ({
+  id: t.id,
+  slug: t.slug,
+  state: t.state,
+  spec: t.spec,
+  adminEmail: t.adminEmail ?? '',
+});
 
 const toStep = (s: ProvisioningStepRecord): StepRecord => {
   const output = s.output ?? undefined;
-  const said = output && typeof output === 'object' ? ((output as { message?: unknown; reason?: unknown }).message ?? (output as { reason?: unknown }).reason) : undefined;
+  const said =
+    output && typeof output === 'object'
+      ? ((output as { message?: unknown; reason?: unknown }).message ??
+        (output as { reason?: unknown }).reason)
+      : undefined;
   return {
     step: s.step,
     status: s.status,
@@ -40,7 +58,11 @@ const toRun = (r: RunWithSteps): ProvisioningRun => ({
 });
 
 const asObject = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : value === undefined ? {} : { value };
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : value === undefined
+      ? {}
+      : { value };
 
 export class DbRunStore implements RunStore {
   constructor(private readonly db: Repositories) {}
@@ -84,18 +106,32 @@ export class DbRunStore implements RunStore {
     const { runs } = this.db;
     switch (finish.status) {
       case 'succeeded':
-        await runs.completeStep(runId, step, { ...asObject(finish.output), ...(finish.message ? { message: finish.message } : {}) }, finish.finishedAt);
+        await runs.completeStep(
+          runId,
+          step,
+          { ...asObject(finish.output), ...(finish.message ? { message: finish.message } : {}) },
+          finish.finishedAt,
+        );
         return;
       case 'skipped':
         await runs.skipStep(runId, step, finish.message, finish.finishedAt);
         return;
       case 'retrying':
       case 'failed':
-        await runs.failStep(runId, step, finish.error ?? 'failed', { final: finish.status === 'failed' }, finish.finishedAt);
+        await runs.failStep(
+          runId,
+          step,
+          finish.error ?? 'failed',
+          { final: finish.status === 'failed' },
+          finish.finishedAt,
+        );
     }
   }
 
-  async runFinished(runId: string, result: { status: 'succeeded' | 'failed'; at: Date; error?: string }): Promise<void> {
+  async runFinished(
+    runId: string,
+    result: { status: 'succeeded' | 'failed'; at: Date; error?: string },
+  ): Promise<void> {
     await this.db.runs.finish(runId, result.status, result.error, result.at);
   }
 
@@ -106,7 +142,11 @@ export class DbRunStore implements RunStore {
     });
   }
 
-  async transition(tenantId: string, event: LifecycleEventType, request: TransitionRequest): Promise<TenantState> {
+  async transition(
+    tenantId: string,
+    event: LifecycleEventType,
+    request: TransitionRequest,
+  ): Promise<TenantState> {
     const result = await this.db.lifecycle.transition(tenantId, event, {
       actor: request.actor,
       correlationId: request.correlationId,
@@ -122,7 +162,13 @@ export class DbRunStore implements RunStore {
       if (!(await tx.tenants.findByIdForUpdate(tenantId))) return false;
       const history = await tx.lifecycle.history(tenantId);
       const last = history.filter((e) => e.event === 'health_changed').at(-1)?.details;
-      if (last && last.phase === health.phase && last.ready === health.ready && last.degraded === health.degraded) return false;
+      if (
+        last &&
+        last.phase === health.phase &&
+        last.ready === health.ready &&
+        last.degraded === health.degraded
+      )
+        return false;
       await tx.lifecycle.transition(tenantId, 'health_changed', {
         actor: request.actor,
         correlationId: request.correlationId,
@@ -134,12 +180,19 @@ export class DbRunStore implements RunStore {
   }
 
   async notificationStatus(tenantId: string, key: string): Promise<'sending' | 'sent' | undefined> {
-    const entries = (await this.db.audit.list({ tenantId, action: WELCOME_AUDIT_ACTION, limit: 50 })).filter((e) => e.target === key);
+    const entries = (await this.db.audit.list({ tenantId, action: WELCOME_AUDIT_ACTION, limit: 50 })).filter(
+      (e) => e.target === key,
+    );
     if (entries.some((e) => e.outcome === 'sent')) return 'sent';
     return entries.some((e) => e.outcome === 'sending') ? 'sending' : undefined;
   }
 
-  async markNotification(tenantId: string, key: string, status: 'sending' | 'sent', correlationId?: string): Promise<void> {
+  async markNotification(
+    tenantId: string,
+    key: string,
+    status: 'sending' | 'sent',
+    correlationId?: string,
+  ): Promise<void> {
     await this.db.audit.record({
       actor: { kind: 'system', reason: 'provisioning notify step' },
       action: WELCOME_AUDIT_ACTION,

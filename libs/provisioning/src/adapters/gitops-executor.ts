@@ -38,7 +38,10 @@ export class GitopsExecutor implements InfraExecutor {
   /** Writes the marker unless the same stack is already requested; returns whether it wrote. */
   private async mark(action: InfraMarker['action'], request: InfraApplyRequest): Promise<boolean> {
     const slug = request.tenant.metadata.name;
-    const [file, other] = action === 'apply' ? [ARTIFACT.applyMarker, ARTIFACT.destroyMarker] : [ARTIFACT.destroyMarker, ARTIFACT.applyMarker];
+    const [file, other] =
+      action === 'apply'
+        ? [ARTIFACT.applyMarker, ARTIFACT.destroyMarker]
+        : [ARTIFACT.destroyMarker, ARTIFACT.applyMarker];
     await this.artifacts.remove(slug, other);
     const existing = await readJson<InfraMarker>(this.artifacts, slug, file);
     if (existing?.stackSha256 === request.stackSha256) return false;

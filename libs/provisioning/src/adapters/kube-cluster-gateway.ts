@@ -22,7 +22,9 @@ export class KubeClusterGateway implements ClusterGateway {
 
   /** A gateway for a kubeconfig file (KUBECONFIG). */
   static fromKubeconfig(path: string): KubeClusterGateway {
-    return new KubeClusterGateway(KubeClient.fromKubeconfig(path, { fieldManager: PROVISIONER_FIELD_MANAGER }));
+    return new KubeClusterGateway(
+      KubeClient.fromKubeconfig(path, { fieldManager: PROVISIONER_FIELD_MANAGER }),
+    );
   }
 
   /** API versions the cluster serves, for rendering what the operator will apply there. */
@@ -33,9 +35,12 @@ export class KubeClusterGateway implements ClusterGateway {
   async applyTenant(tenant: Tenant): Promise<AppliedTenant> {
     // Status belongs to the operator; applying it would be ignored at best.
     const { status: _status, ...object } = tenant;
-    const stored = await this.client.applyObject<Tenant>(object as unknown as Parameters<KubeClient['applyObject']>[0], {
-      fieldManager: PROVISIONER_FIELD_MANAGER,
-    });
+    const stored = await this.client.applyObject<Tenant>(
+      object as unknown as Parameters<KubeClient['applyObject']>[0],
+      {
+        fieldManager: PROVISIONER_FIELD_MANAGER,
+      },
+    );
     return { generation: stored.metadata.generation ?? 0, uid: stored.metadata.uid };
   }
 
@@ -43,7 +48,11 @@ export class KubeClusterGateway implements ClusterGateway {
     return this.client.getTenant(slug);
   }
 
-  async waitForTenant(slug: string, until: (tenant: Tenant | undefined) => boolean, timeoutMs: number): Promise<Tenant | undefined> {
+  async waitForTenant(
+    slug: string,
+    until: (tenant: Tenant | undefined) => boolean,
+    timeoutMs: number,
+  ): Promise<Tenant | undefined> {
     let last: Tenant | undefined;
     let settled = false;
     return new Promise<Tenant | undefined>((resolve, reject) => {
@@ -58,7 +67,13 @@ export class KubeClusterGateway implements ClusterGateway {
         fieldSelector: `metadata.name=${slug}`,
         onEvent: (type, tenant) => check(type === 'DELETED' ? undefined : tenant),
       });
-      const timer = setTimeout(() => finish(() => reject(new WaitTimeoutError(`Tenant ${slug}: not as expected within ${timeoutMs} ms`, last))), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(new WaitTimeoutError(`Tenant ${slug}: not as expected within ${timeoutMs} ms`, last)),
+          ),
+        timeoutMs,
+      );
       const finish = (settle: () => void) => {
         if (settled) return;
         settled = true;

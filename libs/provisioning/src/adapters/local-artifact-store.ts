@@ -13,10 +13,12 @@ export class LocalArtifactStore implements ArtifactStore {
 
   path(slug: string, ...relPath: string[]): string {
     // A slug is a DNS label; anything else (`..`, `/`) would escape the tenant's directory.
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(slug)) throw new Error(`not a tenant slug: "${slug}" (${slugProblem(slug) ?? 'invalid'})`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(slug))
+      throw new Error(`not a tenant slug: "${slug}" (${slugProblem(slug) ?? 'invalid'})`);
     const base = join(this.root, slug);
     const full = resolve(base, ...relPath);
-    if (full !== base && !full.startsWith(base + sep)) throw new Error(`artifact path escapes tenants/${slug}/: ${relPath.join('/')}`);
+    if (full !== base && !full.startsWith(base + sep))
+      throw new Error(`artifact path escapes tenants/${slug}/: ${relPath.join('/')}`);
     return full;
   }
 

@@ -16,34 +16,60 @@ const outputs = {
 describe('resolveTerraformBin', () => {
   it('finds a name on PATH and refuses a missing binary, naming TERRAFORM_BIN', async () => {
     const tf = fakeTerraform({});
-    await expect(resolveTerraformBin('terraform', { PATH: `${tf.binDir}:/nonexistent` })).resolves.toBe(tf.bin);
+    await expect(resolveTerraformBin('terraform', { PATH: `${tf.binDir}:/nonexistent` })).resolves.toBe(
+      tf.bin,
+    );
     await expect(resolveTerraformBin('tofu', { PATH: tf.binDir })).rejects.toThrow(ProvisioningConfigError);
-    await expect(resolveTerraformBin('tofu', { PATH: tf.binDir })).rejects.toThrow(/^TERRAFORM_BIN: "tofu" was not found on PATH/);
-    await expect(resolveTerraformBin('/opt/none/terraform')).rejects.toThrow(/TERRAFORM_BIN: "\/opt\/none\/terraform" is not an executable file/);
+    await expect(resolveTerraformBin('tofu', { PATH: tf.binDir })).rejects.toThrow(
+      /^TERRAFORM_BIN: "tofu" was not found on PATH/,
+    );
+    await expect(resolveTerraformBin('/opt/none/terraform')).rejects.toThrow(
+      /TERRAFORM_BIN: "\/opt\/none\/terraform" is not an executable file/,
+    );
   });
 });
 
 describe('terraform executor', () => {
   it('runs init (with the backend config), plan, apply in the stack directory and maps outputs to bindings', async () => {
     const tf = fakeTerraform(outputs);
-    const executor = new TerraformExecutor({ bin: tf.bin, backendConfig: ['key=tenants/acme.tfstate'], outputsToBindings: cloudStacksBindings });
+    const executor = new TerraformExecutor({
+      bin: tf.bin,
+      backendConfig: ['key=tenants/acme.tfstate'],
+      outputsToBindings: cloudStacksBindings,
+    });
     const withTf = harness({ overrides: { executor } });
-    const tenant = withTf.store.addTenant({ slug: 'acme', cloud: { provider: 'azure', region: 'westeurope' } });
-    const { run } = await startRun(withTf.deps, { tenantId: tenant.id, goal: 'provision', correlationId: 'c', idempotencyKey: 'p' });
+    const tenant = withTf.store.addTenant({
+      slug: 'acme',
+      cloud: { provider: 'azure', region: 'westeurope' },
+    });
+    const { run } = await startRun(withTf.deps, {
+      tenantId: tenant.id,
+      goal: 'provision',
+      correlationId: 'c',
+      idempotencyKey: 'p',
+    });
     await withTf.queue.drain(withTf.runner);
     const done = (await withTf.store.getRun(run.id))!;
     expect(done.status).toBe('succeeded');
     const infraDir = withTf.artifacts.path('acme', 'infra');
     expect(tf.calls()).toEqual([
-      { cwd: infraDir, args: ['init', '-input=false', '-no-color', '-backend-config=key=tenants/acme.tfstate'] },
+      {
+        cwd: infraDir,
+        args: ['init', '-input=false', '-no-color', '-backend-config=key=tenants/acme.tfstate'],
+      },
       { cwd: infraDir, args: ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=tfplan'] },
       { cwd: infraDir, args: ['apply', '-input=false', '-no-color', '-auto-approve', 'tfplan'] },
       { cwd: infraDir, args: ['output', '-no-color', '-json'] },
     ]);
-    expect(done.steps.find((s) => s.step === 'apply-infrastructure')!.message).toBe('terraform: Plan: 3 to add, 0 to change, 0 to destroy.');
+    expect(done.steps.find((s) => s.step === 'apply-infrastructure')!.message).toBe(
+      'terraform: Plan: 3 to add, 0 to change, 0 to destroy.',
+    );
     const applied = withTf.cluster!.tenants.get('acme')!;
     expect(applied.spec.bindings.identity).toEqual({ clientId: '11111111-2222-3333-4444-555555555555' });
-    expect(applied.spec.bindings.vault).toEqual({ uri: 'https://kv-cw-acme.vault.azure.net/', kind: 'azure-key-vault' });
+    expect(applied.spec.bindings.vault).toEqual({
+      uri: 'https://kv-cw-acme.vault.azure.net/',
+      kind: 'azure-key-vault',
+    });
   });
 
   it('does not apply an unchanged stack again, refuses sensitive outputs, and destroys on offboarding', async () => {
@@ -51,7 +77,12 @@ describe('terraform executor', () => {
     const executor = new TerraformExecutor({ bin: tf.bin, outputsToBindings: cloudStacksBindings });
     const h = harness({ overrides: { executor } });
     const tenant = h.store.addTenant({ slug: 'secret', cloud: { provider: 'azure', region: 'westeurope' } });
-    const { run } = await startRun(h.deps, { tenantId: tenant.id, goal: 'provision', correlationId: 'c', idempotencyKey: 'p' });
+    const { run } = await startRun(h.deps, {
+      tenantId: tenant.id,
+      goal: 'provision',
+      correlationId: 'c',
+      idempotencyKey: 'p',
+    });
     await h.queue.drain(h.runner);
     const step = (await h.store.getRun(run.id))!.steps.find((s) => s.step === 'apply-infrastructure')!;
     expect(step.status).toBe('failed');
@@ -60,7 +91,9 @@ describe('terraform executor', () => {
     expect(tf.calls().filter((c) => c.args[0] === 'apply')).toHaveLength(1);
     expect(tf.calls().filter((c) => c.args[0] === 'plan').length).toBeGreaterThan(1);
 
-    await executor.destroy({ workingDir: h.artifacts.path('secret', 'infra') } as Parameters<typeof executor.destroy>[0]);
+    await executor.destroy({ workingDir: h.artifacts.path('secret', 'infra') } as Parameters<
+      typeof executor.destroy
+    >[0]);
     expect(tf.calls().at(-1)!.args).toEqual(['destroy', '-input=false', '-no-color', '-auto-approve']);
   });
 });

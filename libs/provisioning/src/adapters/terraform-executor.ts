@@ -13,7 +13,9 @@ import { ProvisioningConfigError } from '../errors.js';
 import type { InfraApplyRequest, InfraApplyResult, InfraExecutor } from '../ports.js';
 
 /** `terraform output -json`: `{ name: { value, type, sensitive } }`. */
-export type TerraformOutputs = Readonly<Record<string, { value: unknown; type?: unknown; sensitive?: boolean }>>;
+export type TerraformOutputs = Readonly<
+  Record<string, { value: unknown; type?: unknown; sensitive?: boolean }>
+>;
 /** Maps outputs to bindings; refuses sensitive outputs (bindings are references, never secrets). */
 export type OutputsToBindings = (tenant: Tenant, outputs: TerraformOutputs) => TenantBindings;
 
@@ -29,7 +31,10 @@ export interface TerraformExecutorOptions {
 }
 
 /** Resolves TERRAFORM_BIN (a path or a name on PATH) to an executable, or says what is wrong. */
-export async function resolveTerraformBin(bin: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function resolveTerraformBin(
+  bin: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const executable = async (file: string) =>
     access(file, constants.X_OK).then(
       () => true,
@@ -38,12 +43,18 @@ export async function resolveTerraformBin(bin: string, env: NodeJS.ProcessEnv = 
   if (bin.includes('/')) {
     const file = isAbsolute(bin) ? bin : resolve(bin);
     if (await executable(file)) return file;
-    throw new ProvisioningConfigError('TERRAFORM_BIN', `"${bin}" is not an executable file; install terraform or tofu, or unset TERRAFORM_BIN to use the gitops executor`);
+    throw new ProvisioningConfigError(
+      'TERRAFORM_BIN',
+      `"${bin}" is not an executable file; install terraform or tofu, or unset TERRAFORM_BIN to use the gitops executor`,
+    );
   }
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     if (await executable(join(dir, bin))) return join(dir, bin);
   }
-  throw new ProvisioningConfigError('TERRAFORM_BIN', `"${bin}" was not found on PATH; install terraform or tofu, or unset TERRAFORM_BIN to use the gitops executor`);
+  throw new ProvisioningConfigError(
+    'TERRAFORM_BIN',
+    `"${bin}" was not found on PATH; install terraform or tofu, or unset TERRAFORM_BIN to use the gitops executor`,
+  );
 }
 
 export class TerraformExecutor implements InfraExecutor {
@@ -55,7 +66,11 @@ export class TerraformExecutor implements InfraExecutor {
     const cwd = request.workingDir;
     await this.init(cwd);
     // -detailed-exitcode: 0 = no changes, 2 = changes; an unchanged stack is not applied again.
-    const plan = await this.terraform(cwd, ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=tfplan'], [0, 2]);
+    const plan = await this.terraform(
+      cwd,
+      ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=tfplan'],
+      [0, 2],
+    );
     let summary = 'terraform: no changes';
     if (plan.code === 2) {
       await this.terraform(cwd, ['apply', '-input=false', '-no-color', '-auto-approve', 'tfplan']);
@@ -78,7 +93,11 @@ export class TerraformExecutor implements InfraExecutor {
     return this.terraform(cwd, ['init', '-input=false', '-no-color', ...backend]);
   }
 
-  private terraform(cwd: string, args: string[], okCodes: number[] = [0]): Promise<{ code: number; stdout: string }> {
+  private terraform(
+    cwd: string,
+    args: string[],
+    okCodes: number[] = [0],
+  ): Promise<{ code: number; stdout: string }> {
     return new Promise((resolvePromise, reject) => {
       execFile(
         this.options.bin,

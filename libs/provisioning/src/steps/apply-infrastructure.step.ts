@@ -4,7 +4,14 @@
  * the executor to destroy it. Both executors are idempotent: an unchanged stack is a no-op.
  */
 import type { Tenant } from '@cw/tenant-model';
-import { ARTIFACT, readJson, terraformResources, writeJson, type AppliedInfra, type StackSummary } from '../artifacts.js';
+import {
+  ARTIFACT,
+  readJson,
+  terraformResources,
+  writeJson,
+  type AppliedInfra,
+  type StackSummary,
+} from '../artifacts.js';
 import { NO_CLOUD_STACK, desiredTenant, hasCloudStack } from '../desired-tenant.js';
 import type { ArtifactStore, InfraApplyRequest, InfraExecutor, TerraformJson } from '../ports.js';
 import { skipped, succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
@@ -24,7 +31,10 @@ export interface ApplyInfrastructureOutput {
   readonly bindings?: Tenant['spec']['bindings'];
 }
 
-export class ApplyInfrastructureStep implements StepHandler<ApplyInfrastructureInput, ApplyInfrastructureOutput> {
+export class ApplyInfrastructureStep implements StepHandler<
+  ApplyInfrastructureInput,
+  ApplyInfrastructureOutput
+> {
   readonly name = 'apply-infrastructure' as const;
 
   constructor(private readonly deps: { executor: InfraExecutor; artifacts: ArtifactStore }) {}
@@ -38,7 +48,10 @@ export class ApplyInfrastructureStep implements StepHandler<ApplyInfrastructureI
     };
   }
 
-  async run(input: ApplyInfrastructureInput, ctx: StepContext): Promise<StepResult<ApplyInfrastructureOutput>> {
+  async run(
+    input: ApplyInfrastructureInput,
+    ctx: StepContext,
+  ): Promise<StepResult<ApplyInfrastructureOutput>> {
     if (!input.hasCloudStack) return skipped(NO_CLOUD_STACK);
     const { artifacts, executor } = this.deps;
     const slug = input.tenant.metadata.name;
@@ -73,7 +86,9 @@ export class ApplyInfrastructureStep implements StepHandler<ApplyInfrastructureI
       resources: json ? terraformResources(json) : {},
     };
     await writeJson(artifacts, slug, ARTIFACT.appliedInfra, applied);
-    return succeeded({ executor: executor.kind, action: 'apply', summary: result.summary, bindings: result.bindings }, result.summary);
+    return succeeded(
+      { executor: executor.kind, action: 'apply', summary: result.summary, bindings: result.bindings },
+      result.summary,
+    );
   }
 }
-

@@ -21,7 +21,12 @@ export interface ApplyTenantInput {
 }
 
 export type ApplyTenantOutput =
-  | { readonly mode: 'cluster'; readonly action: 'apply'; readonly server: string; readonly generation: number }
+  | {
+      readonly mode: 'cluster';
+      readonly action: 'apply';
+      readonly server: string;
+      readonly generation: number;
+    }
   | { readonly mode: 'cluster'; readonly action: 'delete'; readonly server: string }
   | { readonly mode: 'render-only'; readonly command: string };
 
@@ -50,7 +55,8 @@ export class ApplyTenantStep implements StepHandler<ApplyTenantInput, ApplyTenan
       if (doc) manifests.push(parse(doc) as KubeObject);
     }
     const remove = ctx.job.goal === 'offboard';
-    if (text === undefined && !remove) throw new PermanentStepError(`${ARTIFACT.tenant} is missing: render-tenant has not run for "${slug}"`);
+    if (text === undefined && !remove)
+      throw new PermanentStepError(`${ARTIFACT.tenant} is missing: render-tenant has not run for "${slug}"`);
     return {
       slug,
       delete: remove,
@@ -63,17 +69,26 @@ export class ApplyTenantStep implements StepHandler<ApplyTenantInput, ApplyTenan
   async run(input: ApplyTenantInput, ctx: StepContext): Promise<StepResult<ApplyTenantOutput>> {
     const { artifacts, cluster } = this.deps;
     if (input.delete) {
-      if (!cluster) return skipped('no cluster configured (render-only)', { mode: 'render-only', command: `kubectl delete tenant ${input.slug}` });
+      if (!cluster)
+        return skipped('no cluster configured (render-only)', {
+          mode: 'render-only',
+          command: `kubectl delete tenant ${input.slug}`,
+        });
       await cluster.deleteTenant(input.slug);
       ctx.checkpoint('deleted');
       try {
         await cluster.waitForTenant(input.slug, (t) => t === undefined, this.deps.deleteTimeoutMs);
       } catch (error) {
         if (!(error instanceof WaitTimeoutError)) throw error;
-        throw new Error(`Tenant "${input.slug}" still exists ${Math.round(this.deps.deleteTimeoutMs / 1000)} s after deletion (is the operator running?)`);
+        throw new Error(
+          `Tenant "${input.slug}" still exists ${Math.round(this.deps.deleteTimeoutMs / 1000)} s after deletion (is the operator running?)`,
+        );
       }
       await artifacts.remove(input.slug, ARTIFACT.appliedKubernetes);
-      return succeeded({ mode: 'cluster', action: 'delete', server: cluster.server }, `Tenant ${input.slug} deleted`);
+      return succeeded(
+        { mode: 'cluster', action: 'delete', server: cluster.server },
+        `Tenant ${input.slug} deleted`,
+      );
     }
     const tenant = input.tenant!;
     const snapshot = async (): Promise<void> => {

@@ -55,13 +55,20 @@ export class AwaitReadyStep implements StepHandler<AwaitReadyInput, AwaitReadyOu
     try {
       const tenant = await cluster.waitForTenant(input.slug, isReadyTenant, input.timeoutMs);
       return succeeded(
-        { phase: tenant?.status?.phase, url: tenant?.status?.url, generation: tenant?.metadata.generation, waitedMs: Date.now() - started },
+        {
+          phase: tenant?.status?.phase,
+          url: tenant?.status?.url,
+          generation: tenant?.metadata.generation,
+          waitedMs: Date.now() - started,
+        },
         `Ready after ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
     } catch (error) {
       if (!(error instanceof WaitTimeoutError)) throw error;
       const seconds = Math.round(input.timeoutMs / 1000);
-      throw new PermanentStepError(`Tenant "${input.slug}" not Ready after ${seconds} s: ${lastWord(error.lastSeen as Tenant | undefined)}`);
+      throw new PermanentStepError(
+        `Tenant "${input.slug}" not Ready after ${seconds} s: ${lastWord(error.lastSeen as Tenant | undefined)}`,
+      );
     }
   }
 }

@@ -29,9 +29,17 @@ export class NotifyStep implements StepHandler<NotifyInput, NotifyOutput> {
 
   async input(ctx: StepContext): Promise<NotifyInput> {
     const spec = validateTenantSpec(ctx.tenant.spec);
-    if (!spec.ok) throw new PermanentStepError(`the tenant "${ctx.tenant.slug}" is not valid: ${spec.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    if (!spec.ok)
+      throw new PermanentStepError(
+        `the tenant "${ctx.tenant.slug}" is not valid: ${spec.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      );
     return {
-      message: { to: ctx.tenant.adminEmail, displayName: spec.value.displayName, slug: ctx.tenant.slug, url: tenantUrl(spec.value) },
+      message: {
+        to: ctx.tenant.adminEmail,
+        displayName: spec.value.displayName,
+        slug: ctx.tenant.slug,
+        url: tenantUrl(spec.value),
+      },
       idempotencyKey: welcomeKey(ctx.tenant.id),
     };
   }

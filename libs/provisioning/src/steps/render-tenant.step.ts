@@ -25,7 +25,10 @@ export const toYaml = (object: unknown): string => stringify(object, { lineWidth
 
 /** `manifests/07-deployment-cerebro.yaml`: apply order first, so a directory listing reads like the plan. */
 export const manifestFileName = (object: KubeObject, index: number): string =>
-  `${String(index).padStart(2, '0')}-${object.kind.toLowerCase()}-${object.metadata.name}.yaml`.replace(/[^a-z0-9.-]/gi, '-');
+  `${String(index).padStart(2, '0')}-${object.kind.toLowerCase()}-${object.metadata.name}.yaml`.replace(
+    /[^a-z0-9.-]/gi,
+    '-',
+  );
 
 export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTenantOutput> {
   readonly name = 'render-tenant' as const;
@@ -34,7 +37,13 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
 
   async input(ctx: StepContext): Promise<RenderTenantInput> {
     const bindings = await readJson<TenantBindings>(this.deps.artifacts, ctx.tenant.slug, ARTIFACT.bindings);
-    return { tenant: desiredTenant(ctx.tenant, { goal: ctx.job.goal, bindings, correlationId: ctx.run.correlationId }) };
+    return {
+      tenant: desiredTenant(ctx.tenant, {
+        goal: ctx.job.goal,
+        bindings,
+        correlationId: ctx.run.correlationId,
+      }),
+    };
   }
 
   async run(input: RenderTenantInput, ctx: StepContext): Promise<StepResult<RenderTenantOutput>> {
@@ -53,7 +62,11 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
     }
     ctx.checkpoint('written');
     return succeeded(
-      { tenantFile: `${slug}/${ARTIFACT.tenant}`, manifests: objects.length, suspended: input.tenant.spec.suspended },
+      {
+        tenantFile: `${slug}/${ARTIFACT.tenant}`,
+        manifests: objects.length,
+        suspended: input.tenant.spec.suspended,
+      },
       `${ARTIFACT.tenant} and ${objects.length} manifests`,
     );
   }

@@ -17,21 +17,33 @@ export interface SynthesizeInfrastructureInput {
 
 export type SynthesizeInfrastructureOutput = Omit<StackSummary, 'files'> & { fileCount: number };
 
-export class SynthesizeInfrastructureStep implements StepHandler<SynthesizeInfrastructureInput, SynthesizeInfrastructureOutput> {
+export class SynthesizeInfrastructureStep implements StepHandler<
+  SynthesizeInfrastructureInput,
+  SynthesizeInfrastructureOutput
+> {
   readonly name = 'synthesize-infrastructure' as const;
 
   constructor(private readonly deps: { synthesizer: InfraSynthesizer; artifacts: ArtifactStore }) {}
 
   async input(ctx: StepContext): Promise<SynthesizeInfrastructureInput> {
     // No correlation id here: it would change the stack on every run for nothing.
-    return { tenant: desiredTenant(ctx.tenant, { goal: ctx.job.goal }), hasCloudStack: hasCloudStack(ctx.tenant) };
+    return {
+      tenant: desiredTenant(ctx.tenant, { goal: ctx.job.goal }),
+      hasCloudStack: hasCloudStack(ctx.tenant),
+    };
   }
 
-  async run(input: SynthesizeInfrastructureInput, ctx: StepContext): Promise<StepResult<SynthesizeInfrastructureOutput>> {
+  async run(
+    input: SynthesizeInfrastructureInput,
+    ctx: StepContext,
+  ): Promise<StepResult<SynthesizeInfrastructureOutput>> {
     if (!input.hasCloudStack) return skipped(NO_CLOUD_STACK);
     const { artifacts } = this.deps;
     const slug = input.tenant.metadata.name;
-    const stack = await this.deps.synthesizer.synthesize(input.tenant, artifacts.path(slug, ARTIFACT.infraDir));
+    const stack = await this.deps.synthesizer.synthesize(
+      input.tenant,
+      artifacts.path(slug, ARTIFACT.infraDir),
+    );
     ctx.checkpoint('synthesized');
     const summary: StackSummary = {
       stackSha256: sha256(stableJson(stack.json)),
@@ -43,6 +55,9 @@ export class SynthesizeInfrastructureStep implements StepHandler<SynthesizeInfra
     };
     await writeJson(artifacts, slug, ARTIFACT.stack, summary);
     const { files, ...rest } = summary;
-    return succeeded({ ...rest, fileCount: files.length }, `${stack.resourceCount} resources in ${ARTIFACT.infraDir}/`);
+    return succeeded(
+      { ...rest, fileCount: files.length },
+      `${stack.resourceCount} resources in ${ARTIFACT.infraDir}/`,
+    );
   }
 }

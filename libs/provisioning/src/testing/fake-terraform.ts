@@ -16,7 +16,9 @@ export interface FakeTerraform {
   calls(): { cwd: string; args: string[] }[];
 }
 
-export function fakeTerraform(outputs: Record<string, { value: unknown; type?: string; sensitive?: boolean }>): FakeTerraform {
+export function fakeTerraform(
+  outputs: Record<string, { value: unknown; type?: string; sensitive?: boolean }>,
+): FakeTerraform {
   const binDir = mkdtempSync(join(tmpdir(), 'cw-fake-tf-'));
   const log = join(binDir, 'calls.log');
   const outFile = join(binDir, 'outputs.json');

@@ -18,7 +18,12 @@ describe('dry run', () => {
   it('diffs against the last applied artifacts, changes nothing, and ignores the correlation id', async () => {
     const h = harness();
     const tenant = h.store.addTenant({ slug: 'acme', plan: 'team', seats: 5 });
-    await startRun(h.deps, { tenantId: tenant.id, goal: 'provision', correlationId: 'c1', idempotencyKey: 'p' });
+    await startRun(h.deps, {
+      tenantId: tenant.id,
+      goal: 'provision',
+      correlationId: 'c1',
+      idempotencyKey: 'p',
+    });
     await h.queue.drain(h.runner);
 
     const unchanged = await dryRun(h.deps, tenant.id);
@@ -34,7 +39,9 @@ describe('dry run', () => {
     );
     expect(preview.kubernetes.changed).toContain('v1/ResourceQuota/tenant-acme/tenant-quota');
     // dedicated isolation gives the tenant its own cloud resources
-    expect(preview.infra.added.length + preview.infra.changed.length + preview.infra.removed.length).toBeGreaterThan(0);
+    expect(
+      preview.infra.added.length + preview.infra.changed.length + preview.infra.removed.length,
+    ).toBeGreaterThan(0);
     // Nothing was written, applied or enqueued.
     expect(await h.artifacts.read('acme', 'tenant.yaml')).toBe(before);
     expect(h.cluster!.tenants.get('acme')!.spec.plan).toBe('team');

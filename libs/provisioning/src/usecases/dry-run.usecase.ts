@@ -8,7 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANNOTATION_CORRELATION_ID, type TenantBindings } from '@cw/tenant-model';
-import { ARTIFACT, objectKey, readJson, terraformResources, type AppliedInfra, type AppliedKubernetes } from '../artifacts.js';
+import {
+  ARTIFACT,
+  objectKey,
+  readJson,
+  terraformResources,
+  type AppliedInfra,
+  type AppliedKubernetes,
+} from '../artifacts.js';
 import { desiredTenant, hasCloudStack } from '../desired-tenant.js';
 import { diffResources, emptyDiff, type ResourceDiff } from '../diff.js';
 import { TenantNotFoundError } from '../errors.js';
@@ -62,8 +69,16 @@ export async function dryRun(deps: DryRunDeps, tenantId: string): Promise<DryRun
   const desired = desiredTenant(tenant, { goal: 'update', bindings });
   const objects = [desired as unknown as KubeObject, ...(await renderer.render(desired))];
   const after = Object.fromEntries(objects.map((o) => [objectKey(o), withoutCorrelation(o)]));
-  const before = Object.fromEntries(Object.entries(appliedKube?.objects ?? {}).map(([k, o]) => [k, withoutCorrelation(o)]));
+  const before = Object.fromEntries(
+    Object.entries(appliedKube?.objects ?? {}).map(([k, o]) => [k, withoutCorrelation(o)]),
+  );
   const kubernetes = diffResources(before, after);
 
-  return { tenantId, slug, infra, kubernetes, lastApplied: { infra: appliedInfra?.appliedAt, kubernetes: appliedKube?.appliedAt } };
+  return {
+    tenantId,
+    slug,
+    infra,
+    kubernetes,
+    lastApplied: { infra: appliedInfra?.appliedAt, kubernetes: appliedKube?.appliedAt },
+  };
 }

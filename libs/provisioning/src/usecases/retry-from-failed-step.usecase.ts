@@ -30,8 +30,11 @@ export async function retryFromFailedStep(
   if (!tenant) throw new TenantNotFoundError(tenantId);
   const run = await store.latestRun(tenantId);
   if (!run) throw new NothingToRetryError(tenantId, 'the tenant has no provisioning run');
-  if (run.status !== 'failed') throw new NothingToRetryError(tenantId, `its latest run (${run.goal}, ${run.id}) is ${run.status}`);
-  const failed = run.steps.find((s) => s.status === 'failed') ?? run.steps.find((s) => s.status === 'running' || s.status === 'retrying');
+  if (run.status !== 'failed')
+    throw new NothingToRetryError(tenantId, `its latest run (${run.goal}, ${run.id}) is ${run.status}`);
+  const failed =
+    run.steps.find((s) => s.status === 'failed') ??
+    run.steps.find((s) => s.status === 'running' || s.status === 'retrying');
   if (!failed) throw new NothingToRetryError(tenantId, `run ${run.id} failed but no step is marked failed`);
   if (tenant.state === 'failed') {
     await store.transition(tenant.id, 'retry_requested', {

@@ -15,7 +15,10 @@ export interface StartRunInput {
   readonly idempotencyKey: string;
 }
 
-export async function startRun(deps: { store: RunStore; queue: ProvisioningQueue }, input: StartRunInput): Promise<{ run: ProvisioningRun; jobId: string }> {
+export async function startRun(
+  deps: { store: RunStore; queue: ProvisioningQueue },
+  input: StartRunInput,
+): Promise<{ run: ProvisioningRun; jobId: string }> {
   const tenant = await deps.store.getTenant(input.tenantId);
   if (!tenant) throw new TenantNotFoundError(input.tenantId);
   const run = await deps.store.createRun(input);

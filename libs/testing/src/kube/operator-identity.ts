@@ -12,7 +12,9 @@ import { KubeHttp } from './kube-http.js';
 import { serviceAccountKubeconfig } from './service-account.js';
 import { TESTING_FIELD_MANAGER } from './crds.js';
 
-export const OPERATOR_INSTALL_MANIFEST = fileURLToPath(new URL('../../../../infra/k8s/operator/10-operator.yaml', import.meta.url));
+export const OPERATOR_INSTALL_MANIFEST = fileURLToPath(
+  new URL('../../../../infra/k8s/operator/10-operator.yaml', import.meta.url),
+);
 export const OPERATOR_NAMESPACE = 'cw-system';
 export const OPERATOR_SERVICE_ACCOUNT = 'tenant-operator';
 
@@ -56,9 +58,18 @@ export function installOperatorIdentity(adminKubeconfig: string): Promise<string
     pending = (async () => {
       const http = await KubeHttp.create(adminKubeconfig);
       for (const obj of operatorIdentityObjects()) {
-        await http.request('PATCH', `${objectPath(obj)}?fieldManager=${TESTING_FIELD_MANAGER}&force=true`, obj, 'application/apply-patch+yaml');
+        await http.request(
+          'PATCH',
+          `${objectPath(obj)}?fieldManager=${TESTING_FIELD_MANAGER}&force=true`,
+          obj,
+          'application/apply-patch+yaml',
+        );
       }
-      return serviceAccountKubeconfig({ adminKubeconfig, namespace: OPERATOR_NAMESPACE, serviceAccount: OPERATOR_SERVICE_ACCOUNT });
+      return serviceAccountKubeconfig({
+        adminKubeconfig,
+        namespace: OPERATOR_NAMESPACE,
+        serviceAccount: OPERATOR_SERVICE_ACCOUNT,
+      });
     })();
     pending.catch(() => installed?.delete(adminKubeconfig));
     installed.set(adminKubeconfig, pending);

@@ -24,7 +24,11 @@ export async function serviceAccountKubeconfig(options: ServiceAccountKubeconfig
   const token = await http.request<{ status: { token: string } }>(
     'POST',
     `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`,
-    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: options.expirationSeconds ?? 7200 } },
+    {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: options.expirationSeconds ?? 7200 },
+    },
   );
   const cluster = loadKubeConfig(options.adminKubeconfig).getCurrentCluster();
   if (!cluster) throw new Error(`${options.adminKubeconfig}: no current cluster`);

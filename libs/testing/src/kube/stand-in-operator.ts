@@ -69,14 +69,26 @@ export class StandInOperator {
 
   private async patchStatus(slug: string, status: TenantStatus): Promise<void> {
     // Merge patch replaces lists (conditions) wholesale, so the status written is the status stored.
-    await this.http!.request('PATCH', `${TENANTS_PATH}/${encodeURIComponent(slug)}/status`, { status }, 'application/merge-patch+json');
+    await this.http!.request(
+      'PATCH',
+      `${TENANTS_PATH}/${encodeURIComponent(slug)}/status`,
+      { status },
+      'application/merge-patch+json',
+    );
   }
 
   private async report(tenant: Tenant): Promise<void> {
     const generation = tenant.metadata.generation ?? 0;
     const held = this.hold.get(tenant.metadata.name);
-    if (tenant.status?.observedGeneration === generation && (held === undefined) === (tenant.status.phase === 'Ready' || tenant.status.phase === 'Suspended')) return;
-    await this.patchStatus(tenant.metadata.name, statusFor(tenant, held === undefined, held ?? 'all workloads ready'));
+    if (
+      tenant.status?.observedGeneration === generation &&
+      (held === undefined) === (tenant.status.phase === 'Ready' || tenant.status.phase === 'Suspended')
+    )
+      return;
+    await this.patchStatus(
+      tenant.metadata.name,
+      statusFor(tenant, held === undefined, held ?? 'all workloads ready'),
+    );
   }
 }
 
@@ -88,8 +100,20 @@ function statusFor(tenant: Tenant, ready: boolean, message: string): TenantStatu
     namespace: `tenant-${tenant.metadata.name}`,
     url: `https://${tenant.spec.hostname}`,
     conditions: [
-      { type: 'Ready', status: ready ? 'True' : 'False', reason: ready ? 'WorkloadsReady' : 'WorkloadsNotReady', message, lastTransitionTime: now },
-      { type: 'Degraded', status: ready ? 'False' : 'True', reason: ready ? 'AsExpected' : 'WorkloadsNotReady', message, lastTransitionTime: now },
+      {
+        type: 'Ready',
+        status: ready ? 'True' : 'False',
+        reason: ready ? 'WorkloadsReady' : 'WorkloadsNotReady',
+        message,
+        lastTransitionTime: now,
+      },
+      {
+        type: 'Degraded',
+        status: ready ? 'False' : 'True',
+        reason: ready ? 'AsExpected' : 'WorkloadsNotReady',
+        message,
+        lastTransitionTime: now,
+      },
     ],
   };
 }

@@ -31,7 +31,10 @@ export interface Bundle {
 export async function buildBundle(name: ProcessName, outDir: string): Promise<Bundle> {
   const dir = resolve(ROOT, outDir);
   const inside = relative(ROOT, dir);
-  if (inside.startsWith('..') || isAbsolute(inside)) throw new Error(`buildBundle: ${outDir} is outside the checkout ${ROOT}; the bundle's externals would not resolve`);
+  if (inside.startsWith('..') || isAbsolute(inside))
+    throw new Error(
+      `buildBundle: ${outDir} is outside the checkout ${ROOT}; the bundle's externals would not resolve`,
+    );
   const file = join(dir, `${name}-${randomBytes(4).toString('hex')}.mjs`);
   const { build } = await import('esbuild'); // loaded only by callers that bundle
   await build({
@@ -43,7 +46,9 @@ export async function buildBundle(name: ProcessName, outDir: string): Promise<Bu
     outfile: file,
     external: BUNDLE_EXTERNALS,
     logLevel: 'error',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
   });
   return { file, remove: () => rm(file, { force: true }) };
 }

@@ -4,12 +4,26 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { buildBundle, freePort, ROOT, startProcess, superviseChild, waitForOutput, waitHttpOk, type Echo, type PlatformProcess } from './index.js';
+import {
+  buildBundle,
+  freePort,
+  ROOT,
+  startProcess,
+  superviseChild,
+  waitForOutput,
+  waitHttpOk,
+  type Echo,
+  type PlatformProcess,
+} from './index.js';
 
 const started: PlatformProcess<string>[] = [];
 /** `node -e script`, supervised. */
 const node = (name: string, script: string, options: { echo?: Echo; graceMs?: number } = {}) => {
-  const proc = superviseChild(name, spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] }), { graceMs: options.graceMs ?? 2_000, echo: options.echo });
+  const proc = superviseChild(
+    name,
+    spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    { graceMs: options.graceMs ?? 2_000, echo: options.echo },
+  );
   started.push(proc);
   return proc;
 };
@@ -26,7 +40,9 @@ describe('freePort', () => {
   it('gives a port that can be bound on 127.0.0.1', async () => {
     const port = await freePort();
     const server = createServer();
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) =>
+      server.once('error', reject).listen(port, '127.0.0.1', resolve),
+    );
     expect((server.address() as { port: number }).port).toBe(port);
     await new Promise((resolve) => server.close(resolve));
   });
@@ -34,7 +50,10 @@ describe('freePort', () => {
 
 describe('superviseChild', () => {
   it('captures stdout and stderr, and kill() ends the process with SIGKILL', async () => {
-    const proc = node('chatty', "console.log('to stdout'); console.error('to stderr'); setInterval(() => {}, 1000)");
+    const proc = node(
+      'chatty',
+      "console.log('to stdout'); console.error('to stderr'); setInterval(() => {}, 1000)",
+    );
     await waitForOutput(proc, /to stderr/, 5_000);
     await waitForOutput(proc, /to stdout/, 5_000);
     expect(proc.alive()).toBe(true);
@@ -53,7 +72,10 @@ describe('superviseChild', () => {
   });
 
   it('stop() escalates to SIGKILL after graceMs when SIGTERM is ignored', async () => {
-    const proc = node('stubborn', "process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('up'); setInterval(() => {}, 1000)");
+    const proc = node(
+      'stubborn',
+      "process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('up'); setInterval(() => {}, 1000)",
+    );
     await waitForOutput(proc, /up/, 5_000);
     const t0 = Date.now();
     await proc.stop(300);
@@ -78,7 +100,9 @@ describe('superviseChild', () => {
     const script = "console.log('one\\ntwo'); setTimeout(() => console.error('three'), 100)";
     const all = node('loud', script, { echo: true });
     await all.exited;
-    expect(written.splice(0).join('')).toBe(`[loud ${all.child.pid}] one\n[loud ${all.child.pid}] two\n[loud ${all.child.pid}] three\n`);
+    expect(written.splice(0).join('')).toBe(
+      `[loud ${all.child.pid}] one\n[loud ${all.child.pid}] two\n[loud ${all.child.pid}] three\n`,
+    );
     const errOnly = node('quiet', script, { echo: 'stderr' });
     await errOnly.exited;
     expect(written.join('')).toBe(`[quiet ${errOnly.child.pid}] three\n`);
@@ -89,12 +113,16 @@ describe('superviseChild', () => {
 describe('waitForOutput', () => {
   it('rejects naming the exit and the tail of the output when the process exits first', async () => {
     const proc = node('doomed', "console.log('booting'); console.error('fatal: no config'); process.exit(3)");
-    await expect(waitForOutput(proc, /listening/, 5_000)).rejects.toThrow(/^doomed exited \(3\) before its output matched \/listening\/:\nbooting\nfatal: no config/);
+    await expect(waitForOutput(proc, /listening/, 5_000)).rejects.toThrow(
+      /^doomed exited \(3\) before its output matched \/listening\/:\nbooting\nfatal: no config/,
+    );
   });
 
   it('stops the process and rejects on timeout', async () => {
     const proc = node('silent', 'setInterval(() => {}, 1000)');
-    await expect(waitForOutput(proc, /ready/, 300)).rejects.toThrow(/silent: output did not match \/ready\/ within 300 ms/);
+    await expect(waitForOutput(proc, /ready/, 300)).rejects.toThrow(
+      /silent: output did not match \/ready\/ within 300 ms/,
+    );
     expect(proc.alive()).toBe(false);
   });
 
@@ -107,14 +135,19 @@ describe('waitForOutput', () => {
 describe('waitHttpOk', () => {
   it('resolves once the URL answers 2xx', async () => {
     const port = await freePort();
-    const proc = node('http', `setTimeout(() => require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1'), 300)`);
+    const proc = node(
+      'http',
+      `setTimeout(() => require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1'), 300)`,
+    );
     await waitHttpOk(proc, `http://127.0.0.1:${port}/`, 5_000);
   });
 
   it('rejects with the tail of the output when the process exits before answering', async () => {
     const port = await freePort();
     const proc = node('crashy', "console.error('cannot listen'); process.exit(1)");
-    await expect(waitHttpOk(proc, `http://127.0.0.1:${port}/`, 5_000)).rejects.toThrow(/crashy exited \(1\) before .* answered:\ncannot listen/);
+    await expect(waitHttpOk(proc, `http://127.0.0.1:${port}/`, 5_000)).rejects.toThrow(
+      /crashy exited \(1\) before .* answered:\ncannot listen/,
+    );
   });
 });
 
@@ -122,7 +155,11 @@ describe('startProcess', () => {
   const bundle = join(dir, 'print-env.mjs');
   writeFileSync(bundle, 'console.log(JSON.stringify({ cwd: process.cwd(), env: process.env }));\n');
   const run = async (options: { inheritEnv?: boolean } = {}) => {
-    const proc = startProcess('provisioner', { CW_SPEC_VALUE: 'given', UNSET_ME: undefined }, { bundle, ...options });
+    const proc = startProcess(
+      'provisioner',
+      { CW_SPEC_VALUE: 'given', UNSET_ME: undefined },
+      { bundle, ...options },
+    );
     started.push(proc);
     expect(await proc.exited).toMatchObject({ code: 0 });
     return JSON.parse(proc.output()) as { cwd: string; env: Record<string, string> };
@@ -131,8 +168,14 @@ describe('startProcess', () => {
   it('runs a bundle in the checkout with PATH, HOME, DATABASE_MIGRATIONS_DIR and the given variables only', async () => {
     const { cwd, env } = await run();
     expect(`${cwd}/`).toBe(ROOT);
-    expect(env).toMatchObject({ PATH: process.env.PATH, CW_SPEC_VALUE: 'given', DATABASE_MIGRATIONS_DIR: `${ROOT}libs/db/migrations` });
-    expect(Object.keys(env).sort()).toEqual(['CW_SPEC_VALUE', 'DATABASE_MIGRATIONS_DIR', 'PATH', ...(process.env.HOME ? ['HOME'] : [])].sort());
+    expect(env).toMatchObject({
+      PATH: process.env.PATH,
+      CW_SPEC_VALUE: 'given',
+      DATABASE_MIGRATIONS_DIR: `${ROOT}libs/db/migrations`,
+    });
+    expect(Object.keys(env).sort()).toEqual(
+      ['CW_SPEC_VALUE', 'DATABASE_MIGRATIONS_DIR', 'PATH', ...(process.env.HOME ? ['HOME'] : [])].sort(),
+    );
   });
 
   it('passes the whole environment on with inheritEnv', async () => {

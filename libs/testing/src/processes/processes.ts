@@ -69,21 +69,41 @@ export interface StartOptions {
  * `inheritEnv`) overlaid with `env`. A bundle gets DATABASE_MIGRATIONS_DIR (the SQL files are
  * not in it) unless `env` sets it.
  */
-export function startProcess(name: ProcessName, env: Record<string, string | undefined>, options: StartOptions = {}): PlatformProcess {
+export function startProcess(
+  name: ProcessName,
+  env: Record<string, string | undefined>,
+  options: StartOptions = {},
+): PlatformProcess {
   const base = options.inheritEnv ? process.env : { PATH: process.env.PATH, HOME: process.env.HOME };
-  const child = spawn(process.execPath, options.bundle ? [options.bundle] : ['--import', 'tsx', ENTRIES[name]], {
-    cwd: ROOT,
-    env: { ...base, ...(options.bundle ? { DATABASE_MIGRATIONS_DIR: `${ROOT}libs/db/migrations` } : {}), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(
+    process.execPath,
+    options.bundle ? [options.bundle] : ['--import', 'tsx', ENTRIES[name]],
+    {
+      cwd: ROOT,
+      env: {
+        ...base,
+        ...(options.bundle ? { DATABASE_MIGRATIONS_DIR: `${ROOT}libs/db/migrations` } : {}),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  return superviseChild(name, child, {
+    echo: options.echo,
+    graceMs: options.graceMs ?? (options.bundle ? 5_000 : 10_000),
   });
-  return superviseChild(name, child, { echo: options.echo, graceMs: options.graceMs ?? (options.bundle ? 5_000 : 10_000) });
 }
 
 /** Set to anything, copies every supervised process's output to stderr. RELIABILITY_ECHO and E2E_DEBUG are the older names. */
-const echoFromEnv = () => Boolean(process.env.PROCESS_ECHO || process.env.RELIABILITY_ECHO || process.env.E2E_DEBUG);
+const echoFromEnv = () =>
+  Boolean(process.env.PROCESS_ECHO || process.env.RELIABILITY_ECHO || process.env.E2E_DEBUG);
 
 /** Wraps a spawned child (stdout and stderr piped) as a PlatformProcess: captured output, kill, stop. */
-export function superviseChild<Name extends string>(name: Name, child: ChildProcess, options: { echo?: Echo; graceMs: number }): PlatformProcess<Name> {
+export function superviseChild<Name extends string>(
+  name: Name,
+  child: ChildProcess,
+  options: { echo?: Echo; graceMs: number },
+): PlatformProcess<Name> {
   let out = '';
   const echo: Echo = echoFromEnv() || (options.echo ?? false);
   const prefix = `[${name} ${child.pid}] `;
@@ -143,7 +163,11 @@ const exitOf = (proc: PlatformProcess<string>) => proc.child.exitCode ?? proc.ch
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `url` answers 2xx. Rejects with the output's tail when the process exits first, or (stopping it) on timeout. */
-export async function waitHttpOk(proc: PlatformProcess<string>, url: string, timeoutMs = 60_000): Promise<void> {
+export async function waitHttpOk(
+  proc: PlatformProcess<string>,
+  url: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (!proc.alive()) {
@@ -167,14 +191,20 @@ export async function waitHttpOk(proc: PlatformProcess<string>, url: string, tim
 }
 
 /** Waits until the output matches `ready`. Rejects with the output's tail when the process exits first, or (stopping it) on timeout. */
-export async function waitForOutput(proc: PlatformProcess<string>, ready: RegExp, timeoutMs = 60_000): Promise<void> {
+export async function waitForOutput(
+  proc: PlatformProcess<string>,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (proc.output().search(ready) >= 0) return;
     if (!proc.alive()) {
       await proc.exited;
       if (proc.output().search(ready) >= 0) return;
-      throw new Error(`${proc.name} exited (${exitOf(proc)}) before its output matched ${ready}:\n${tail(proc)}`);
+      throw new Error(
+        `${proc.name} exited (${exitOf(proc)}) before its output matched ${ready}:\n${tail(proc)}`,
+      );
     }
     if (Date.now() > until) {
       await proc.stop();

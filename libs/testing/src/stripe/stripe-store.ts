@@ -304,7 +304,10 @@ export class StripeStore {
    * For tests that create the pending tenant themselves; `checkoutCompleted` is the event that
    * moves it to provisioning.
    */
-  payCheckout(tenant: { id: string; email: string }, options: { lookupKey: string; quantity?: number; successUrl?: string }): ReturnType<StripeStore['completeCheckout']> & { checkoutCompleted: StripeEventObject } {
+  payCheckout(
+    tenant: { id: string; email: string },
+    options: { lookupKey: string; quantity?: number; successUrl?: string },
+  ): ReturnType<StripeStore['completeCheckout']> & { checkoutCompleted: StripeEventObject } {
     const price = [...this.prices.values()].find((p) => p.lookup_key === options.lookupKey);
     if (!price) throw new Error(`no price with lookup key ${options.lookupKey}`);
     const session = this.createCheckoutSession({

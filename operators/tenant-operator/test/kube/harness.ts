@@ -176,4 +176,3 @@ export function tenantWrites(proxy: FaultProxy): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-

@@ -35,15 +35,22 @@ export async function validateFiles(files: string[], io: Io): Promise<ValidateSu
 
 export const validateCommand = (io: Io): Command =>
   new Command('validate')
-    .description('Check Tenant manifests (YAML or JSON, several documents per file) and explain every invalid field')
+    .description(
+      'Check Tenant manifests (YAML or JSON, several documents per file) and explain every invalid field',
+    )
     .argument('<files...>', 'Tenant manifest files')
-    .addHelpText('after', '\nExit status: 0 when every Tenant is valid, 1 otherwise.\n\nExample:\n  npx cw validate tenants/examples/*.yaml')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when every Tenant is valid, 1 otherwise.\n\nExample:\n  npx cw validate tenants/examples/*.yaml',
+    )
     .action(async (files: string[]) => {
       const s = await validateFiles(files, io);
       const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
       const fileWord = plural(s.files, 'file');
       if (s.problems > 0) {
-        throw new CliError(`${plural(s.problems, 'problem')} in ${s.invalid} of ${plural(s.documents, 'document')} (${fileWord})`);
+        throw new CliError(
+          `${plural(s.problems, 'problem')} in ${s.invalid} of ${plural(s.documents, 'document')} (${fileWord})`,
+        );
       }
       io.out(`ok: ${plural(s.documents, 'Tenant')} valid in ${fileWord}`);
     });

@@ -29,9 +29,21 @@ import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { KubeClient } from '@cw/k8s-client';
 import { readOutbox } from '@cw/mail';
 import { describeLeaks, findLeaks, hashId, type Leak } from '@cw/observability';
-import { startStripeServer, WebhookEmitter, type StripeEventObject, type StripeTestServer } from '@cw/testing/stripe';
+import {
+  startStripeServer,
+  WebhookEmitter,
+  type StripeEventObject,
+  type StripeTestServer,
+} from '@cw/testing/stripe';
 import { installOperatorIdentity, testKubeconfigPath } from '@cw/testing/kube';
-import { ANNOTATION_CORRELATION_ID, LABEL_TENANT, PLANS, suggestSlug, tenantNamespace, type Tenant } from '@cw/tenant-model';
+import {
+  ANNOTATION_CORRELATION_ID,
+  LABEL_TENANT,
+  PLANS,
+  suggestSlug,
+  tenantNamespace,
+  type Tenant,
+} from '@cw/tenant-model';
 import { Browser, csrfFromHtml } from './support/browser.js';
 import { eventually, freePort, startProcess, type PlatformProcess } from './support/processes.js';
 
@@ -42,7 +54,14 @@ const SESSION_SECRET = randomBytes(36).toString('base64url');
 // Mixed case and a plus tag: a redactor that only handles the plain lower-case form would miss it.
 const EMAIL = `Grace.Hopper+${RUN}@Example.com`;
 /** What must appear nowhere; the token and cookie are filled in once known. */
-const secrets = { email: EMAIL, stripeSecretKey: STRIPE_SECRET_KEY, webhookSecret: WEBHOOK_SECRET, sessionSecret: SESSION_SECRET, magicLinkToken: '', sessionCookie: '' };
+const secrets = {
+  email: EMAIL,
+  stripeSecretKey: STRIPE_SECRET_KEY,
+  webhookSecret: WEBHOOK_SECRET,
+  sessionSecret: SESSION_SECRET,
+  magicLinkToken: '',
+  sessionCookie: '',
+};
 /** The database holds the customer's e-mail by design (scanned for the other secrets only). */
 const secretsButEmail = () => ({ ...secrets, email: '' });
 /** Kubernetes objects of the tenant, as JSON, captured while it is active. */
@@ -70,7 +89,10 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   workDir = await mkdtemp(join(tmpdir(), 'cw-journey-'));
   outbox = join(workDir, 'outbox');
-  stripe = await startStripeServer({ secretKey: STRIPE_SECRET_KEY, webhook: { url: `${url}/webhooks/stripe`, secret: WEBHOOK_SECRET } });
+  stripe = await startStripeServer({
+    secretKey: STRIPE_SECRET_KEY,
+    webhook: { url: `${url}/webhooks/stripe`, secret: WEBHOOK_SECRET },
+  });
   emitter = new WebhookEmitter(WEBHOOK_SECRET, `${url}/webhooks/stripe`);
   await syncStripeCatalog(createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.apiBase }));
   schema = uniqueSchemaName('journey');
@@ -98,7 +120,21 @@ beforeAll(async () => {
   };
   // The three processes start side by side; the database schema is migrated by whichever is first.
   const started = await Promise.allSettled([
-    startProcess('operator', 'operators/tenant-operator/src/main.ts', { ...shared, KUBECONFIG: operatorKubeconfig, POD_NAMESPACE: 'cw-system', METRICS_PORT: String(operatorMetrics), METRICS_HOST: '127.0.0.1', LEADER_ELECTION: 'false', RESYNC_PERIOD_SECONDS: '30', TENANT_LABEL_SELECTOR: `${LABEL_TENANT}=${SLUG}` }, /tenant-operator started/),
+    startProcess(
+      'operator',
+      'operators/tenant-operator/src/main.ts',
+      {
+        ...shared,
+        KUBECONFIG: operatorKubeconfig,
+        POD_NAMESPACE: 'cw-system',
+        METRICS_PORT: String(operatorMetrics),
+        METRICS_HOST: '127.0.0.1',
+        LEADER_ELECTION: 'false',
+        RESYNC_PERIOD_SECONDS: '30',
+        TENANT_LABEL_SELECTOR: `${LABEL_TENANT}=${SLUG}`,
+      },
+      /tenant-operator started/,
+    ),
     startProcess(
       'control-plane',
       'apps/control-plane/src/main.ts',
@@ -117,7 +153,17 @@ beforeAll(async () => {
       },
       /control plane listening/,
     ),
-    startProcess('provisioner', 'apps/provisioner/src/main.ts', { ...shared, METRICS_PORT: String(provisionerMetrics), AWAIT_READY_TIMEOUT_MS: '90000', OFFBOARD_TIMEOUT_MS: '90000' }, /"provisioner ready"/),
+    startProcess(
+      'provisioner',
+      'apps/provisioner/src/main.ts',
+      {
+        ...shared,
+        METRICS_PORT: String(provisionerMetrics),
+        AWAIT_READY_TIMEOUT_MS: '90000',
+        OFFBOARD_TIMEOUT_MS: '90000',
+      },
+      /"provisioner ready"/,
+    ),
   ]);
   for (const s of started) if (s.status === 'fulfilled') processes.push(s.value);
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -137,7 +183,10 @@ async function dumpSchema(name: string): Promise<Record<string, string>> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
-    const tables = await client.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE'`, [name]);
+    const tables = await client.query<{ table_name: string }>(
+      `select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE'`,
+      [name],
+    );
     const out: Record<string, string> = {};
     for (const { table_name } of tables.rows) {
       const rows = await client.query(`select * from "${name}"."${table_name}"`);
@@ -150,9 +199,21 @@ async function dumpSchema(name: string): Promise<Record<string, string>> {
 }
 
 const deliver = async (...events: StripeEventObject[]) => {
-  for (const event of events) expect((await emitter.deliver(event)).status, `webhook ${event.type}`).toBe(200);
+  for (const event of events)
+    expect((await emitter.deliver(event)).status, `webhook ${event.type}`).toBe(200);
 };
-const whyNot = () => processes.map((p) => `--- ${p.name}\n${p.output().split('\n').filter((l) => /"level":[456]0|rror/.test(l)).slice(-15).join('\n')}`).join('\n');
+const whyNot = () =>
+  processes
+    .map(
+      (p) =>
+        `--- ${p.name}\n${p
+          .output()
+          .split('\n')
+          .filter((l) => /"level":[456]0|rror/.test(l))
+          .slice(-15)
+          .join('\n')}`,
+    )
+    .join('\n');
 
 describe('the customer journey', () => {
   const browser = () => new Browser(url);
@@ -163,9 +224,17 @@ describe('the customer journey', () => {
 
   const tenantInCluster = () => kube.getTenant(slug);
   const deploymentsReady = async (replicas: 'up' | 'zero') => {
-    const list = await kube.list<{ metadata: { name: string }; spec: { replicas?: number }; status?: { readyReplicas?: number } }>('apps/v1', 'Deployment', { namespace: tenantNamespace(slug) });
+    const list = await kube.list<{
+      metadata: { name: string };
+      spec: { replicas?: number };
+      status?: { readyReplicas?: number };
+    }>('apps/v1', 'Deployment', { namespace: tenantNamespace(slug) });
     if (list.items.length === 0) return false;
-    return list.items.every((d) => (replicas === 'zero' ? d.spec.replicas === 0 : (d.spec.replicas ?? 0) > 0 && d.status?.readyReplicas === d.spec.replicas));
+    return list.items.every((d) =>
+      replicas === 'zero'
+        ? d.spec.replicas === 0
+        : (d.spec.replicas ?? 0) > 0 && d.status?.readyReplicas === d.spec.replicas,
+    );
   };
   const state = async () => (await db.tenants.getById(tenantId)).state;
 
@@ -173,7 +242,14 @@ describe('the customer journey', () => {
     customer = browser();
     await customer.primeCsrf();
     const signup = await customer.request('POST', '/api/signup', {
-      json: { organisationName: ORGANISATION, email: EMAIL, plan: 'team', seats: 5, cloud: 'local', region: 'local' },
+      json: {
+        organisationName: ORGANISATION,
+        email: EMAIL,
+        plan: 'team',
+        seats: 5,
+        cloud: 'local',
+        region: 'local',
+      },
     });
     expect(signup.status, signup.text).toBe(201);
     ({ tenantId, slug } = signup.json<{ tenantId: string; slug: string }>());
@@ -183,7 +259,10 @@ describe('the customer journey', () => {
     secrets.magicLinkToken = new URL(link).searchParams.get('token')!;
     const page = await customer.get(link.replace(url, ''), 'text/html');
     customer.csrf = csrfFromHtml(page.text);
-    const confirm = await customer.request('POST', '/verify', { form: { token: new URL(link).searchParams.get('token')! }, accept: 'text/html' });
+    const confirm = await customer.request('POST', '/verify', {
+      form: { token: new URL(link).searchParams.get('token')! },
+      accept: 'text/html',
+    });
     expect(confirm.status, confirm.text).toBe(303);
     const sessionId = confirm.location!.split('/').at(-1)!;
     secrets.sessionCookie = customer.cookies.get('cw_session') ?? '';
@@ -201,9 +280,11 @@ describe('the customer journey', () => {
     await eventually(() => deploymentsReady('up'), 'the deployments to be ready', 90_000).catch((e) => {
       throw new Error(`${(e as Error).message}\n${whyNot()}`);
     });
-    await eventually(async () => (await state()) === 'active', 'the tenant to be active', 90_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${whyNot()}`);
-    });
+    await eventually(async () => (await state()) === 'active', 'the tenant to be active', 90_000).catch(
+      (e) => {
+        throw new Error(`${(e as Error).message}\n${whyNot()}`);
+      },
+    );
 
     const status = await customer.get('/api/status');
     expect(status.json()).toMatchObject({ tenant: { state: 'active', url: `https://${slug}.localtest.me` } });
@@ -235,14 +316,21 @@ describe('the customer journey', () => {
       ['apps/v1', 'Deployment'],
       ['networking.k8s.io/v1', 'NetworkPolicy'],
     ] as const) {
-      const list = await kube.list<Record<string, unknown>>(apiVersion, kind, { namespace: tenantNamespace(slug) });
+      const list = await kube.list<Record<string, unknown>>(apiVersion, kind, {
+        namespace: tenantNamespace(slug),
+      });
       for (const item of list.items) manifests.push(JSON.stringify(item));
     }
     expect(manifests.length).toBeGreaterThan(5);
   });
 
   it('changes plan in Stripe: the Tenant follows', async () => {
-    await deliver(stripe.store.updateSubscription(subscriptionId, { lookupKey: PLANS.enterprise.priceLookupKey, quantity: 25 }));
+    await deliver(
+      stripe.store.updateSubscription(subscriptionId, {
+        lookupKey: PLANS.enterprise.priceLookupKey,
+        quantity: 25,
+      }),
+    );
     const updated = await eventually(
       async () => {
         const t = await tenantInCluster();
@@ -252,32 +340,69 @@ describe('the customer journey', () => {
       60_000,
     );
     expect((updated as Tenant).spec.plan).toBe('enterprise');
-    await eventually(async () => (await db.runs.latestForTenant(tenantId))?.status === 'succeeded', 'the update run to finish', 60_000);
+    await eventually(
+      async () => (await db.runs.latestForTenant(tenantId))?.status === 'succeeded',
+      'the update run to finish',
+      60_000,
+    );
     expect(await state()).toBe('active');
   });
 
   it('suspends when payment fails past the grace period, and resumes when the invoice is paid', async () => {
     await deliver(stripe.store.failPayment(subscriptionId));
     await eventually(async () => (await state()) === 'suspended', 'the tenant to be suspended', 30_000);
-    await eventually(async () => (await tenantInCluster())?.spec.suspended === true, 'the Tenant suspended', 30_000);
+    await eventually(
+      async () => (await tenantInCluster())?.spec.suspended === true,
+      'the Tenant suspended',
+      30_000,
+    );
     await eventually(() => deploymentsReady('zero'), 'the deployments scaled to zero', 60_000);
 
     await deliver(stripe.store.payInvoice(subscriptionId));
     await eventually(async () => (await state()) === 'active', 'the tenant to be active again', 30_000);
-    await eventually(async () => (await tenantInCluster())?.spec.suspended === false, 'the Tenant resumed', 30_000);
+    await eventually(
+      async () => (await tenantInCluster())?.spec.suspended === false,
+      'the Tenant resumed',
+      30_000,
+    );
     await eventually(() => deploymentsReady('up'), 'the deployments ready again', 90_000);
-    await eventually(async () => (await db.runs.latestForTenant(tenantId))?.status === 'succeeded', 'the resume run to finish', 60_000);
+    await eventually(
+      async () => (await db.runs.latestForTenant(tenantId))?.status === 'succeeded',
+      'the resume run to finish',
+      60_000,
+    );
   });
 
   it('offboards after cancellation: the namespace is gone and the tenant deleted', async () => {
     await deliver(stripe.store.cancelSubscription(subscriptionId));
-    await eventually(async () => (await state()) === 'deleted', 'the tenant to be deleted', 120_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${whyNot()}`);
-    });
+    await eventually(async () => (await state()) === 'deleted', 'the tenant to be deleted', 120_000).catch(
+      (e) => {
+        throw new Error(`${(e as Error).message}\n${whyNot()}`);
+      },
+    );
     expect(await tenantInCluster()).toBeUndefined();
-    await eventually(async () => (await kube.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: tenantNamespace(slug) } })) === undefined, 'the namespace to be gone', 60_000);
+    await eventually(
+      async () =>
+        (await kube.get({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: tenantNamespace(slug) },
+        })) === undefined,
+      'the namespace to be gone',
+      60_000,
+    );
     const events = (await db.lifecycle.history(tenantId)).map((e) => e.event);
-    expect(events).toEqual(expect.arrayContaining(['checkout_completed', 'provisioning_succeeded', 'plan_changed', 'grace_period_expired', 'invoice_paid', 'offboard_started', 'offboarding_completed']));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'checkout_completed',
+        'provisioning_succeeded',
+        'plan_changed',
+        'grace_period_expired',
+        'invoice_paid',
+        'offboard_started',
+        'offboarding_completed',
+      ]),
+    );
     expect(await readOutbox(outbox, { to: EMAIL, tag: 'welcome' })).toHaveLength(1);
   });
 
@@ -314,10 +439,12 @@ describe('the customer journey', () => {
     };
     await walk(artifactsDir);
     expect(artifacts.length, 'rendered artifacts').toBeGreaterThan(0);
-    for (const path of artifacts) leaks.push(...findLeaks(await readFile(path, 'utf8'), secrets, path.slice(workDir.length)));
+    for (const path of artifacts)
+      leaks.push(...findLeaks(await readFile(path, 'utf8'), secrets, path.slice(workDir.length)));
 
     const rows = await dumpSchema(schema);
-    for (const [table, text] of Object.entries(rows)) leaks.push(...findLeaks(text, secretsButEmail(), `database ${table}`));
+    for (const [table, text] of Object.entries(rows))
+      leaks.push(...findLeaks(text, secretsButEmail(), `database ${table}`));
 
     expect(leaks, describeLeaks(leaks)).toEqual([]);
     const metricLines = metricsTexts.reduce((n, m) => n + m.text.split('\n').length, 0);

@@ -110,7 +110,14 @@ export async function startAdminHarness(
     ? await (options.stripeApiBase?.(stripe) ?? Promise.resolve(stripe.apiBase))
     : undefined;
   const config = loadConfig({
-    ...testEnv({ label, port, prefix, outbox: join(dir, 'outbox'), stripe: stripe && { secretKey: stripe.secretKey, apiBase: stripeBase! }, webhookSecret: WEBHOOK_SECRET }),
+    ...testEnv({
+      label,
+      port,
+      prefix,
+      outbox: join(dir, 'outbox'),
+      stripe: stripe && { secretKey: stripe.secretKey, apiBase: stripeBase! },
+      webhookSecret: WEBHOOK_SECRET,
+    }),
     ...options.env,
   });
   const logs: string[] = [];

@@ -12,7 +12,11 @@ export class Browser {
 
   constructor(private readonly base: string) {}
 
-  async request(method: string, path: string, options: { json?: unknown; form?: Record<string, string>; accept?: string } = {}): Promise<Reply> {
+  async request(
+    method: string,
+    path: string,
+    options: { json?: unknown; form?: Record<string, string>; accept?: string } = {},
+  ): Promise<Reply> {
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
@@ -24,7 +28,12 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams({ _csrf: this.csrf, ...options.form }).toString();
     }
-    const response = await fetch(path.startsWith('http') ? path : `${this.base}${path}`, { method, headers, body, redirect: 'manual' });
+    const response = await fetch(path.startsWith('http') ? path : `${this.base}${path}`, {
+      method,
+      headers,
+      body,
+      redirect: 'manual',
+    });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const eq = pair!.indexOf('=');
@@ -32,7 +41,12 @@ export class Browser {
       else this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
     }
     const text = await response.text();
-    return { status: response.status, text, location: response.headers.get('location'), json: <T>() => JSON.parse(text) as T };
+    return {
+      status: response.status,
+      text,
+      location: response.headers.get('location'),
+      json: <T>() => JSON.parse(text) as T,
+    };
   }
 
   get(path: string, accept?: string) {
