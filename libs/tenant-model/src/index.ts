@@ -9,3 +9,4 @@ export * from './crd.js';
 export * from './lifecycle.js';
 export * from './queue.js';
 export * from './fixtures.js';
+export * from './workloads/index.js';

@@ -1,0 +1,2 @@
+// Owned by the store-adapter issue's implementer; see /work/helper-brief.md.
+export {};
