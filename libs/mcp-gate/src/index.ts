@@ -1,1 +1,2 @@
-export {};
+export * from './plugin.js';
+export * from './manifest.js';
