@@ -51,10 +51,7 @@ export function liveFragment(view: TenantStatusView, csrfToken: string): Html {
               <dd id="tenant-identity">
                 ${tenant.identity ? html`Your identity provider (${tenant.identity.issuer})` : 'ContextWeaver accounts'}${
                   tenant.canConnectIdentity
-                    ? html` ·
-                        <a id="identity-link" href="/status/identity?tenant=${tenant.id}"
-                          >${tenant.identity ? 'Change' : 'Connect your identity provider'}</a
-                        >`
+                    ? html` · <a id="identity-link" href="/status/identity?tenant=${tenant.id}">${tenant.identity ? 'Change' : 'Connect your identity provider'}</a>`
                     : ''
                 }
               </dd>`
