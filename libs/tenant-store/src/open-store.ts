@@ -1,0 +1,37 @@
+/**
+ * The only place an adapter is chosen: from the workload's StoreAdapterConfig (rendered by the
+ * operator from the Tenant's bindings), never from a branch in a use case.
+ */
+import { storeAdapterConfigSchema, type StoreAdapterConfig } from '@cw/tenant-model';
+import { StoreInputError } from './errors.js';
+import { requireTenant } from './core/backed-store.js';
+import { MemoryTenantStore } from './memory/memory.store.js';
+import type { TenantStore } from './port.js';
+
+export interface OpenTenantStoreOptions {
+  tenant: string;
+  /** Where mounted secrets live; a relative `urlFile` is read from here. */
+  secretsDir?: string;
+}
+
+export async function openTenantStore(
+  config: StoreAdapterConfig,
+  opts: OpenTenantStoreOptions,
+): Promise<TenantStore> {
+  const tenant = requireTenant(opts?.tenant);
+  const parsed = storeAdapterConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StoreInputError(
+      ['config', ...(issue?.path ?? []).map(String)].join('.'),
+      issue?.message ?? 'invalid',
+    );
+  }
+  const c = parsed.data;
+  switch (c.kind) {
+    case 'memory':
+      return new MemoryTenantStore(tenant);
+    default:
+      throw new StoreInputError('config.kind', `adapter "${c.kind}" is not available yet`);
+  }
+}
