@@ -1,1 +1,2 @@
-export {};
+export { plugin, manifest } from './github.plugin.js';
+export { GithubRateLimitedError, DEFAULT_GITHUB_API } from './github-client.js';
