@@ -7,6 +7,7 @@ import { vaultAdapterConfigSchema } from '@cw/tenant-model';
 import { VaultInputError } from './vault.errors.js';
 import type { VaultBackend } from './vault.port.js';
 import { MemoryVaultBackend } from './backends/memory.backend.js';
+import { isAbsolute, join } from 'node:path';
 
 export interface OpenVaultOptions {
   tenant: string;
@@ -26,6 +27,24 @@ export async function openVault(config: VaultAdapterConfig, opts: OpenVaultOptio
   switch (c.kind) {
     case 'memory':
       return new MemoryVaultBackend(opts.tenant);
+    case 'local': {
+      if (!opts.store)
+        throw new VaultInputError('store', 'the local vault keeps its records in the tenant store: pass one');
+      const { loadMasterKeys } = await import('./backends/local/master-keys.js');
+      const { LocalVaultBackend } = await import('./backends/local/local.backend.js');
+      const file =
+        opts.secretsDir && !isAbsolute(c.masterKeyFile)
+          ? join(opts.secretsDir, c.masterKeyFile)
+          : c.masterKeyFile;
+      if (opts.store.tenant !== opts.tenant)
+        throw new VaultInputError(
+          'store',
+          `the store is tenant "${opts.store.tenant}"'s, not "${opts.tenant}"'s`,
+        );
+      return new LocalVaultBackend(opts.store, await loadMasterKeys(file), {
+        reloadKeys: () => loadMasterKeys(file),
+      });
+    }
     default:
       throw new VaultInputError('vault.kind', `backend "${c.kind}" is not available yet in this build`);
   }

@@ -1,0 +1,215 @@
+/**
+ * The local encrypted backend (default for `npm start`, tests and single-node installs): each
+ * credential is one envelope-encrypted record (sealed-record.ts) in the tenant store's
+ * `vault_credentials` collection, so it lands wherever the tenant's store lives (PostgreSQL,
+ * PGlite, memory). Metadata is stored beside the ciphertext in clear; the value never is.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  defineCollection,
+  VersionConflictError,
+  AlreadyExistsError,
+  type Collection,
+  type TenantStore,
+} from '@cw/tenant-store';
+import {
+  checkActor,
+  checkPlugin,
+  checkRef,
+  checkScope,
+  checkValue,
+  hashActor,
+  sameScope,
+} from '../../credential-ref.js';
+import { unavailable } from '../../vault.errors.js';
+import type { CredentialMetadata, CredentialRef, CredentialScope, VaultBackend } from '../../vault.port.js';
+import type { MasterKeyring } from './master-keys.js';
+import { openValue, rewrap, sealValue } from './sealed-record.js';
+
+const scopeSchema = z.discriminatedUnion('level', [
+  z.object({ level: z.literal('user'), userId: z.string() }),
+  z.object({ level: z.literal('group'), groupId: z.string() }),
+  z.object({ level: z.literal('org') }),
+]);
+
+const recordSchema = z.object({
+  v: z.literal(1),
+  plugin: z.string(),
+  name: z.string(),
+  scope: scopeSchema,
+  setBy: z.string(),
+  setAt: z.string(),
+  lastUsedAt: z.string().optional(),
+  version: z.int(),
+  keyId: z.string(),
+  wrappedKey: z.string(),
+  ciphertext: z.string(),
+});
+type CredentialRecord = z.infer<typeof recordSchema>;
+
+export const VAULT_COLLECTION = defineCollection('vault_credentials', recordSchema);
+const PARTITION = 'credentials';
+/** lastUsedAt is written back at most this often per credential (a read must not cost a write). */
+const LAST_USED_EVERY_MS = 60_000;
+const MAX_WRITE_ATTEMPTS = 3;
+
+const h = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
+/** Ids sort by scope first so `list({scope})` is one prefix query; scope ids appear only hashed. */
+const scopePrefix = (s: CredentialScope): string =>
+  s.level === 'user' ? `u-${h(s.userId)}~` : s.level === 'group' ? `g-${h(s.groupId)}~` : 'o~';
+const recordId = (ref: CredentialRef): string => `${scopePrefix(ref.scope)}${ref.plugin}~${ref.name}`;
+
+const toMetadata = (r: CredentialRecord): CredentialMetadata => ({
+  plugin: r.plugin,
+  name: r.name,
+  scope: r.scope,
+  setBy: r.setBy,
+  setAt: r.setAt,
+  ...(r.lastUsedAt !== undefined && { lastUsedAt: r.lastUsedAt }),
+  version: r.version,
+});
+
+export interface LocalVaultOptions {
+  /** Reloads the keyring (e.g. the file after a rotation); rewrapAll() calls it first. */
+  reloadKeys?: () => Promise<MasterKeyring>;
+}
+
+export class LocalVaultBackend implements VaultBackend {
+  readonly kind = 'local';
+  readonly tenant: string;
+  private readonly records: Collection<CredentialRecord>;
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(
+    store: TenantStore,
+    private keys: MasterKeyring,
+    private readonly opts: LocalVaultOptions = {},
+  ) {
+    this.tenant = store.tenant;
+    this.records = store.collection(VAULT_COLLECTION);
+  }
+
+  async put(ref: CredentialRef, value: string, actor: string): Promise<CredentialMetadata> {
+    const r = checkRef(ref);
+    const v = checkValue(value);
+    const setBy = hashActor(this.tenant, checkActor(actor));
+    const id = recordId(r);
+    return this.guard(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const previous = await this.records.get(PARTITION, id);
+        const record: CredentialRecord = {
+          v: 1,
+          plugin: r.plugin,
+          name: r.name,
+          scope: r.scope,
+          setBy,
+          setAt: new Date().toISOString(),
+          version: (previous?.value.version ?? 0) + 1,
+          ...sealValue(this.tenant, this.keys, r, v),
+        };
+        try {
+          if (previous) await this.records.put(PARTITION, id, record, { ifVersion: previous.version });
+          else await this.records.create(PARTITION, id, record);
+          return toMetadata(record);
+        } catch (error) {
+          const raced = error instanceof VersionConflictError || error instanceof AlreadyExistsError;
+          if (!raced || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        }
+      }
+    });
+  }
+
+  async get(ref: CredentialRef): Promise<string | undefined> {
+    const r = checkRef(ref);
+    const id = recordId(r);
+    const item = await this.guard(() => this.records.get(PARTITION, id));
+    if (!item) return undefined;
+    // The AAD is built from the ref asked for, not the record's own fields: a moved record fails here.
+    const value = openValue(this.tenant, this.keys, r, item.value);
+    this.touch(id, item.value, item.version);
+    return value;
+  }
+
+  async list(filter: { plugin?: string; scope?: CredentialScope } = {}): Promise<CredentialMetadata[]> {
+    const plugin = filter.plugin === undefined ? undefined : checkPlugin(filter.plugin);
+    const scope = filter.scope === undefined ? undefined : checkScope(filter.scope);
+    const out: CredentialMetadata[] = [];
+    await this.guard(async () => {
+      let cursor: string | undefined;
+      do {
+        const page = await this.records.query(PARTITION, {
+          limit: 1000,
+          ...(cursor && { cursor }),
+          ...(scope && { idPrefix: scopePrefix(scope) }),
+        });
+        for (const item of page.items) {
+          const m = item.value;
+          if ((plugin === undefined || m.plugin === plugin) && (!scope || sameScope(m.scope, scope)))
+            out.push(toMetadata(m));
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    });
+    return out;
+  }
+
+  async delete(ref: CredentialRef, actor: string): Promise<boolean> {
+    const r = checkRef(ref);
+    checkActor(actor);
+    return this.guard(() => this.records.delete(PARTITION, recordId(r)));
+  }
+
+  /**
+   * Master-key rotation: reloads the keyring, then re-wraps every data key not under the current
+   * master key (values are not re-encrypted). Reads keep working throughout: old keys stay in the
+   * keyring until the operator removes them after this returns.
+   */
+  async rewrapAll(): Promise<{ rewrapped: number; current: number; keyId: string }> {
+    if (this.opts.reloadKeys) this.keys = await this.opts.reloadKeys();
+    let rewrapped = 0;
+    let current = 0;
+    await this.guard(async () => {
+      let cursor: string | undefined;
+      do {
+        const page = await this.records.query(PARTITION, { limit: 500, ...(cursor && { cursor }) });
+        for (const item of page.items) {
+          if (item.value.keyId === this.keys.current.id) {
+            current++;
+            continue;
+          }
+          const next = { ...item.value, ...rewrap(this.tenant, this.keys, item.value) };
+          try {
+            await this.records.put(PARTITION, item.id, next, { ifVersion: item.version });
+            rewrapped++;
+          } catch (error) {
+            // Rewritten meanwhile: a new write is sealed under the current key already.
+            if (!(error instanceof VersionConflictError)) throw error;
+            current++;
+          }
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    });
+    return { rewrapped, current, keyId: this.keys.current.id };
+  }
+
+  /** Records lastUsedAt, at most once a minute per credential and never delaying the read. */
+  private touch(id: string, record: CredentialRecord, version: string): void {
+    const now = Date.now();
+    const last = this.lastUsedWritten.get(id) ?? (record.lastUsedAt ? Date.parse(record.lastUsedAt) : 0);
+    if (now - last < LAST_USED_EVERY_MS) return;
+    this.lastUsedWritten.set(id, now);
+    void this.records
+      .put(PARTITION, id, { ...record, lastUsedAt: new Date(now).toISOString() }, { ifVersion: version })
+      .catch(() => undefined); // a concurrent write wins; lastUsedAt is advisory
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw unavailable(this.kind, error);
+    }
+  }
+}
