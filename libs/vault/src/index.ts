@@ -6,3 +6,5 @@ export * from './backends/memory.backend.js';
 export * from './open-vault.js';
 export * from './backends/local/local.backend.js';
 export * from './backends/local/master-keys.js';
+export * from './backends/cloud/cloud.backend.js';
+export * from './backends/cloud/secret-driver.js';

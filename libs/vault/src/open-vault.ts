@@ -8,6 +8,7 @@ import { VaultInputError } from './vault.errors.js';
 import type { VaultBackend } from './vault.port.js';
 import { MemoryVaultBackend } from './backends/memory.backend.js';
 import { isAbsolute, join } from 'node:path';
+import { CloudVaultBackend } from './backends/cloud/cloud.backend.js';
 
 export interface OpenVaultOptions {
   tenant: string;
@@ -15,6 +16,38 @@ export interface OpenVaultOptions {
   store?: import('@cw/tenant-store').TenantStore;
   /** Directory of mounted secret files (relative `masterKeyFile` paths resolve here). */
   secretsDir?: string;
+  /**
+   * Where the workload identity's token and endpoints are, when not the in-cluster defaults
+   * (tests point these at the local wire-protocol servers). Never a static key.
+   */
+  identity?: WorkloadIdentityOptions;
+}
+
+export interface WorkloadIdentityOptions {
+  /** Projected service-account token file (Vault Kubernetes auth, AWS web identity, Azure/GCP federation). */
+  tokenFile?: string;
+  /** AWS: role to assume with the web identity (default AWS_ROLE_ARN) and the STS endpoint. */
+  awsRoleArn?: string;
+  awsStsEndpoint?: string;
+  /** Azure: Entra tenant and client id of the workload identity, and the authority host. */
+  azureTenantId?: string;
+  azureClientId?: string;
+  azureAuthorityHost?: string;
+  /** GCP: the STS token endpoint and the workload identity pool provider audience. */
+  gcpTokenUrl?: string;
+  gcpAudience?: string;
+  /** Extra CA certificate (PEM) trusted for the vault endpoints (tests: a self-signed server). */
+  caCert?: string;
+}
+
+/** Cloud prefixes must be the tenant's own: `…/tenants/<slug>/`, `<slug>_`, `tenants/<slug>/`. */
+function checkTenantPrefix(prefix: string, tenant: string): void {
+  const own = prefix === `${tenant}_` || prefix.endsWith(`tenants/${tenant}/`);
+  if (!own)
+    throw new VaultInputError(
+      'vault.prefix',
+      `"${prefix}" is not tenant "${tenant}"'s prefix (expected "<…>/tenants/${tenant}/" or "${tenant}_")`,
+    );
 }
 
 export async function openVault(config: VaultAdapterConfig, opts: OpenVaultOptions): Promise<VaultBackend> {
@@ -44,6 +77,18 @@ export async function openVault(config: VaultAdapterConfig, opts: OpenVaultOptio
       return new LocalVaultBackend(opts.store, await loadMasterKeys(file), {
         reloadKeys: () => loadMasterKeys(file),
       });
+    }
+    case 'hashicorp-vault': {
+      checkTenantPrefix(c.prefix, opts.tenant);
+      const { HashicorpVaultDriver } = await import('./backends/cloud/hashicorp-vault.driver.js');
+      const driver = new HashicorpVaultDriver({
+        address: c.address,
+        mount: c.mount,
+        role: c.role,
+        prefix: c.prefix,
+        ...(opts.identity?.tokenFile && { tokenFile: opts.identity.tokenFile }),
+      });
+      return new CloudVaultBackend(opts.tenant, driver);
     }
     default:
       throw new VaultInputError('vault.kind', `backend "${c.kind}" is not available yet in this build`);

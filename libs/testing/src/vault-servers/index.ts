@@ -1,1 +1,3 @@
-export {};
+export { ServiceAccountTokens } from './service-account-tokens.js';
+export type { RecordedCall } from './http-util.js';
+export * from './hashicorp-vault.server.js';
