@@ -129,6 +129,7 @@ export class TenantReconciler {
     let outcome: Outcome | undefined;
     let workloads: WorkloadStatus[] = tenant.status?.workloads ?? [];
     let current = tenant;
+    let failure: { error: unknown } | undefined;
     try {
       if (!hasFinalizer(tenant)) {
         current = await addFinalizer(this.deps.client, tenant);
@@ -142,41 +143,54 @@ export class TenantReconciler {
           'InvalidSpec',
           `The spec is invalid: ${manifest.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
         );
-        return {};
-      }
-      const errors = await this.applyPhases(tenant, manifest.phases, signal);
-      if (!errors.some((e) => e.phase === 'namespace'))
-        errors.push(...(await this.prune(tenant, manifest.objects)));
-      workloads = manifest.objects
-        .filter((o) => o.kind === 'Deployment')
-        .map((d) => workloadStatus(d, this.deps.cache.live(d) as DeploymentLike | undefined));
-      outcome = {
-        kind: 'applied',
-        errors,
-        suspended: manifest.tenant.spec.suspended,
-        url: tenantUrl(manifest.tenant.spec),
-      };
-      if (errors.length > 0) {
-        for (const phase of new Set(errors.map((e) => e.phase))) {
-          const message = errors
-            .filter((e) => e.phase === phase)
-            .map((e) => e.message)
-            .join('; ');
-          await this.warn(tenant, `${phase[0]!.toUpperCase()}${phase.slice(1)}Failed`, message);
+      } else {
+        const errors = await this.applyPhases(tenant, manifest.phases, signal);
+        if (!errors.some((e) => e.phase === 'namespace'))
+          errors.push(...(await this.prune(tenant, manifest.objects)));
+        workloads = manifest.objects
+          .filter((o) => o.kind === 'Deployment')
+          .map((d) => workloadStatus(d, this.deps.cache.live(d) as DeploymentLike | undefined));
+        outcome = {
+          kind: 'applied',
+          errors,
+          suspended: manifest.tenant.spec.suspended,
+          url: tenantUrl(manifest.tenant.spec),
+        };
+        if (errors.length > 0) {
+          for (const phase of new Set(errors.map((e) => e.phase))) {
+            const message = errors
+              .filter((e) => e.phase === phase)
+              .map((e) => e.message)
+              .join('; ');
+            await this.warn(tenant, `${phase[0]!.toUpperCase()}${phase.slice(1)}Failed`, message);
+          }
+          throw new ReconcileError(name, errors);
         }
-        throw new ReconcileError(name, errors);
       }
-      return {};
     } catch (error) {
       outcome ??= {
         kind: 'applied',
         errors: [{ phase: 'reconcile', message: describeError(error) }],
         suspended: false,
       };
-      throw error;
-    } finally {
-      if (outcome && !signal.aborted) await this.writeStatus(current, outcome, workloads);
+      failure = { error };
     }
+    if (outcome && !signal.aborted) {
+      try {
+        await this.writeStatus(current, outcome, workloads);
+      } catch (statusError) {
+        // Both matter: the reconcile's own error says what to fix, the status error why it is not shown.
+        if (failure)
+          throw new AggregateError(
+            [failure.error, statusError],
+            `${describeError(failure.error)}; writing status failed too: ${describeError(statusError)}`,
+            { cause: failure.error },
+          );
+        throw statusError;
+      }
+    }
+    if (failure) throw failure.error;
+    return {};
   }
 
   private async applyPhases(
