@@ -1,7 +1,12 @@
 /**
  * The tenant operator at scale, against the real control plane (kube-local + emulated node):
+ *  - the physical limit, in the same run: server-side apply of the same objects with the same
+ *    requests in flight through the same proxy, by a client that does nothing else
+ *    (operator-raw-ssa.ts) → writes/s and the client's CPU per tenant;
  *  - cold start: 1,000 Tenants exist, the operator starts → seconds until every one is Ready,
- *    API writes and requests it made (counted by a proxy), peak RSS of the operator process;
+ *    API writes and requests it made (counted by a proxy), peak RSS of the operator process, its
+ *    CPU per tenant (after start-up) against the raw client's, and `operator.cold.ratio_to_raw_ssa`
+ *    = cold-start seconds ÷ (operator writes ÷ raw writes/s): 1.0 is the physical limit;
  *  - idle resync: nothing changed, every Tenant is re-queued → seconds and CPU for one pass, and
  *    writes over two passes (must be 0; Lease renewals and Events excluded).
  * The operator runs as `npm run operator` does (its own process, configured by environment).
@@ -24,6 +29,7 @@ import {
 } from '@cw/testing/kube';
 import { freePort, startProcess, type PlatformProcess } from '@cw/testing/processes';
 import { round, type Figure } from './figure.js';
+import { RAW_MANAGER_LABEL, benchTenant, runRawSsa } from './operator-raw-ssa.js';
 
 const COUNT = Number(process.env.OPERATOR_BENCH_TENANTS ?? 1000);
 const RESYNC_SECONDS = 30;
@@ -34,22 +40,7 @@ const LABEL = 'bench.contextweaver.io/run';
 const log = (msg: string) => process.stderr.write(`[operator.bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const tenant = (run: string, i: number) => {
-  const name = `bench-${run}-${i}`;
-  return {
-    apiVersion: 'platform.contextweaver.io/v1alpha1',
-    kind: 'Tenant',
-    metadata: { name, labels: { [LABEL]: run } },
-    spec: {
-      displayName: `Bench ${i}`,
-      plan: 'starter',
-      seats: 3,
-      cloud: { provider: 'local', region: 'local' },
-      hostname: `${name}.localtest.me`,
-      engines: [{ name: 'main', plugins: ['filesystem'] }],
-    },
-  };
-};
+const tenant = (run: string, i: number) => benchTenant(`bench-${run}`, i, { [LABEL]: run });
 
 /** Writes that count: everything but Lease renewals and Events. */
 const writes = (proxy: FaultProxy) =>
@@ -66,6 +57,27 @@ async function scrape(port: number): Promise<Record<string, number>> {
     if (m[1] === 'cw_operator_tenants' && m[2]?.includes('phase="Ready"')) sums.tenants_ready = Number(m[3]);
   }
   return sums;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** Waits until `n` Deployments labelled managed-by=bench-raw are available (the controllers have settled). */
+async function rawDeploymentsAvailable(admin: KubeClient, n: number): Promise<void> {
+  const deadline = performance.now() + 15 * 60_000;
+  for (;;) {
+    const { items } = await admin.list<{ status?: { availableReplicas?: number } }>('apps/v1', 'Deployment', {
+      labelSelector: `app.kubernetes.io/managed-by=${RAW_MANAGER_LABEL}`,
+    });
+    const available = items.filter((d) => (d.status?.availableReplicas ?? 0) >= 1).length;
+    if (available >= n) return;
+    if (performance.now() > deadline)
+      throw new Error(`raw baseline: ${available}/${n} Deployments available`);
+    await sleep(2_000);
+  }
 }
 
 /** Peak resident set of a process (Linux VmHWM), in MB. */
@@ -90,6 +102,21 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     await admin.applyObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cw-system' } });
     proxy = await startFaultProxy({ kubeconfig, historySize: 100 });
 
+    // The physical limit first: the same objects, the same requests in flight, the same API server
+    // and proxy, no operator. Then wait for the controllers to finish with them.
+    log(`raw server-side apply of ${COUNT} tenants' objects, ${CONCURRENCY} in flight`);
+    const raw = await runRawSsa({
+      kubeconfig: proxy.kubeconfigPath,
+      run,
+      count: COUNT,
+      inFlight: CONCURRENCY,
+    });
+    const rawDeployments = proxy.writes({ when: (i) => i.resource === 'deployments' });
+    log(`raw: ${raw.writes} writes in ${raw.seconds.toFixed(1)} s (${raw.writesPerSecond.toFixed(1)}/s)`);
+    await rawDeploymentsAvailable(admin, rawDeployments);
+    await sleep(5_000);
+    proxy.resetCounts();
+
     log(`creating ${COUNT} Tenants`);
     const tenants = Array.from({ length: COUNT }, (_, i) => tenant(run, i));
     for (let i = 0; i < tenants.length; i += 50)
@@ -108,6 +135,8 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
         LOG_LEVEL: 'error',
         RESYNC_PERIOD_SECONDS: String(RESYNC_SECONDS),
         RECONCILE_CONCURRENCY: String(CONCURRENCY),
+        // The same number of requests in flight as the raw baseline.
+        API_MAX_IN_FLIGHT: String(CONCURRENCY),
         TENANT_LABEL_SELECTOR: `${LABEL}=${run}`,
       },
       { inheritEnv: true, echo: 'stderr' }, // its stderr shows, its logs do not
@@ -116,8 +145,11 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     const objectsPerTenant = renderTenant(parseTenant(tenants[0]!)).length;
     let allApplied: number | undefined;
     let lastLog = 0;
+    let startupCpu: number | undefined;
     for (;;) {
       const m = await scrape(port).catch(() => undefined);
+      // The first answer of /metrics: the process has loaded its modules (not part of the reconcile work).
+      if (m && startupCpu === undefined) startupCpu = cpuSecondsOf(operator.child.pid!);
       const n = m?.tenants_ready ?? 0;
       if (allApplied === undefined && (m?.cw_operator_applies_total ?? 0) >= objectsPerTenant * COUNT)
         allApplied = performance.now() - started;
@@ -130,10 +162,50 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       await sleep(1_000);
     }
     const coldSeconds = (performance.now() - started) / 1000;
+    const coldCpu = cpuSecondsOf(operator.child.pid!) - (startupCpu ?? 0);
     const coldWrites = writes(proxy);
+    const byResource = Object.entries(proxy.counts())
+      .filter(([k]) => /^(create|update|patch|delete)/.test(k))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    log(`cold-start writes by resource: ${byResource}`);
     const coldRequests = proxy.count();
     const metrics = await scrape(port);
     figures.push({ name: 'operator.reconcile_concurrency', value: CONCURRENCY, unit: 'workers' });
+    figures.push({ name: `operator.raw_ssa_${COUNT}.writes`, value: raw.writes, unit: 'requests' });
+    figures.push({ name: `operator.raw_ssa_${COUNT}.seconds`, value: round(raw.seconds, 1), unit: 's' });
+    figures.push({
+      name: `operator.raw_ssa_${COUNT}.writes_per_second`,
+      value: round(raw.writesPerSecond, 1),
+      unit: 'writes/s',
+    });
+    figures.push({
+      name: `operator.raw_ssa_${COUNT}.cpu_per_tenant`,
+      value: round((raw.cpuSeconds * 1000) / COUNT, 1),
+      unit: 'ms',
+    });
+    figures.push({ name: `operator.raw_ssa_${COUNT}.client_peak_rss`, value: raw.peakRssMb, unit: 'MB' });
+    // Cold-start seconds over the time the raw client would need for the operator's writes.
+    figures.push({
+      name: 'operator.cold.ratio_to_raw_ssa',
+      value: round(coldSeconds / (coldWrites / raw.writesPerSecond), 2),
+      unit: 'x',
+    });
+    figures.push({
+      name: `operator.cold_${COUNT}.cpu_per_tenant`,
+      value: round((coldCpu * 1000) / COUNT, 1),
+      unit: 'ms',
+    });
+    figures.push({
+      name: `operator.cold_${COUNT}.cpu_ratio_to_raw_ssa`,
+      value: round(coldCpu / raw.cpuSeconds, 2),
+      unit: 'x',
+    });
+    figures.push({
+      name: `operator.cold_${COUNT}.startup_cpu`,
+      value: round(startupCpu ?? NaN, 2),
+      unit: 's',
+    });
     figures.push({ name: `operator.cold_${COUNT}.all_ready`, value: round(coldSeconds, 1), unit: 's' });
     if (allApplied !== undefined)
       figures.push({
