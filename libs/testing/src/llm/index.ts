@@ -1,1 +1,1 @@
-export {};
+export * from './scripted-llm-server.js';
