@@ -3,3 +3,5 @@ export * from './errors.js';
 export { MemoryTenantStore } from './memory/memory.store.js';
 export { openTenantStore } from './open-store.js';
 export type { RecordBackend, RawRecord } from './core/record-backend.js';
+export { PostgresTenantStore, type PostgresStoreOptions } from './postgres/postgres.store.js';
+export { pgPoolClient, pgliteClient, type SqlClient } from './postgres/sql-client.js';

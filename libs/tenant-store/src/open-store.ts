@@ -7,6 +7,8 @@ import { StoreInputError } from './errors.js';
 import { requireTenant } from './core/backed-store.js';
 import { MemoryTenantStore } from './memory/memory.store.js';
 import type { TenantStore } from './port.js';
+import { PostgresTenantStore } from './postgres/postgres.store.js';
+import { pgPoolClient, pgliteClient, readUrlFile } from './postgres/sql-client.js';
 
 export interface OpenTenantStoreOptions {
   tenant: string;
@@ -31,6 +33,17 @@ export async function openTenantStore(
   switch (c.kind) {
     case 'memory':
       return new MemoryTenantStore(tenant);
+    case 'pglite':
+      return new PostgresTenantStore({ tenant, client: await pgliteClient(c.dataDir), ownsClient: true });
+    case 'postgres': {
+      const url = await readUrlFile(c.urlFile, opts.secretsDir);
+      return new PostgresTenantStore({
+        tenant,
+        client: await pgPoolClient(url),
+        ownsClient: true,
+        ...(c.schema !== undefined && { schema: c.schema }),
+      });
+    }
     default:
       throw new StoreInputError('config.kind', `adapter "${c.kind}" is not available yet`);
   }
