@@ -1,1 +1,1 @@
-export {};
+export { paymentsPlugin, chargeTool, refundTool, balanceTool } from './payments.plugin.js';

@@ -13,3 +13,4 @@ export {
 } from './webhook-emitter.js';
 export { decodeStripeForm } from './form-decode.js';
 export { seedPlanCatalog } from './plan-catalog.js';
+export { PaymentsLedger } from './payments-ledger.js';

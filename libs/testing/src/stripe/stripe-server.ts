@@ -1,13 +1,15 @@
 /**
  * A local Stripe-compatible HTTP server for the endpoints the control plane calls: products and
  * prices (create, retrieve, update, list by lookup_keys), checkout sessions, billing portal
- * sessions, subscriptions and customers (retrieve). Point the Stripe SDK at it with
+ * sessions, subscriptions and customers (retrieve), and payment intents, refunds and the balance
+ * (the engine's payments plugin). Point the Stripe SDK at it with
  * host/port/protocol. Bearer-key auth, Stripe-shaped errors, Idempotency-Key replay, and a
  * request log for assertions. A minimal hosted checkout page lets a browser "pay".
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Stripe from 'stripe';
 import { decodeStripeForm } from './form-decode.js';
+import { PaymentsLedger } from './payments-ledger.js';
 import { StripeApiError, StripeStore, type Obj, type StripeEventObject } from './stripe-store.js';
 import { WebhookEmitter } from './webhook-emitter.js';
 
@@ -30,6 +32,8 @@ export interface StripeTestServer {
   port: number;
   secretKey: string;
   store: StripeStore;
+  /** Payment intents, refunds and balance (the engine's payments plugin). */
+  payments: PaymentsLedger;
   requests: RecordedRequest[];
   /** For the control plane's `apiBase`. */
   apiBase: string;
@@ -44,6 +48,7 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
   const secretKey = options.secretKey ?? 'sk_test_cw_local';
   let baseUrl = '';
   const store = new StripeStore(() => baseUrl, Stripe.API_VERSION);
+  const payments = new PaymentsLedger(() => store.now());
   const requests: RecordedRequest[] = [];
   const hostedEvents: StripeEventObject[] = [];
   const idempotent = new Map<string, { status: number; body: string }>();
@@ -72,6 +77,10 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
       (_p, m) => store.get(store.subscriptions, m[1]!, 'subscription'),
     ],
     ['GET', /^\/v1\/customers\/([^/]+)$/, (_p, m) => store.get(store.customers, m[1]!, 'customer')],
+    ['POST', /^\/v1\/payment_intents$/, (p) => payments.createPaymentIntent(p)],
+    ['GET', /^\/v1\/payment_intents\/([^/]+)$/, (_p, m) => payments.getPaymentIntent(m[1]!)],
+    ['POST', /^\/v1\/refunds$/, (p) => payments.createRefund(p)],
+    ['GET', /^\/v1\/balance$/, () => payments.getBalance()],
   ];
 
   const send = (res: ServerResponse, status: number, body: string, type = 'application/json') => {
@@ -173,6 +182,7 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
     port,
     secretKey,
     store,
+    payments,
     requests,
     hostedEvents,
     close: () =>
