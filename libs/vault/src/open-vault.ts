@@ -90,6 +90,21 @@ export async function openVault(config: VaultAdapterConfig, opts: OpenVaultOptio
       });
       return new CloudVaultBackend(opts.tenant, driver);
     }
+    case 'aws-secrets-manager': {
+      checkTenantPrefix(c.prefix, opts.tenant);
+      const { AwsSecretsManagerDriver } = await import('./backends/cloud/aws-secrets-manager.driver.js');
+      const id = opts.identity ?? {};
+      const driver = new AwsSecretsManagerDriver({
+        region: c.region,
+        prefix: c.prefix,
+        ...(c.kmsKeyId && { kmsKeyId: c.kmsKeyId }),
+        ...(c.endpoint && { endpoint: c.endpoint }),
+        ...(id.tokenFile && { webIdentityTokenFile: id.tokenFile }),
+        ...(id.awsRoleArn && { roleArn: id.awsRoleArn }),
+        ...(id.awsStsEndpoint && { stsEndpoint: id.awsStsEndpoint }),
+      });
+      return new CloudVaultBackend(opts.tenant, driver);
+    }
     default:
       throw new VaultInputError('vault.kind', `backend "${c.kind}" is not available yet in this build`);
   }

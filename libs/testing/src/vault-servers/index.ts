@@ -1,3 +1,4 @@
 export { ServiceAccountTokens } from './service-account-tokens.js';
 export type { RecordedCall } from './http-util.js';
 export * from './hashicorp-vault.server.js';
+export * from './aws-secrets-manager.server.js';
