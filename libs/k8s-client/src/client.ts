@@ -174,9 +174,20 @@ export class KubeClient {
     }
   }
 
-  async listTenants(): Promise<Tenant[]> {
-    const list = await this.rest.request<{ items: Tenant[] }>('GET', TENANTS_PATH);
-    return list.items;
+  /** Every Tenant (optionally by label), read in pages of `pageSize` (limit/continue). */
+  async listTenants(options: { labelSelector?: string; pageSize?: number } = {}): Promise<Tenant[]> {
+    const tenants: Tenant[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await this.rest.request<{ items: Tenant[]; metadata: { continue?: string } }>(
+        'GET',
+        TENANTS_PATH,
+        { query: { labelSelector: options.labelSelector, limit: options.pageSize ?? 500, continue: cont } },
+      );
+      tenants.push(...page.items);
+      cont = page.metadata.continue || undefined;
+    } while (cont);
+    return tenants;
   }
 
   /**
