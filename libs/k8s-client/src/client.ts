@@ -213,15 +213,39 @@ export class KubeClient {
       if (!isNotFound(error)) throw error;
       deleted = false;
     }
-    if (options.wait) {
-      const until = Date.now() + (options.timeoutMs ?? 120_000);
-      while ((await this.getTenant(name)) !== undefined) {
-        if (Date.now() > until)
-          throw new Error(`Tenant ${name} still exists after ${options.timeoutMs ?? 120_000} ms`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    if (options.wait) await this.waitForTenantGone(name, options.timeoutMs ?? 120_000);
     return deleted;
+  }
+
+  /** Resolves once the Tenant no longer exists (watched, not polled); rejects after timeoutMs. */
+  waitForTenantGone(name: string, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const reflector = new Reflector<Tenant>({
+        rest: this.rest,
+        path: TENANTS_PATH,
+        fieldSelector: `metadata.name=${name}`,
+        onEvent: (type, tenant) => {
+          if (type === 'DELETED' && tenant.metadata.name === name) finish(resolve);
+        },
+      });
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`Tenant ${name} still exists after ${timeoutMs} ms`))),
+        timeoutMs,
+      );
+      let done = false;
+      const finish = (settle: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        void reflector.stop();
+        settle();
+      };
+      reflector.start();
+      // Already gone when the watch began: the first list is empty.
+      void reflector.waitForSync().then(() => {
+        if (!reflector.get(undefined, name)) finish(resolve);
+      });
+    });
   }
 
   /**
