@@ -105,6 +105,23 @@ export async function openVault(config: VaultAdapterConfig, opts: OpenVaultOptio
       });
       return new CloudVaultBackend(opts.tenant, driver);
     }
+    case 'gcp-secret-manager': {
+      checkTenantPrefix(c.prefix, opts.tenant);
+      const { GcpSecretManagerDriver } = await import('./backends/cloud/gcp-secret-manager.driver.js');
+      const id = opts.identity ?? {};
+      const driver = new GcpSecretManagerDriver({
+        projectId: c.projectId,
+        prefix: c.prefix,
+        ...(c.location && { location: c.location }),
+        ...(c.endpoint && { endpoint: c.endpoint }),
+        ...(id.gcpTokenUrl &&
+          id.gcpAudience &&
+          id.tokenFile && {
+            federation: { tokenUrl: id.gcpTokenUrl, audience: id.gcpAudience, tokenFile: id.tokenFile },
+          }),
+      });
+      return new CloudVaultBackend(opts.tenant, driver);
+    }
     default:
       throw new VaultInputError('vault.kind', `backend "${c.kind}" is not available yet in this build`);
   }

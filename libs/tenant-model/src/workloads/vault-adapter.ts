@@ -49,6 +49,9 @@ export const vaultAdapterConfigSchema = z.discriminatedUnion('kind', [
       kind: z.literal('gcp-secret-manager'),
       projectId: text(64),
       prefix: prefix.describe('Secret id prefix granted to the tenant: `<slug>_`.'),
+      location: text(64)
+        .optional()
+        .describe('Replica location (the tenant’s region); automatic replication when absent.'),
       endpoint: z.url().max(2048).optional().describe('Endpoint override (tests; REST transport).'),
     })
     .describe('GCP Secret Manager through workload identity federation.'),
@@ -109,6 +112,7 @@ export function vaultAdapterFromTenant(
         kind: 'gcp-secret-manager',
         projectId: m?.[1] ?? binding.uri,
         prefix: m?.[2] ?? `${tenant.metadata.name}_`,
+        location: region,
       };
     }
     case 'kubernetes':
