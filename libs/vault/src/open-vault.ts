@@ -122,7 +122,18 @@ export async function openVault(config: VaultAdapterConfig, opts: OpenVaultOptio
       });
       return new CloudVaultBackend(opts.tenant, driver);
     }
-    default:
-      throw new VaultInputError('vault.kind', `backend "${c.kind}" is not available yet in this build`);
+    case 'azure-key-vault': {
+      const { AzureKeyVaultDriver } = await import('./backends/cloud/azure-key-vault.driver.js');
+      const id = opts.identity ?? {};
+      const driver = new AzureKeyVaultDriver({
+        vaultUrl: c.vaultUrl,
+        ...(id.azureTenantId && { tenantId: id.azureTenantId }),
+        ...(id.azureClientId && { clientId: id.azureClientId }),
+        ...(id.tokenFile && { tokenFile: id.tokenFile }),
+        ...(id.azureAuthorityHost && { authorityHost: id.azureAuthorityHost }),
+        ...(id.caCert && { caCert: id.caCert }),
+      });
+      return new CloudVaultBackend(opts.tenant, driver);
+    }
   }
 }
