@@ -1,0 +1,159 @@
+/**
+ * The tools a signed-in person may call, across the tenant's engines, through the official MCP
+ * client over Streamable HTTP. Every request carries a token minted for that person and that
+ * engine (audience = the engine's MCP URL), so the engine's gate — not cerebro, not the prompt —
+ * decides what runs. `tools/list` is asked as the person, so the model is offered only what the
+ * gate would allow. One client per engine per turn; closed when the turn ends.
+ */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { ChatTool } from '@cw/llm';
+import type { EngineTokenMint, EngineTokenSubject } from './token-mint.js';
+
+export interface EngineEndpoint {
+  readonly name: string;
+  readonly mcpUrl: string;
+}
+
+export type ToolOutcome = 'ok' | 'refused' | 'pending' | 'error';
+
+export interface ToolCallResult {
+  readonly outcome: ToolOutcome;
+  /** What the tool (or the gate) said; untrusted text. */
+  readonly text: string;
+  readonly approvalId?: string;
+  readonly durationMs: number;
+}
+
+interface ToolEntry {
+  readonly engine: string;
+  /** The MCP tool name on the engine (`payments.charge`). */
+  readonly mcpName: string;
+  readonly chat: ChatTool;
+}
+
+export interface EngineToolboxOptions {
+  readonly clientName?: string;
+  /** Per-call timeout. @default 30 s */
+  readonly callTimeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+/** `main` + `payments.charge` → `main__payments_charge` (provider tool names allow [A-Za-z0-9_-]). */
+export const chatToolName = (engine: string, mcpName: string): string =>
+  `${engine}__${mcpName}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+
+export class EngineToolbox {
+  private readonly clients = new Map<string, Client>();
+  private readonly tools = new Map<string, ToolEntry>();
+  /** Engines that could not be reached while listing, with what to tell the person. */
+  readonly unavailable: { engine: string; reason: string }[] = [];
+
+  constructor(
+    private readonly engines: readonly EngineEndpoint[],
+    private readonly mint: EngineTokenMint,
+    private readonly user: EngineTokenSubject,
+    private readonly options: EngineToolboxOptions = {},
+  ) {}
+
+  /** Lists every engine's tools as this user; an engine that is down is noted, not fatal. */
+  async list(signal?: AbortSignal): Promise<ChatTool[]> {
+    await Promise.all(
+      this.engines.map(async (engine) => {
+        try {
+          const client = await this.client(engine);
+          let cursor: string | undefined;
+          do {
+            const page = await client.listTools(cursor ? { cursor } : {}, signal ? { signal } : {});
+            for (const t of page.tools) {
+              const name = chatToolName(engine.name, t.name);
+              this.tools.set(name, {
+                engine: engine.name,
+                mcpName: t.name,
+                chat: {
+                  name,
+                  description: `${t.description ?? t.title ?? t.name} (engine ${engine.name})`,
+                  inputSchema: (t.inputSchema ?? { type: 'object' }) as Record<string, unknown>,
+                },
+              });
+            }
+            cursor = page.nextCursor;
+          } while (cursor);
+        } catch (error) {
+          this.unavailable.push({ engine: engine.name, reason: describeEngineError(error) });
+        }
+      }),
+    );
+    return [...this.tools.values()].map((t) => t.chat);
+  }
+
+  has(chatName: string): boolean {
+    return this.tools.has(chatName);
+  }
+
+  /** The engine and MCP tool a chat tool name stands for. */
+  describe(chatName: string): { engine: string; tool: string } | undefined {
+    const t = this.tools.get(chatName);
+    return t ? { engine: t.engine, tool: t.mcpName } : undefined;
+  }
+
+  /** Calls one tool as the user; the engine's answer decides the outcome. */
+  async call(chatName: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolCallResult> {
+    const entry = this.tools.get(chatName);
+    const started = performance.now();
+    const took = () => Math.round(performance.now() - started);
+    if (!entry) return { outcome: 'error', text: `There is no tool named ${chatName}.`, durationMs: 0 };
+    const engine = this.engines.find((e) => e.name === entry.engine)!;
+    try {
+      const client = await this.client(engine);
+      const result = await client.callTool(
+        { name: entry.mcpName, arguments: args },
+        { timeout: this.options.callTimeoutMs ?? 30_000, ...(signal ? { signal } : {}) },
+      );
+      const text =
+        (result.content as { type: string; text?: string }[] | undefined)
+          ?.filter((c) => c.type === 'text')
+          .map((c) => c.text ?? '')
+          .join('\n')
+          .trim() ?? '';
+      return { ...classify(text, result.isError === true), durationMs: took() };
+    } catch (error) {
+      return { outcome: 'error', text: describeEngineError(error), durationMs: took() };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.clients.values()].map((c) => c.close()));
+    this.clients.clear();
+  }
+
+  private async client(engine: EngineEndpoint): Promise<Client> {
+    const existing = this.clients.get(engine.name);
+    if (existing) return existing;
+    const transport = new StreamableHTTPClientTransport(new URL(engine.mcpUrl), {
+      authProvider: { token: () => this.mint.mint(this.user, engine.mcpUrl) },
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    });
+    const client = new Client({ name: this.options.clientName ?? 'cerebro-agent', version: '0.1.0' });
+    await client.connect(transport);
+    this.clients.set(engine.name, client);
+    return client;
+  }
+}
+
+/** The gate answers refusals as `refused: <reason>` and parked calls as `pending approval <id>`. */
+export function classify(text: string, isError: boolean): Omit<ToolCallResult, 'durationMs'> {
+  const pending = /pending approval ([\w-]+)/i.exec(text);
+  if (pending) return { outcome: 'pending', text, approvalId: pending[1]! };
+  if (/^refused\b/i.test(text)) return { outcome: 'refused', text };
+  return { outcome: isError ? 'error' : 'ok', text };
+}
+
+function describeEngineError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/ECONNREFUSED|fetch failed|ENOTFOUND|EHOSTUNREACH/i.test(message))
+    return 'the engine is not reachable right now';
+  if (/timed? ?out/i.test(message)) return 'the engine did not answer in time';
+  if (/401|unauthori[sz]ed/i.test(message)) return 'the engine did not accept this session (sign in again)';
+  if (/503|maintenance/i.test(message)) return 'the engine is in maintenance';
+  return 'the engine failed to answer';
+}
