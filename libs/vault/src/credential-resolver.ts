@@ -76,10 +76,11 @@ export class CredentialResolver {
   async resolve(r: ResolveRequest): Promise<Resolved> {
     const started = performance.now();
     let cached = true;
+    // Only validated names reach events: a value pasted into a name field must not land in metrics.
+    let shown = { plugin: '(invalid)', name: '(invalid)' };
     const report = (outcome: ResolveOutcome, level?: CredentialLevel) =>
       this.opts.onResolve?.({
-        plugin: String(r?.plugin).slice(0, 64),
-        name: String(r?.name).slice(0, 64),
+        ...shown,
         outcome,
         ...(level && { level }),
         cached,
@@ -93,6 +94,7 @@ export class CredentialResolver {
     };
     try {
       const { userId, plugin, name, groups, group } = this.check(r);
+      shown = { plugin, name };
       const user = await read({ plugin, name, scope: { level: 'user', userId } });
       if (user !== undefined) {
         report('found', 'user');
