@@ -4,7 +4,7 @@
  * namespace and everything in it, then the finalizer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderTenant, type KubeObject } from '@cw/k8s-charts';
+import { chooseCapabilities, renderTenant, type ApiCapabilities, type KubeObject } from '@cw/k8s-charts';
 import { POD_FATE_ANNOTATION } from '@cw/testing/kube';
 import { FINALIZER, parseTenant, type Tenant } from '@cw/tenant-model';
 import type { TenantOperator } from '../src/index.js';
@@ -13,9 +13,12 @@ import { isReady, startHarness, type Harness } from './kube/harness.js';
 
 let h: Harness;
 let operator: TenantOperator;
+/** What this cluster serves (e.g. policy/v1beta1 on v1.20, policy/v1 from v1.21): the expected objects follow it. */
+let capabilities: ApiCapabilities;
 
 beforeAll(async () => {
   h = await startHarness('lifecycle');
+  capabilities = chooseCapabilities(await h.admin.discovery.servedGroupVersions());
   operator = await h.startOperator();
 });
 afterAll(async () => {
@@ -23,7 +26,6 @@ afterAll(async () => {
 });
 
 const condition = (t: Tenant, type: string) => t.status?.conditions?.find((c) => c.type === type);
-const v1beta1 = { capabilities: { podDisruptionBudget: 'policy/v1beta1' as const } };
 
 async function liveObjects(objects: KubeObject[]): Promise<Array<KubeObject | undefined>> {
   return Promise.all(objects.map((o) => h.admin.get<KubeObject>(o)));
@@ -63,7 +65,7 @@ describe('tenant lifecycle', () => {
     ]);
     expect(ready.metadata.finalizers).toContain(FINALIZER);
 
-    const desired = renderTenant(parseTenant(t), v1beta1);
+    const desired = renderTenant(parseTenant(t), { capabilities });
     const live = await liveObjects(desired);
     expect(desired.filter((_, i) => !live[i]).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
     for (const obj of live) {
@@ -105,10 +107,8 @@ describe('tenant lifecycle', () => {
       20_000,
     );
     expect(await get('v1', 'Service', 'engine-one')).toBeUndefined();
-    // Each engine's PodDisruptionBudget follows its engine (policy/v1beta1 on v1.20, policy/v1 later).
-    const pdb = async (name: string) =>
-      (await get('policy/v1', 'PodDisruptionBudget', name).catch(() => undefined)) ??
-      (await get('policy/v1beta1', 'PodDisruptionBudget', name).catch(() => undefined));
+    // Each engine's PodDisruptionBudget follows its engine, in the version this cluster serves.
+    const pdb = (name: string) => get(capabilities.podDisruptionBudget, 'PodDisruptionBudget', name);
     expect(await pdb('engine-one')).toBeUndefined();
     expect(await pdb('engine-two')).toBeDefined();
     expect(await pdb('engine-three')).toBeDefined();
