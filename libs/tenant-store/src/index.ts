@@ -5,3 +5,4 @@ export { openTenantStore } from './open-store.js';
 export type { RecordBackend, RawRecord } from './core/record-backend.js';
 export { PostgresTenantStore, type PostgresStoreOptions } from './postgres/postgres.store.js';
 export { pgPoolClient, pgliteClient, type SqlClient } from './postgres/sql-client.js';
+export { CosmosTenantStore, cosmosWorkloadClient, type CosmosStoreOptions } from './cosmos/cosmos.store.js';

@@ -7,6 +7,7 @@ import { StoreInputError } from './errors.js';
 import { requireTenant } from './core/backed-store.js';
 import { MemoryTenantStore } from './memory/memory.store.js';
 import type { TenantStore } from './port.js';
+import { CosmosTenantStore, cosmosWorkloadClient } from './cosmos/cosmos.store.js';
 import { PostgresTenantStore } from './postgres/postgres.store.js';
 import { pgPoolClient, pgliteClient, readUrlFile } from './postgres/sql-client.js';
 
@@ -44,6 +45,13 @@ export async function openTenantStore(
         ...(c.schema !== undefined && { schema: c.schema }),
       });
     }
+    case 'cosmos':
+      return new CosmosTenantStore({
+        tenant,
+        client: await cosmosWorkloadClient(c.endpoint),
+        database: c.database,
+        ...(c.container !== undefined && { container: c.container }),
+      });
     default:
       throw new StoreInputError('config.kind', `adapter "${c.kind}" is not available yet`);
   }
