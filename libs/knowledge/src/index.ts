@@ -1,1 +1,15 @@
-export {};
+export * from './errors.js';
+export * from './chunk.model.js';
+export * from './acl.js';
+export * from './chunker.js';
+export * from './cascade.js';
+export * from './knowledge.service.js';
+export * from './agent-context.js';
+export * from './embedders/embedder.port.js';
+export * from './embedders/local-lexical.embedder.js';
+export * from './embedders/ai-sdk.embedder.js';
+export * from './backends/index.port.js';
+export * from './backends/sql-client.js';
+export * from './backends/pgvector.index.js';
+export * from './backends/azure-search.index.js';
+export * from './sources/extract-text.js';

@@ -1,0 +1,293 @@
+/**
+ * pgvector backend: one table of chunks per schema, HNSW on the embedding, GIN on the ACL array
+ * and on the full-text vector. A search is ONE SQL statement: the ACL and tenant predicates sit in
+ * the WHERE of both branches (the HNSW branch keeps scanning, `hnsw.iterative_scan`, until k rows
+ * pass them), and the branches are fused by reciprocal rank in the same statement.
+ */
+import type { KnowledgeChunk, Level, SourceRecord, StoredChunk } from '../chunk.model.js';
+import { levelRank } from '../chunk.model.js';
+import { KnowledgeBackendError } from '../errors.js';
+import { lexicalTokens } from '../embedders/local-lexical.embedder.js';
+import type { HybridQuery, KnowledgeIndex, PolicyQuery, SearchHit, SourceFilter } from './index.port.js';
+import { CANDIDATES_PER_RESULT, RRF_K } from './index.port.js';
+import type { SqlClient } from './sql-client.js';
+
+export interface PgvectorIndexOptions {
+  readonly sql: SqlClient;
+  /** @default 'knowledge' */
+  readonly schema?: string;
+  readonly dimensions: number;
+  readonly embedderId: string;
+  /** Text-search configuration (regconfig). @default 'english' */
+  readonly textSearchConfig?: string;
+  /** false: create the HNSW index later with buildVectorIndex() (bulk loads). @default true */
+  readonly vectorIndex?: boolean;
+}
+
+interface ChunkRow {
+  id: string;
+  tenant: string;
+  level: Level;
+  scope_id: string;
+  acl: string[];
+  policy_key: string | null;
+  source_id: string;
+  source_title: string;
+  version: string;
+  ordinal: number;
+  text: string;
+  score?: number;
+}
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+const toVector = (v: readonly number[]): string => `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
+
+/** OR of the query's words: a natural-language question should not need every word to match. */
+export function orTsQuery(text: string): string {
+  const words = [...new Set(lexicalTokens(text))].slice(0, 64);
+  return words.map((w) => `'${w}'`).join(' | ');
+}
+
+const toChunk = (r: ChunkRow): StoredChunk => ({
+  id: r.id,
+  tenant: r.tenant,
+  level: r.level,
+  scopeId: r.scope_id,
+  acl: r.acl,
+  policyKey: r.policy_key,
+  sourceId: r.source_id,
+  sourceTitle: r.source_title,
+  version: r.version,
+  ordinal: r.ordinal,
+  text: r.text,
+});
+
+const CHUNK_COLUMNS = 'id, tenant, level, scope_id, acl, policy_key, source_id, source_title, version, ordinal, text';
+
+export class PgvectorIndex implements KnowledgeIndex {
+  readonly kind = 'pgvector' as const;
+  private readonly s: string;
+  private readonly cfg: string;
+
+  constructor(private readonly options: PgvectorIndexOptions) {
+    const schema = options.schema ?? 'knowledge';
+    const cfg = options.textSearchConfig ?? 'english';
+    if (!IDENT.test(schema)) throw new KnowledgeBackendError(`pgvector schema "${schema}" is not a plain identifier`);
+    if (!IDENT.test(cfg)) throw new KnowledgeBackendError(`text search config "${cfg}" is not a plain identifier`);
+    this.s = schema;
+    this.cfg = cfg;
+  }
+
+  get sql(): SqlClient {
+    return this.options.sql;
+  }
+
+  async init(): Promise<void> {
+    const { s, cfg } = this;
+    const d = this.options.dimensions;
+    await this.sql.exec(`
+      CREATE EXTENSION IF NOT EXISTS vector;
+      CREATE SCHEMA IF NOT EXISTS ${s};
+      CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value text NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${s}.sources (
+        tenant text NOT NULL, source_id text NOT NULL, level text NOT NULL, scope_id text NOT NULL,
+        acl text[] NOT NULL, policy_key text, title text NOT NULL, kind text NOT NULL,
+        version text NOT NULL, content_hash text NOT NULL, chunks int NOT NULL, ingested_at timestamptz NOT NULL,
+        PRIMARY KEY (tenant, source_id));
+      CREATE TABLE IF NOT EXISTS ${s}.chunks (
+        id text NOT NULL, tenant text NOT NULL, level text NOT NULL, level_rank int NOT NULL,
+        scope_id text NOT NULL, acl text[] NOT NULL, policy_key text, source_id text NOT NULL,
+        source_title text NOT NULL, version text NOT NULL, ordinal int NOT NULL, text text NOT NULL,
+        embedding vector(${d}) NOT NULL,
+        tsv tsvector GENERATED ALWAYS AS (to_tsvector('${cfg}', source_title || ' ' || text)) STORED,
+        PRIMARY KEY (tenant, id));
+      CREATE INDEX IF NOT EXISTS chunks_source ON ${s}.chunks (tenant, source_id);
+      CREATE INDEX IF NOT EXISTS chunks_acl ON ${s}.chunks USING gin (acl);
+      CREATE INDEX IF NOT EXISTS chunks_tsv ON ${s}.chunks USING gin (tsv);
+      CREATE INDEX IF NOT EXISTS chunks_policy ON ${s}.chunks (tenant, policy_key) WHERE policy_key IS NOT NULL;
+    `);
+    if (this.options.vectorIndex ?? true) await this.buildVectorIndex();
+    const [row] = await this.sql.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE key = 'embedder'`);
+    if (!row) {
+      await this.sql.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1) ON CONFLICT DO NOTHING`, [
+        this.options.embedderId,
+      ]);
+    } else if (row.value !== this.options.embedderId) {
+      throw new KnowledgeBackendError(
+        `index ${s} was built with embedder "${row.value}", configured "${this.options.embedderId}": re-index or use the same embedder`,
+      );
+    }
+  }
+
+  async buildVectorIndex(): Promise<void> {
+    await this.sql.exec(
+      `CREATE INDEX IF NOT EXISTS chunks_embedding ON ${this.s}.chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);`,
+    );
+  }
+
+  async replaceSource(source: SourceRecord, chunks: readonly KnowledgeChunk[]): Promise<void> {
+    const { s } = this;
+    await this.sql.transaction(async (tx) => {
+      await tx.query(`DELETE FROM ${s}.chunks WHERE tenant = $1 AND source_id = $2`, [source.tenant, source.sourceId]);
+      for (let i = 0; i < chunks.length; i += 200) await insertChunks(tx, s, chunks.slice(i, i + 200));
+      await tx.query(
+        `INSERT INTO ${s}.sources (tenant, source_id, level, scope_id, acl, policy_key, title, kind, version, content_hash, chunks, ingested_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+         ON CONFLICT (tenant, source_id) DO UPDATE SET level = EXCLUDED.level, scope_id = EXCLUDED.scope_id, acl = EXCLUDED.acl,
+           policy_key = EXCLUDED.policy_key, title = EXCLUDED.title, kind = EXCLUDED.kind, version = EXCLUDED.version,
+           content_hash = EXCLUDED.content_hash, chunks = EXCLUDED.chunks, ingested_at = EXCLUDED.ingested_at`,
+        [
+          source.tenant, source.sourceId, source.level, source.scopeId, [...source.acl], source.policyKey,
+          source.title, source.kind, source.version, source.contentHash, source.chunks, source.ingestedAt,
+        ],
+      );
+    });
+  }
+
+  /** Bulk load without the per-source bookkeeping (benchmarks). */
+  async insertChunks(chunks: readonly KnowledgeChunk[]): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      for (let i = 0; i < chunks.length; i += 200) await insertChunks(tx, this.s, chunks.slice(i, i + 200));
+    });
+  }
+
+  async deleteSource(tenant: string, sourceId: string): Promise<number> {
+    const { s } = this;
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        `DELETE FROM ${s}.chunks WHERE tenant = $1 AND source_id = $2 RETURNING id`,
+        [tenant, sourceId],
+      );
+      await tx.query(`DELETE FROM ${s}.sources WHERE tenant = $1 AND source_id = $2`, [tenant, sourceId]);
+      return rows.length;
+    });
+  }
+
+  async getSource(tenant: string, sourceId: string): Promise<SourceRecord | undefined> {
+    const rows = await this.sql.query<SourceRow>(`SELECT * FROM ${this.s}.sources WHERE tenant = $1 AND source_id = $2`, [
+      tenant,
+      sourceId,
+    ]);
+    return rows[0] && toSource(rows[0]);
+  }
+
+  async listSources(tenant: string, filter: SourceFilter = {}): Promise<SourceRecord[]> {
+    const rows = await this.sql.query<SourceRow>(
+      `SELECT * FROM ${this.s}.sources WHERE tenant = $1 AND ($2::text IS NULL OR level = $2) AND ($3::text IS NULL OR scope_id = $3)
+       ORDER BY level DESC, title, source_id`,
+      [tenant, filter.level ?? null, filter.scopeId ?? null],
+    );
+    return rows.map(toSource);
+  }
+
+  async countChunks(tenant: string, sourceId?: string): Promise<number> {
+    const [row] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${this.s}.chunks WHERE tenant = $1 AND ($2::text IS NULL OR source_id = $2)`,
+      [tenant, sourceId ?? null],
+    );
+    return row?.n ?? 0;
+  }
+
+  async hybridSearch(q: HybridQuery): Promise<SearchHit[]> {
+    const candidates = Math.max(q.k * CANDIDATES_PER_RESULT, 20);
+    const rows = await this.sql.query<ChunkRow>(
+      `WITH vec AS (
+         SELECT id, row_number() OVER (ORDER BY dist) AS r FROM (
+           SELECT id, embedding <=> $3::vector AS dist FROM ${this.s}.chunks
+           WHERE tenant = $1 AND acl && $2::text[]
+           ORDER BY embedding <=> $3::vector LIMIT $5) v),
+       txt AS (
+         SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
+           SELECT id, ts_rank_cd(tsv, query) AS rank FROM ${this.s}.chunks, to_tsquery('${this.cfg}', $4) query
+           WHERE tenant = $1 AND acl && $2::text[] AND $4 <> '' AND tsv @@ query
+           ORDER BY rank DESC LIMIT $5) t),
+       fused AS (
+         SELECT id, COALESCE(1.0 / (${RRF_K} + vec.r), 0) + COALESCE(1.0 / (${RRF_K} + txt.r), 0) AS score
+         FROM vec FULL JOIN txt USING (id))
+       SELECT ${CHUNK_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, fused.score::float8 AS score
+       FROM fused JOIN ${this.s}.chunks c ON c.tenant = $1 AND c.id = fused.id
+       ORDER BY fused.score DESC, c.id LIMIT $6`,
+      [q.tenant, [...q.principals], toVector(q.vector), orTsQuery(q.text), candidates, q.k],
+    );
+    return rows.map((r) => ({ chunk: toChunk(r), score: Number(r.score) }));
+  }
+
+  /** Vector-only, ACL-filtered top-k: through HNSW, or exact (sequential) for recall baselines. */
+  async vectorSearch(q: Omit<HybridQuery, 'text'>, exact = false): Promise<string[]> {
+    const sql = `SELECT id FROM ${this.s}.chunks WHERE tenant = $1 AND acl && $2::text[] ORDER BY embedding <=> $3::vector LIMIT $4`;
+    const params = [q.tenant, [...q.principals], toVector(q.vector), q.k];
+    if (!exact) return (await this.sql.query<{ id: string }>(sql, params)).map((r) => r.id);
+    return this.sql.transaction(async (tx) => {
+      await tx.exec('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off;');
+      return (await tx.query<{ id: string }>(sql, params)).map((r) => r.id);
+    });
+  }
+
+  async policyChunks(q: PolicyQuery): Promise<StoredChunk[]> {
+    if (q.policyKeys.length === 0) return [];
+    const rows = await this.sql.query<ChunkRow>(
+      `SELECT ${CHUNK_COLUMNS} FROM ${this.s}.chunks
+       WHERE tenant = $1 AND acl && $2::text[] AND policy_key = ANY($3::text[])
+       ORDER BY level_rank DESC, source_id, ordinal LIMIT $4`,
+      [q.tenant, [...q.principals], [...q.policyKeys], q.limit],
+    );
+    return rows.map(toChunk);
+  }
+
+  async dropSchema(): Promise<void> {
+    await this.sql.exec(`DROP SCHEMA IF EXISTS ${this.s} CASCADE;`);
+  }
+
+  close(): Promise<void> {
+    return this.sql.close();
+  }
+}
+
+async function insertChunks(tx: Pick<SqlClient, 'query'>, s: string, chunks: readonly KnowledgeChunk[]): Promise<void> {
+  if (chunks.length === 0) return;
+  const values: string[] = [];
+  const params: unknown[] = [];
+  for (const c of chunks) {
+    const row = [
+      c.id, c.tenant, c.level, levelRank(c.level), c.scopeId, [...c.acl], c.policyKey,
+      c.sourceId, c.sourceTitle, c.version, c.ordinal, c.text, toVector(c.embedding),
+    ];
+    values.push(`(${row.map((_, i) => `$${params.length + i + 1}`).join(',')}::vector)`);
+    params.push(...row);
+  }
+  await tx.query(
+    `INSERT INTO ${s}.chunks (id, tenant, level, level_rank, scope_id, acl, policy_key, source_id, source_title, version, ordinal, text, embedding)
+     VALUES ${values.join(',')}`,
+    params,
+  );
+}
+
+interface SourceRow {
+  tenant: string;
+  source_id: string;
+  level: Level;
+  scope_id: string;
+  acl: string[];
+  policy_key: string | null;
+  title: string;
+  kind: string;
+  version: string;
+  content_hash: string;
+  chunks: number;
+  ingested_at: Date | string;
+}
+
+const toSource = (r: SourceRow): SourceRecord => ({
+  sourceId: r.source_id,
+  tenant: r.tenant,
+  level: r.level,
+  scopeId: r.scope_id,
+  acl: r.acl,
+  policyKey: r.policy_key,
+  title: r.title,
+  kind: r.kind,
+  version: r.version,
+  contentHash: r.content_hash,
+  chunks: r.chunks,
+  ingestedAt: new Date(r.ingested_at).toISOString(),
+});

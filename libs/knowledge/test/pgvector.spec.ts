@@ -1,0 +1,62 @@
+/** The contract on pgvector for real: PGlite + pglite-pgvector, HNSW with iterative scans. One PGlite per file. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { openPglite, PgvectorIndex, type SqlClient } from '../src/index.js';
+import { embedder, knowledgeContract } from './knowledge.contract.js';
+
+let shared: SqlClient | undefined;
+let failArmed = false;
+
+/** Passes through, except that an armed failure throws on the second chunk insert inside a transaction. */
+function faulty(sql: SqlClient): SqlClient {
+  return {
+    ...sql,
+    query: (s, p) => sql.query(s, p),
+    exec: (s) => sql.exec(s),
+    close: async () => undefined,
+    transaction: (fn) =>
+      sql.transaction((tx) => {
+        let inserts = 0;
+        return fn({
+          exec: (s) => tx.exec(s),
+          query: async (s, p) => {
+            if (failArmed && /INSERT INTO \w+\.chunks/.test(s) && ++inserts === 1) {
+              const out = await tx.query(s, p);
+              failArmed = false;
+              throw new Error(`injected failure after ${String(out.length)} rows`);
+            }
+            return tx.query(s, p);
+          },
+        });
+      }),
+  };
+}
+
+knowledgeContract('pgvector (PGlite)', async () => {
+  shared = await openPglite();
+  const sql = faulty(shared);
+  return {
+    open: (tenant) => Promise.resolve(new PgvectorIndex({ sql, dimensions: embedder.dimensions, embedderId: embedder.id })),
+    failNextWrite: () => void (failArmed = true),
+    teardown: async () => undefined,
+  };
+});
+
+afterAll(async () => shared?.close());
+
+describe('pgvector specifics', () => {
+  it('has the HNSW (cosine) and GIN (acl, full text) indexes and iterative scans on', async () => {
+    const sql = shared!;
+    const idx = await sql.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'knowledge' AND tablename = 'chunks' ORDER BY indexname`);
+    const defs = idx.map((r) => r.indexdef).join('\n');
+    expect(defs).toMatch(/chunks_embedding ON knowledge\.chunks USING hnsw \(embedding vector_cosine_ops\)/);
+    expect(defs).toMatch(/chunks_acl ON knowledge\.chunks USING gin \(acl\)/);
+    expect(defs).toMatch(/chunks_tsv ON knowledge\.chunks USING gin \(tsv\)/);
+    const [setting] = await sql.query<{ 'hnsw.iterative_scan': string }>('SHOW hnsw.iterative_scan');
+    expect(setting!['hnsw.iterative_scan']).toBe('relaxed_order');
+  });
+
+  it('refuses an index built by another embedder', async () => {
+    const index = new PgvectorIndex({ sql: shared!, dimensions: embedder.dimensions, embedderId: 'other-embedder' });
+    await expect(index.init()).rejects.toThrow(/built with embedder "local-lexical-v1-128"/);
+  });
+});
