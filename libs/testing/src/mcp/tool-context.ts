@@ -29,6 +29,8 @@ export interface TestToolContextOptions {
   config?: Record<string, unknown>;
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /** The engine's outbound policy, for plugins that open sockets themselves (SMTP, IMAP). */
+  outboundPolicy?: { allowHosts?: readonly string[]; timeoutMs?: number };
 }
 
 export function testToolContext(options: TestToolContextOptions) {
@@ -55,5 +57,6 @@ export function testToolContext(options: TestToolContextOptions) {
     fetch: options.fetch ?? fetch,
     signal: options.signal ?? new AbortController().signal,
     config: options.config ?? {},
+    ...(options.outboundPolicy ? { outboundPolicy: options.outboundPolicy } : {}),
   };
 }
