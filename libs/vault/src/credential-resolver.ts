@@ -47,6 +47,12 @@ interface CacheEntry {
 
 const MAX_GROUPS = 256;
 
+function settledValue(r: PromiseSettledResult<string | undefined> | undefined): string | undefined {
+  if (!r) return undefined;
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+}
+
 /** A found credential: the value is reachable only through reveal(), never through JSON or inspect. */
 function found(level: CredentialLevel, value: string, groupId?: string): Resolved {
   const shown = { found: true as const, level, ...(groupId !== undefined && { groupId }) };
@@ -95,15 +101,20 @@ export class CredentialResolver {
     try {
       const { userId, plugin, name, groups, group } = this.check(r);
       shown = { plugin, name };
+      // The user's own level first (the common hit); then the groups and the org in one round
+      // trip. The answer is still taken in cascade order, and a level that failed stops the
+      // cascade there: a lower level is never used because a higher one could not be read.
       const user = await read({ plugin, name, scope: { level: 'user', userId } });
       if (user !== undefined) {
         report('found', 'user');
         return found('user', user);
       }
       const candidates = group !== undefined ? [group] : groups;
-      const values = await Promise.all(
-        candidates.map((groupId) => read({ plugin, name, scope: { level: 'group', groupId } })),
-      );
+      const [orgRead, ...groupReads] = await Promise.allSettled([
+        read({ plugin, name, scope: { level: 'org' } }),
+        ...candidates.map((groupId) => read({ plugin, name, scope: { level: 'group', groupId } })),
+      ]);
+      const values = groupReads.map(settledValue);
       const holders = candidates.filter((_, i) => values[i] !== undefined);
       if (holders.length > 1) throw new CredentialConflictError(plugin, name, holders);
       const holder = holders[0];
@@ -111,7 +122,7 @@ export class CredentialResolver {
         report('found', 'group');
         return found('group', values[candidates.indexOf(holder)] as string, holder);
       }
-      const org = await read({ plugin, name, scope: { level: 'org' } });
+      const org = settledValue(orgRead);
       if (org !== undefined) {
         report('found', 'org');
         return found('org', org);

@@ -53,6 +53,7 @@ const PARTITION = 'credentials';
 /** lastUsedAt is written back at most this often per credential (a read must not cost a write). */
 const LAST_USED_EVERY_MS = 60_000;
 const MAX_WRITE_ATTEMPTS = 3;
+const TOUCH_FLUSH_MS = 2_000;
 
 const h = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
 /** Ids sort by scope first so `list({scope})` is one prefix query; scope ids appear only hashed. */
@@ -80,6 +81,11 @@ export class LocalVaultBackend implements VaultBackend {
   readonly tenant: string;
   private readonly records: Collection<CredentialRecord>;
   private readonly lastUsedWritten = new Map<string, number>();
+  private readonly pendingTouches = new Map<
+    string,
+    { record: CredentialRecord; version: string; at: number }
+  >();
+  private flushTouches: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     store: TenantStore,
@@ -194,15 +200,34 @@ export class LocalVaultBackend implements VaultBackend {
     return { rewrapped, current, keyId: this.keys.current.id };
   }
 
-  /** Records lastUsedAt, at most once a minute per credential and never delaying the read. */
+  /**
+   * Records lastUsedAt at most once a minute per credential, off the read path: touches are
+   * queued and written one at a time in the background, so a burst of first reads does not turn
+   * into a burst of writes competing with the reads.
+   */
   private touch(id: string, record: CredentialRecord, version: string): void {
     const now = Date.now();
     const last = this.lastUsedWritten.get(id) ?? (record.lastUsedAt ? Date.parse(record.lastUsedAt) : 0);
     if (now - last < LAST_USED_EVERY_MS) return;
     this.lastUsedWritten.set(id, now);
-    void this.records
-      .put(PARTITION, id, { ...record, lastUsedAt: new Date(now).toISOString() }, { ifVersion: version })
-      .catch(() => undefined); // a concurrent write wins; lastUsedAt is advisory
+    this.pendingTouches.set(id, { record, version, at: now });
+    this.flushTouches ??= setTimeout(() => void this.writeTouches(), TOUCH_FLUSH_MS);
+    this.flushTouches.unref?.();
+  }
+
+  private async writeTouches(): Promise<void> {
+    const batch = [...this.pendingTouches.entries()];
+    this.pendingTouches.clear();
+    for (const [id, { record, version, at }] of batch) {
+      await this.records
+        .put(PARTITION, id, { ...record, lastUsedAt: new Date(at).toISOString() }, { ifVersion: version })
+        .catch(() => undefined); // a concurrent write wins; lastUsedAt is advisory
+    }
+    this.flushTouches = undefined;
+    if (this.pendingTouches.size > 0) {
+      this.flushTouches = setTimeout(() => void this.writeTouches(), TOUCH_FLUSH_MS);
+      this.flushTouches.unref?.();
+    }
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
