@@ -35,8 +35,7 @@ const statusOf = (e: unknown): number | undefined => {
     (e as { code?: unknown; statusCode?: unknown }).code ?? (e as { statusCode?: unknown }).statusCode;
   return typeof code === 'number' ? code : undefined;
 };
-const live = (d: Doc | undefined, now: Date): d is Doc =>
-  d !== undefined && (d.expiresAt === null || d.expiresAt > now.getTime());
+const live = (d: Doc, now: Date): boolean => d.expiresAt === null || d.expiresAt > now.getTime();
 
 class CosmosBackend implements RecordBackend {
   readonly adapter = 'cosmos';
@@ -108,7 +107,7 @@ class CosmosBackend implements RecordBackend {
 
   async get(collection: string, partition: string, id: string, now: Date): Promise<RawRecord | undefined> {
     const d = await this.read(collection, partition, id);
-    return live(d, now) ? toRecord(d) : undefined;
+    return d && live(d, now) ? toRecord(d) : undefined;
   }
 
   async create(
@@ -147,7 +146,7 @@ class CosmosBackend implements RecordBackend {
       return toRecord(resource as Doc);
     }
     const existing = await this.read(collection, partition, id);
-    if (!live(existing, now) || existing._etag !== ifVersion) {
+    if (!existing || !live(existing, now) || existing._etag !== ifVersion) {
       throw new VersionConflictError(collection, partition, id);
     }
     return this.replace(doc, ifVersion, collection, partition, id, VersionConflictError);
