@@ -38,9 +38,12 @@ export default defineConfig({
         ...(slowProjects.has(projectName(dir)) ? { testTimeout: 180_000 } : {}),
         root: dir,
         include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
+        // Per project: vitest 5 runs a root-level global setup only for the root project, while a
+        // project's own runs when that project has tests in the run (the setup itself decides
+        // whether the project needs the cluster, and shares one cluster across projects).
+        globalSetup: existsSync(kubeSetup) ? [resolve(kubeSetup)] : [],
       },
     })),
-    globalSetup: existsSync(kubeSetup) ? [resolve(kubeSetup)] : [],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

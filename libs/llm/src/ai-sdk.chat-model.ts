@@ -39,7 +39,9 @@ export class AiSdkChatModel implements ChatModelPort {
     try {
       const result = streamText({
         model: this.languageModel,
-        messages: toModelMessages(request.messages),
+        // The SDK takes instructions apart from the conversation (system messages inside it are refused).
+        ...systemOf(request.messages),
+        messages: toModelMessages(request.messages.filter((m) => m.role !== 'system')),
         ...(request.tools.length ? { tools } : {}),
         abortSignal: controller.signal,
         maxRetries: 1,
@@ -100,6 +102,11 @@ export class AiSdkChatModel implements ChatModelPort {
       request.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+function systemOf(messages: readonly ChatMessage[]): { system?: string } {
+  const system = messages.flatMap((m) => (m.role === 'system' ? [m.content] : [])).join('\n\n');
+  return system ? { system } : {};
 }
 
 function toCallError(error: unknown, signal: AbortSignal): LlmCallError {

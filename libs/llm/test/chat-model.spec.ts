@@ -226,3 +226,25 @@ describe('cloud adapters: request shapes and workload-identity auth', () => {
     );
   });
 });
+
+describe('system instructions', () => {
+  it('are sent as the system message, ahead of the conversation', async () => {
+    const server = await startScriptedLlmServer({ script: [{ text: 'ok' }] });
+    try {
+      const model = createChatModel({ kind: 'openai-compatible', baseUrl: server.baseUrl, model: 'm' });
+      await collect(
+        model.stream({
+          messages: [
+            { role: 'system', content: 'be brief' },
+            { role: 'user', content: 'hi' },
+          ],
+          tools: [],
+        }),
+      );
+      expect(server.requests[0]!.messages.map((m) => m.role)).toEqual(['system', 'user']);
+      expect(server.requests[0]!.messages[0]!.content).toBe('be brief');
+    } finally {
+      await server.close();
+    }
+  });
+});
