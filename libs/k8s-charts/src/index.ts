@@ -8,6 +8,7 @@ export * from './resources.js';
 export * from './endpoints.js';
 export * from './render.js';
 export * from './tenant.chart.js';
+export { cerebroConfig, CEREBRO_OUTBOX_DIR } from './cerebro-config.js';
 export { RenderIssue } from './constructs/api.js';
 export * from './constructs/pod.js';
 export * from './constructs/tenant-namespace.construct.js';
