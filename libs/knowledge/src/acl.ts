@@ -37,7 +37,8 @@ function checkId(field: string, id: string): void {
   if (typeof id !== 'string' || id.length === 0 || id.length > ID_MAX)
     throw new KnowledgeInputError(field, `must be 1..${ID_MAX} characters`);
   // eslint-disable-next-line no-control-regex -- control characters are what we refuse
-  if (/[\u0000-\u001f\u007f]/.test(id)) throw new KnowledgeInputError(field, 'must not contain control characters');
+  if (/[\u0000-\u001f\u007f]/.test(id))
+    throw new KnowledgeInputError(field, 'must not contain control characters');
 }
 
 export const principal = {
@@ -90,7 +91,11 @@ export function aclFor(scope: KnowledgeScope): { level: Level; scopeId: string; 
  * level implies (recomputed from level + scopeId, not trusted from the record) held by the
  * searcher. Anything malformed is denied.
  */
-export function mayRead(searcher: SearchPrincipal, held: ReadonlySet<string>, chunk: Pick<KnowledgeChunk, 'tenant' | 'level' | 'scopeId' | 'acl'>): Decision {
+export function mayRead(
+  searcher: SearchPrincipal,
+  held: ReadonlySet<string>,
+  chunk: Pick<KnowledgeChunk, 'tenant' | 'level' | 'scopeId' | 'acl'>,
+): Decision {
   if (chunk.tenant !== searcher.tenant) return { decision: 'deny', reason: 'other tenant' };
   let expected: string;
   try {
@@ -128,7 +133,7 @@ export function mayWrite(actor: KnowledgeActor, scope: KnowledgeScope): Decision
     case 'P5':
       return scope.userId === actor.userId
         ? { decision: 'allow', reason: 'own preferences' }
-        : { decision: 'deny', reason: "a user writes only their own P5 preferences" };
+        : { decision: 'deny', reason: 'a user writes only their own P5 preferences' };
     case 'P4':
       return (actor.groupAdminOf ?? []).includes(scope.groupId)
         ? { decision: 'allow', reason: 'group admin' }

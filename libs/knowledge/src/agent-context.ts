@@ -25,7 +25,8 @@ export async function searchForAgent(
 }
 
 /** A closing tag inside retrieved text must not end the block early. */
-const neutralise = (s: string) => s.replace(/<\/?\s*knowledge\b[^>]*>/gi, (m) => m.replace(/</g, '‹').replace(/>/g, '›'));
+const neutralise = (s: string) =>
+  s.replace(/<\/?\s*knowledge\b[^>]*>/gi, (m) => m.replace(/</g, '‹').replace(/>/g, '›'));
 
 export function formatKnowledgeContext(items: readonly AgentKnowledge[]): string {
   if (items.length === 0) return '';

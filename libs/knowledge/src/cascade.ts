@@ -38,9 +38,14 @@ export function recheck(
  * hits: fused and re-checked; policy: every re-checked readable chunk sharing a policyKey with a hit.
  * Result keeps the hits' order; a policy group sits where its best hit ranked.
  */
-export function applyCascade(hits: readonly CascadeHit[], policy: readonly StoredChunk[], k: number): CascadeHit[] {
+export function applyCascade(
+  hits: readonly CascadeHit[],
+  policy: readonly StoredChunk[],
+  k: number,
+): CascadeHit[] {
   const best = new Map<string, number>();
-  for (const c of policy) if (c.policyKey) best.set(c.policyKey, Math.max(best.get(c.policyKey) ?? 0, levelRank(c.level)));
+  for (const c of policy)
+    if (c.policyKey) best.set(c.policyKey, Math.max(best.get(c.policyKey) ?? 0, levelRank(c.level)));
   const out: CascadeHit[] = [];
   const seen = new Set<string>();
   const emitted = new Set<string>();
@@ -60,7 +65,8 @@ export function applyCascade(hits: readonly CascadeHit[], policy: readonly Store
     if (emitted.has(key)) continue;
     emitted.add(key);
     // The winning level's chunks of this key that the text/vector query did not rank into k.
-    for (const c of policy) if (c.policyKey === key && levelRank(c.level) === top) push({ chunk: c, score: hit.score });
+    for (const c of policy)
+      if (c.policyKey === key && levelRank(c.level) === top) push({ chunk: c, score: hit.score });
   }
   return out.slice(0, k);
 }

@@ -12,4 +12,6 @@ export * from './backends/index.port.js';
 export * from './backends/sql-client.js';
 export * from './backends/pgvector.index.js';
 export * from './backends/azure-search.index.js';
+export * from './backends/opensearch.index.js';
 export * from './sources/extract-text.js';
+export * from './open-knowledge.js';

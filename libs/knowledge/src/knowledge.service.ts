@@ -89,12 +89,22 @@ export class Knowledge {
   async ingest(actor: KnowledgeActor, request: IngestRequest): Promise<IngestResult> {
     this.checkTenant('actor.tenant', actor.tenant);
     if (request.policyKey !== undefined && !POLICY_KEY.test(request.policyKey))
-      throw new KnowledgeInputError('policyKey', 'must be 1..128 of a-z 0-9 . _ : - starting with a letter or digit');
+      throw new KnowledgeInputError(
+        'policyKey',
+        'must be 1..128 of a-z 0-9 . _ : - starting with a letter or digit',
+      );
     const { level, scopeId, acl } = aclFor(request.scope);
     const key = request.key ?? sourceLabel(request.source);
     if (!key || key.length > 2048) throw new KnowledgeInputError('key', 'must be 1..2048 characters');
     const sourceId = sha256(`${this.tenant}\u0000${level}\u0000${scopeId}\u0000${key}`).slice(0, 32);
-    const base = { action: 'ingest' as const, tenant: this.tenant, actor: this.hash(actor.userId), level, scope: this.scopeLabel(level, scopeId), sourceId };
+    const base = {
+      action: 'ingest' as const,
+      tenant: this.tenant,
+      actor: this.hash(actor.userId),
+      level,
+      scope: this.scopeLabel(level, scopeId),
+      sourceId,
+    };
     const decision = mayWrite(actor, request.scope);
     if (decision.decision === 'deny') {
       await this.audit({ ...base, decision: 'deny', reason: decision.reason });
@@ -103,7 +113,9 @@ export class Knowledge {
     try {
       const extracted = await extractText(request.source, this.deps.limits, this.deps.fetch);
       const policyKey = request.policyKey ?? null;
-      const contentHash = sha256(JSON.stringify([extracted.title, extracted.text, policyKey, this.deps.embedder.id]));
+      const contentHash = sha256(
+        JSON.stringify([extracted.title, extracted.text, policyKey, this.deps.embedder.id]),
+      );
       const previous = await this.deps.index.getSource(this.tenant, sourceId);
       if (previous?.contentHash === contentHash) {
         await this.audit({ ...base, decision: 'allow', reason: 'unchanged', chunks: previous.chunks });
@@ -113,18 +125,41 @@ export class Knowledge {
       const embeddings = await this.embedAll(texts);
       const version = contentHash.slice(0, 12);
       const chunks: KnowledgeChunk[] = texts.map((text, ordinal) => ({
-        id: `${sourceId}_${version}_${ordinal}`, tenant: this.tenant, level, scopeId, acl, policyKey, sourceId,
-        sourceTitle: extracted.title, version, ordinal, text, embedding: embeddings[ordinal]!,
+        id: `${sourceId}_${version}_${ordinal}`,
+        tenant: this.tenant,
+        level,
+        scopeId,
+        acl,
+        policyKey,
+        sourceId,
+        sourceTitle: extracted.title,
+        version,
+        ordinal,
+        text,
+        embedding: embeddings[ordinal]!,
       }));
       const record: SourceRecord = {
-        sourceId, tenant: this.tenant, level, scopeId, acl, policyKey, title: extracted.title, kind: extracted.kind,
-        version, contentHash, chunks: chunks.length, ingestedAt: this.now().toISOString(),
+        sourceId,
+        tenant: this.tenant,
+        level,
+        scopeId,
+        acl,
+        policyKey,
+        title: extracted.title,
+        kind: extracted.kind,
+        version,
+        contentHash,
+        chunks: chunks.length,
+        ingestedAt: this.now().toISOString(),
       };
       await this.deps.index.replaceSource(record, chunks);
       await this.audit({ ...base, decision: 'allow', reason: decision.reason, chunks: chunks.length });
       return { sourceId, chunks: chunks.length, unchanged: false, level };
     } catch (error) {
-      const reason = error instanceof SourceRejectedError ? `rejected: ${error.reason}` : `failed: ${(error as Error).name}`;
+      const reason =
+        error instanceof SourceRejectedError
+          ? `rejected: ${error.reason}`
+          : `failed: ${(error as Error).name}`;
       await this.audit({ ...base, decision: 'error', reason });
       throw error;
     }
@@ -135,7 +170,14 @@ export class Knowledge {
     const source = await this.deps.index.getSource(this.tenant, sourceId);
     if (!source) throw new KnowledgeInputError('sourceId', 'no such source');
     const scope = scopeOf(source.level, source.scopeId);
-    const base = { action: 'delete' as const, tenant: this.tenant, actor: this.hash(actor.userId), level: source.level, scope: this.scopeLabel(source.level, source.scopeId), sourceId };
+    const base = {
+      action: 'delete' as const,
+      tenant: this.tenant,
+      actor: this.hash(actor.userId),
+      level: source.level,
+      scope: this.scopeLabel(source.level, source.scopeId),
+      sourceId,
+    };
     const decision = mayWrite(actor, scope);
     if (decision.decision === 'deny') {
       await this.audit({ ...base, decision: 'deny', reason: decision.reason });
@@ -154,18 +196,36 @@ export class Knowledge {
   }
 
   /** The cascade: one ACL-filtered hybrid query, re-check in code, most specific level per policyKey. */
-  async search(searcher: SearchPrincipal, query: string, options: { k?: number } = {}): Promise<KnowledgeResult[]> {
+  async search(
+    searcher: SearchPrincipal,
+    query: string,
+    options: { k?: number } = {},
+  ): Promise<KnowledgeResult[]> {
     this.checkTenant('principal.tenant', searcher.tenant);
     const k = options.k ?? 8;
-    if (!Number.isInteger(k) || k < 1 || k > 50) throw new KnowledgeInputError('k', 'must be an integer in 1..50');
+    if (!Number.isInteger(k) || k < 1 || k > 50)
+      throw new KnowledgeInputError('k', 'must be an integer in 1..50');
     if (typeof query !== 'string' || query.trim().length === 0 || query.length > 4000)
       throw new KnowledgeInputError('query', 'must be 1..4000 characters');
     const principals = principalsOf(searcher);
     const held = new Set(principals);
     const [vector] = await this.deps.embedder.embed([query]);
     const violation = this.deps.onAclViolation ?? (() => undefined);
-    const raw = await this.deps.index.hybridSearch({ tenant: this.tenant, principals, text: query, vector: vector!, k: k * 2 });
-    const allowed = new Set(recheck(searcher, held, raw.map((h) => h.chunk), violation).map((c) => c.id));
+    const raw = await this.deps.index.hybridSearch({
+      tenant: this.tenant,
+      principals,
+      text: query,
+      vector: vector!,
+      k: k * 2,
+    });
+    const allowed = new Set(
+      recheck(
+        searcher,
+        held,
+        raw.map((h) => h.chunk),
+        violation,
+      ).map((c) => c.id),
+    );
     const hits = raw.filter((h) => allowed.has(h.chunk.id));
     const keys = [...new Set(hits.map((h) => h.chunk.policyKey).filter((x): x is string => !!x))];
     const policy = recheck(
@@ -175,21 +235,31 @@ export class Knowledge {
       violation,
     );
     return applyCascade(hits, policy, k).map(({ chunk, score }) => ({
-      level: chunk.level, text: chunk.text, source: { id: chunk.sourceId, title: chunk.sourceTitle },
-      policyKey: chunk.policyKey, chunkId: chunk.id, score,
+      level: chunk.level,
+      text: chunk.text,
+      source: { id: chunk.sourceId, title: chunk.sourceTitle },
+      policyKey: chunk.policyKey,
+      chunkId: chunk.id,
+      score,
     }));
   }
 
   private async embedAll(texts: readonly string[]): Promise<number[][]> {
     const out: number[][] = [];
-    for (let i = 0; i < texts.length; i += 64) out.push(...(await this.deps.embedder.embed(texts.slice(i, i + 64))));
+    for (let i = 0; i < texts.length; i += 64)
+      out.push(...(await this.deps.embedder.embed(texts.slice(i, i + 64))));
     if (out.length !== texts.length || out.some((v) => v.length !== this.deps.embedder.dimensions))
-      throw new SourceRejectedError('embedder', 'corrupt', 'the embedder returned vectors of the wrong shape');
+      throw new SourceRejectedError(
+        'embedder',
+        'corrupt',
+        'the embedder returned vectors of the wrong shape',
+      );
     return out;
   }
 
   private checkTenant(field: string, tenant: string): void {
-    if (tenant !== this.tenant) throw new KnowledgeForbiddenError(`${field} "${tenant}" is not this knowledge base's tenant`);
+    if (tenant !== this.tenant)
+      throw new KnowledgeForbiddenError(`${field} "${tenant}" is not this knowledge base's tenant`);
   }
 
   private hash(userId: string): string {

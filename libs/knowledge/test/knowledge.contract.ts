@@ -50,7 +50,13 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
     const open = async (tenant: string, emb: Embedder = embedder) => {
       const index = await backend.open(tenant);
       await index.init();
-      return new Knowledge({ tenant, index, embedder: emb, audit: (e) => void audit.push(e), tenantSalt: 'salt-' });
+      return new Knowledge({
+        tenant,
+        index,
+        embedder: emb,
+        audit: (e) => void audit.push(e),
+        tenantSalt: 'salt-',
+      });
     };
     const load = async (tenant: string, docs: readonly seed.SeedDoc[]) => {
       kb[tenant] = await open(tenant);
@@ -74,7 +80,10 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
       const bank = kb[seed.BANK]!;
       const who = { sarah: seed.sarah, tom: seed.tom, ann: seed.ann };
       for (const [label, p] of Object.entries(who))
-        expect([label, titles(await bank.search(p, 'email disclaimer policy', { k: 50 }))]).toEqual([label, [...seed.bankExpected[label]!].sort()]);
+        expect([label, titles(await bank.search(p, 'email disclaimer policy', { k: 50 }))]).toEqual([
+          label,
+          [...seed.bankExpected[label]!].sort(),
+        ]);
       const sarah = await bank.search(seed.sarah, 'what disclaimer goes on my email?', { k: 5 });
       const disclaimer = sarah.filter((r) => r.policyKey === 'email-disclaimer');
       expect(disclaimer.map((r) => [r.level, r.source.title])).toEqual([['P5', 'sarah-disclaimer']]);
@@ -96,7 +105,11 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
       const patel = await h.search(seed.patel, verbatim, { k: 50 });
       expect(titles(patel)).toEqual([...seed.hospitalExpected.patel!].sort());
       expect(patel.some((r) => r.text.includes('44719'))).toBe(false);
-      const kim = await h.search(seed.kim, seed.hospitalDocs.find((d) => d.title === 'cardiology-record')!.text, { k: 50 });
+      const kim = await h.search(
+        seed.kim,
+        seed.hospitalDocs.find((d) => d.title === 'cardiology-record')!.text,
+        { k: 50 },
+      );
       expect(titles(kim)).toEqual([...seed.hospitalExpected.kim!].sort());
       const onlyOwn = await h.search({ ...seed.patel, userId: 'nurse', groups: [] }, verbatim, { k: 50 });
       expect(titles(onlyOwn)).toEqual(['hipaa']);
@@ -104,21 +117,51 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
 
     it("freelancer: one client's workspace never shows the other's", async () => {
       const f = kb[seed.FREELANCE]!;
-      expect(titles(await f.search(seed.franAtAcme, 'StartupXYZ Vercel bob@startupxyz.example', { k: 50 }))).toEqual([...seed.freelanceExpected.franAtAcme!].sort());
-      expect(titles(await f.search(seed.franAtXyz, 'Project Phoenix NDA jane@acme.example', { k: 50 }))).toEqual([...seed.freelanceExpected.franAtXyz!].sort());
+      expect(
+        titles(await f.search(seed.franAtAcme, 'StartupXYZ Vercel bob@startupxyz.example', { k: 50 })),
+      ).toEqual([...seed.freelanceExpected.franAtAcme!].sort());
+      expect(
+        titles(await f.search(seed.franAtXyz, 'Project Phoenix NDA jane@acme.example', { k: 50 })),
+      ).toEqual([...seed.freelanceExpected.franAtXyz!].sort());
     });
 
     it('tenants acme and acme-eu never mix', async () => {
       const acme = await open('acme');
       const eu = await open('acme-eu');
       const m = seed.manager('acme');
-      await acme.ingest(m, { scope: { level: 'P3' }, source: { kind: 'text', title: 'travel', text: 'Acme travel policy: economy class, hotels up to 150 USD.' } });
-      await eu.ingest(seed.manager('acme-eu'), { scope: { level: 'P3' }, source: { kind: 'text', title: 'travel', text: 'Acme EU travel policy: rail first for trips under 600 km, hotels up to 140 EUR.' } });
-      const us = await acme.search({ tenant: 'acme', userId: 'u', groups: [] }, 'Acme EU travel policy rail hotels EUR', { k: 50 });
+      await acme.ingest(m, {
+        scope: { level: 'P3' },
+        source: {
+          kind: 'text',
+          title: 'travel',
+          text: 'Acme travel policy: economy class, hotels up to 150 USD.',
+        },
+      });
+      await eu.ingest(seed.manager('acme-eu'), {
+        scope: { level: 'P3' },
+        source: {
+          kind: 'text',
+          title: 'travel',
+          text: 'Acme EU travel policy: rail first for trips under 600 km, hotels up to 140 EUR.',
+        },
+      });
+      const us = await acme.search(
+        { tenant: 'acme', userId: 'u', groups: [] },
+        'Acme EU travel policy rail hotels EUR',
+        { k: 50 },
+      );
       expect(us.map((r) => r.text)).toEqual(['Acme travel policy: economy class, hotels up to 150 USD.']);
-      const e = await eu.search({ tenant: 'acme-eu', userId: 'u', groups: [] }, 'Acme travel policy economy USD', { k: 50 });
-      expect(e.map((r) => r.text)).toEqual(['Acme EU travel policy: rail first for trips under 600 km, hotels up to 140 EUR.']);
-      await expect(acme.search({ tenant: 'acme-eu', userId: 'u', groups: [] }, 'travel')).rejects.toBeInstanceOf(KnowledgeForbiddenError);
+      const e = await eu.search(
+        { tenant: 'acme-eu', userId: 'u', groups: [] },
+        'Acme travel policy economy USD',
+        { k: 50 },
+      );
+      expect(e.map((r) => r.text)).toEqual([
+        'Acme EU travel policy: rail first for trips under 600 km, hotels up to 140 EUR.',
+      ]);
+      await expect(
+        acme.search({ tenant: 'acme-eu', userId: 'u', groups: [] }, 'travel'),
+      ).rejects.toBeInstanceOf(KnowledgeForbiddenError);
     });
 
     it('generated principals and ACLs: zero unauthorised hits, and every permitted chunk reachable', async () => {
@@ -126,20 +169,53 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
       const k = await open(tenant);
       const rand = prng(20261207);
       const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-      const users = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'], groups = ['g0', 'g1', 'g2', 'g3'], plugins = ['email', 'github'], engines = ['e0', 'e1'];
-      const words = ['budget', 'travel', 'invoice', 'deploy', 'patient', 'disclaimer', 'limit', 'approval', 'record', 'refund'];
+      const users = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'],
+        groups = ['g0', 'g1', 'g2', 'g3'],
+        plugins = ['email', 'github'],
+        engines = ['e0', 'e1'];
+      const words = [
+        'budget',
+        'travel',
+        'invoice',
+        'deploy',
+        'patient',
+        'disclaimer',
+        'limit',
+        'approval',
+        'record',
+        'refund',
+      ];
       const docs: { title: string; scope: seed.SeedDoc['scope'] }[] = [];
       for (let i = 0; i < 40; i++) {
         const level = pick(['P5', 'P4', 'P3', 'P2', 'P1'] as const);
         const scope =
-          level === 'P5' ? { level, userId: pick(users) } : level === 'P4' ? { level, groupId: pick(groups) } : level === 'P3' ? { level } : level === 'P2' ? { level, plugin: pick(plugins) } : { level, engine: pick(engines) };
+          level === 'P5'
+            ? { level, userId: pick(users) }
+            : level === 'P4'
+              ? { level, groupId: pick(groups) }
+              : level === 'P3'
+                ? { level }
+                : level === 'P2'
+                  ? { level, plugin: pick(plugins) }
+                  : { level, engine: pick(engines) };
         const title = `doc-${i}`;
         docs.push({ title, scope });
         const text = `${title} ${Array.from({ length: 8 }, () => pick(words)).join(' ')}.`;
-        await k.ingest(seed.writerFor(tenant, { title, scope, text }), { scope, source: { kind: 'text', title, text } });
+        await k.ingest(seed.writerFor(tenant, { title, scope, text }), {
+          scope,
+          source: { kind: 'text', title, text },
+        });
       }
       const permitted = (p: SearchPrincipal, s: seed.SeedDoc['scope']) =>
-        s.level === 'P5' ? s.userId === p.userId : s.level === 'P4' ? p.groups.includes(s.groupId) : s.level === 'P3' ? true : s.level === 'P2' ? (p.plugins ?? []).includes(s.plugin) : (p.engines ?? []).includes(s.engine);
+        s.level === 'P5'
+          ? s.userId === p.userId
+          : s.level === 'P4'
+            ? p.groups.includes(s.groupId)
+            : s.level === 'P3'
+              ? true
+              : s.level === 'P2'
+                ? (p.plugins ?? []).includes(s.plugin)
+                : (p.engines ?? []).includes(s.engine);
       let checked = 0;
       for (let n = 0; n < 25; n++) {
         const p: SearchPrincipal = {
@@ -162,22 +238,37 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
     it('re-ingest is idempotent; changed content replaces the old version; delete removes every chunk', async () => {
       const k = await open('lifecycle');
       const m = seed.manager('lifecycle');
-      const long = Array.from({ length: 30 }, (_, i) => `Paragraph ${i} about the expense policy and receipts number ${i}.`).join('\n\n');
-      const req = { scope: { level: 'P3' as const }, source: { kind: 'text' as const, title: 'expenses', text: long } };
+      const long = Array.from(
+        { length: 30 },
+        (_, i) => `Paragraph ${i} about the expense policy and receipts number ${i}.`,
+      ).join('\n\n');
+      const req = {
+        scope: { level: 'P3' as const },
+        source: { kind: 'text' as const, title: 'expenses', text: long },
+      };
       const first = await k.ingest(m, { ...req, source: { ...req.source } });
       expect(first.chunks).toBeGreaterThan(1);
       const again = await k.ingest(m, req);
       expect(again).toMatchObject({ sourceId: first.sourceId, unchanged: true, chunks: first.chunks });
       const index = await backend.open('lifecycle');
       expect(await index.countChunks('lifecycle', first.sourceId)).toBe(first.chunks);
-      const v2 = await k.ingest(m, { ...req, source: { ...req.source, text: 'Expense policy v2: receipts over 25 EUR only.' } });
+      const v2 = await k.ingest(m, {
+        ...req,
+        source: { ...req.source, text: 'Expense policy v2: receipts over 25 EUR only.' },
+      });
       expect(v2).toMatchObject({ sourceId: first.sourceId, unchanged: false, chunks: 1 });
       expect(await index.countChunks('lifecycle', first.sourceId)).toBe(1);
-      const rs = await k.search({ tenant: 'lifecycle', userId: 'x', groups: [] }, 'expense policy receipts', { k: 50 });
+      const rs = await k.search({ tenant: 'lifecycle', userId: 'x', groups: [] }, 'expense policy receipts', {
+        k: 50,
+      });
       expect(rs.map((r) => r.text)).toEqual(['Expense policy v2: receipts over 25 EUR only.']);
       expect(await k.delete(m, first.sourceId)).toBe(1);
       expect(await index.countChunks('lifecycle', first.sourceId)).toBe(0);
-      expect(await k.search({ tenant: 'lifecycle', userId: 'x', groups: [] }, 'expense policy receipts', { k: 50 })).toEqual([]);
+      expect(
+        await k.search({ tenant: 'lifecycle', userId: 'x', groups: [] }, 'expense policy receipts', {
+          k: 50,
+        }),
+      ).toEqual([]);
       expect(await k.listSources(m)).toEqual([]);
     });
 
@@ -185,21 +276,46 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
       const tenant = 'atomic';
       const k = await open(tenant);
       const m = seed.manager(tenant);
-      const v1 = Array.from({ length: 12 }, (_, i) => `Version one rule ${i}: refunds within 30 days.`).join('\n\n');
-      const first = await k.ingest(m, { scope: { level: 'P3' }, source: { kind: 'text', title: 'refunds', text: v1 } });
+      const v1 = Array.from({ length: 12 }, (_, i) => `Version one rule ${i}: refunds within 30 days.`).join(
+        '\n\n',
+      );
+      const first = await k.ingest(m, {
+        scope: { level: 'P3' },
+        source: { kind: 'text', title: 'refunds', text: v1 },
+      });
       // Extraction failure (corrupt PDF under the same key): nothing is written.
       await expect(
-        k.ingest(m, { key: 'refunds', scope: { level: 'P3' }, source: { kind: 'file', filename: 'refunds.pdf', bytes: new TextEncoder().encode('%PDF-1.7\n garbage') } }),
+        k.ingest(m, {
+          key: 'refunds',
+          scope: { level: 'P3' },
+          source: {
+            kind: 'file',
+            filename: 'refunds.pdf',
+            bytes: new TextEncoder().encode('%PDF-1.7\n garbage'),
+          },
+        }),
       ).rejects.toMatchObject({ name: 'SourceRejectedError', source: 'refunds.pdf', reason: 'corrupt' });
       // Embedder failure half-way through.
-      const flaky: Embedder = { id: embedder.id, dimensions: embedder.dimensions, semantic: false, embed: () => Promise.reject(new Error('embedder down')) };
+      const flaky: Embedder = {
+        id: embedder.id,
+        dimensions: embedder.dimensions,
+        semantic: false,
+        embed: () => Promise.reject(new Error('embedder down')),
+      };
       const kFlaky = new Knowledge({ tenant, index: await backend.open(tenant), embedder: flaky });
-      const many = Array.from({ length: 200 }, (_, i) => `Version two rule ${i}: refunds within 14 days.`).join('\n\n');
-      await expect(kFlaky.ingest(m, { scope: { level: 'P3' }, source: { kind: 'text', title: 'refunds', text: many } })).rejects.toThrow('embedder down');
+      const many = Array.from(
+        { length: 200 },
+        (_, i) => `Version two rule ${i}: refunds within 14 days.`,
+      ).join('\n\n');
+      await expect(
+        kFlaky.ingest(m, { scope: { level: 'P3' }, source: { kind: 'text', title: 'refunds', text: many } }),
+      ).rejects.toThrow('embedder down');
       // Backend write failure (where the backend can inject one).
       if (backend.failNextWrite) {
         backend.failNextWrite();
-        await expect(k.ingest(m, { scope: { level: 'P3' }, source: { kind: 'text', title: 'refunds', text: many } })).rejects.toThrow();
+        await expect(
+          k.ingest(m, { scope: { level: 'P3' }, source: { kind: 'text', title: 'refunds', text: many } }),
+        ).rejects.toThrow();
       }
       const rs = await k.search({ tenant, userId: 'x', groups: [] }, 'refunds rule days', { k: 50 });
       expect(rs.length).toBe(first.chunks);
@@ -209,16 +325,45 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
     it('only permitted writers write; every ingest and delete is audited with hashed ids', async () => {
       const k = kb[seed.BANK]!;
       const before = audit.length;
-      const viewer = { tenant: seed.BANK, userId: 'tom@bank.example', roles: ['viewer'], groups: ['equity-research'] };
-      await expect(k.ingest(viewer, { scope: { level: 'P5', userId: 'sarah@bank.example' }, source: { kind: 'text', title: 'x', text: 'x' } })).rejects.toBeInstanceOf(KnowledgeForbiddenError);
-      await expect(k.ingest(viewer, { scope: { level: 'P4', groupId: 'equity-research' }, source: { kind: 'text', title: 'x', text: 'x' } })).rejects.toBeInstanceOf(KnowledgeForbiddenError);
-      await expect(k.ingest(viewer, { scope: { level: 'P3' }, source: { kind: 'text', title: 'x', text: 'x' } })).rejects.toBeInstanceOf(KnowledgeForbiddenError);
-      const own = await k.ingest(viewer, { scope: { level: 'P5', userId: viewer.userId }, source: { kind: 'text', title: 'tom-notes', text: 'Tom prefers short emails.' } });
-      const [sarahSig] = (await k.listSources(seed.writerFor(seed.BANK, seed.bankDocs[1]!))).filter((s) => s.title === 'sarah-signature');
+      const viewer = {
+        tenant: seed.BANK,
+        userId: 'tom@bank.example',
+        roles: ['viewer'],
+        groups: ['equity-research'],
+      };
+      await expect(
+        k.ingest(viewer, {
+          scope: { level: 'P5', userId: 'sarah@bank.example' },
+          source: { kind: 'text', title: 'x', text: 'x' },
+        }),
+      ).rejects.toBeInstanceOf(KnowledgeForbiddenError);
+      await expect(
+        k.ingest(viewer, {
+          scope: { level: 'P4', groupId: 'equity-research' },
+          source: { kind: 'text', title: 'x', text: 'x' },
+        }),
+      ).rejects.toBeInstanceOf(KnowledgeForbiddenError);
+      await expect(
+        k.ingest(viewer, { scope: { level: 'P3' }, source: { kind: 'text', title: 'x', text: 'x' } }),
+      ).rejects.toBeInstanceOf(KnowledgeForbiddenError);
+      const own = await k.ingest(viewer, {
+        scope: { level: 'P5', userId: viewer.userId },
+        source: { kind: 'text', title: 'tom-notes', text: 'Tom prefers short emails.' },
+      });
+      const [sarahSig] = (await k.listSources(seed.writerFor(seed.BANK, seed.bankDocs[1]!))).filter(
+        (s) => s.title === 'sarah-signature',
+      );
       await expect(k.delete(viewer, sarahSig!.sourceId)).rejects.toBeInstanceOf(KnowledgeForbiddenError);
       await k.delete(viewer, own.sourceId);
       const events = audit.slice(before);
-      expect(events.map((e) => `${e.action}:${e.decision}:${e.level}`)).toEqual(['ingest:deny:P5', 'ingest:deny:P4', 'ingest:deny:P3', 'ingest:allow:P5', 'delete:deny:P5', 'delete:allow:P5']);
+      expect(events.map((e) => `${e.action}:${e.decision}:${e.level}`)).toEqual([
+        'ingest:deny:P5',
+        'ingest:deny:P4',
+        'ingest:deny:P3',
+        'ingest:allow:P5',
+        'delete:deny:P5',
+        'delete:allow:P5',
+      ]);
       expect(JSON.stringify(events)).not.toContain('@bank.example');
       expect(events[0]!.actor).toMatch(/^[0-9a-f]{64}$/);
     });
@@ -227,10 +372,31 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
       const k = kb[seed.BANK]!;
       const m = seed.manager(seed.BANK);
       const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...new Array(40).fill(0)]);
-      await expect(k.ingest(m, { scope: { level: 'P3' }, source: { kind: 'file', filename: 'all.zip', bytes: zip } })).rejects.toMatchObject({ source: 'all.zip', reason: 'archive' });
-      await expect(k.ingest(m, { scope: { level: 'P3' }, source: { kind: 'file', filename: 'photo.png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) } })).rejects.toMatchObject({ source: 'photo.png', reason: 'unsupported-type' });
-      await expect(k.ingest(m, { scope: { level: 'P3' }, source: { kind: 'file', filename: 'latin.txt', bytes: new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff]) } })).rejects.toMatchObject({ source: 'latin.txt', reason: 'encoding' });
-      await expect(k.ingest(m, { scope: { level: 'P3' }, source: { kind: 'url', url: 'http://169.254.169.254/latest/meta-data' } })).rejects.toBeInstanceOf(SourceRejectedError);
+      await expect(
+        k.ingest(m, { scope: { level: 'P3' }, source: { kind: 'file', filename: 'all.zip', bytes: zip } }),
+      ).rejects.toMatchObject({ source: 'all.zip', reason: 'archive' });
+      await expect(
+        k.ingest(m, {
+          scope: { level: 'P3' },
+          source: { kind: 'file', filename: 'photo.png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) },
+        }),
+      ).rejects.toMatchObject({ source: 'photo.png', reason: 'unsupported-type' });
+      await expect(
+        k.ingest(m, {
+          scope: { level: 'P3' },
+          source: {
+            kind: 'file',
+            filename: 'latin.txt',
+            bytes: new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff]),
+          },
+        }),
+      ).rejects.toMatchObject({ source: 'latin.txt', reason: 'encoding' });
+      await expect(
+        k.ingest(m, {
+          scope: { level: 'P3' },
+          source: { kind: 'url', url: 'http://169.254.169.254/latest/meta-data' },
+        }),
+      ).rejects.toBeInstanceOf(SourceRejectedError);
       const sources = await k.listSources(m);
       expect(sources.map((s) => s.title)).not.toContain('all.zip');
     });

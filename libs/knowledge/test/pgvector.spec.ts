@@ -35,7 +35,8 @@ knowledgeContract('pgvector (PGlite)', async () => {
   shared = await openPglite();
   const sql = faulty(shared);
   return {
-    open: (tenant) => Promise.resolve(new PgvectorIndex({ sql, dimensions: embedder.dimensions, embedderId: embedder.id })),
+    open: (tenant) =>
+      Promise.resolve(new PgvectorIndex({ sql, dimensions: embedder.dimensions, embedderId: embedder.id })),
     failNextWrite: () => void (failArmed = true),
     teardown: async () => undefined,
   };
@@ -46,7 +47,9 @@ afterAll(async () => shared?.close());
 describe('pgvector specifics', () => {
   it('has the HNSW (cosine) and GIN (acl, full text) indexes and iterative scans on', async () => {
     const sql = shared!;
-    const idx = await sql.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'knowledge' AND tablename = 'chunks' ORDER BY indexname`);
+    const idx = await sql.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = 'knowledge' AND tablename = 'chunks' ORDER BY indexname`,
+    );
     const defs = idx.map((r) => r.indexdef).join('\n');
     expect(defs).toMatch(/chunks_embedding ON knowledge\.chunks USING hnsw \(embedding vector_cosine_ops\)/);
     expect(defs).toMatch(/chunks_acl ON knowledge\.chunks USING gin \(acl\)/);
@@ -56,7 +59,11 @@ describe('pgvector specifics', () => {
   });
 
   it('refuses an index built by another embedder', async () => {
-    const index = new PgvectorIndex({ sql: shared!, dimensions: embedder.dimensions, embedderId: 'other-embedder' });
+    const index = new PgvectorIndex({
+      sql: shared!,
+      dimensions: embedder.dimensions,
+      embedderId: 'other-embedder',
+    });
     await expect(index.init()).rejects.toThrow(/built with embedder "local-lexical-v1-128"/);
   });
 });

@@ -5,7 +5,12 @@
  * chosen among permitted documents only; the service fuses text and vector ranks (RRF).
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { AzureKeyCredential, SearchClient, SearchIndexClient, type SearchClientOptions } from '@azure/search-documents';
+import {
+  AzureKeyCredential,
+  SearchClient,
+  SearchIndexClient,
+  type SearchClientOptions,
+} from '@azure/search-documents';
 import type { KnowledgeChunk, Level, SourceRecord, StoredChunk } from '../chunk.model.js';
 import { levelRank } from '../chunk.model.js';
 import { KnowledgeBackendError } from '../errors.js';
@@ -43,7 +48,19 @@ interface AzureDoc {
 
 /** OData string literal. */
 export const odata = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-const CHUNK_FIELDS = ['id', 'tenant', 'level', 'scopeId', 'acl', 'policyKey', 'sourceId', 'sourceTitle', 'version', 'ordinal', 'text'] as const;
+const CHUNK_FIELDS = [
+  'id',
+  'tenant',
+  'level',
+  'scopeId',
+  'acl',
+  'policyKey',
+  'sourceId',
+  'sourceTitle',
+  'version',
+  'ordinal',
+  'text',
+] as const;
 
 export class AzureSearchIndex implements KnowledgeIndex {
   readonly kind = 'azure-ai-search' as const;
@@ -51,18 +68,29 @@ export class AzureSearchIndex implements KnowledgeIndex {
   private readonly admin: SearchIndexClient;
 
   constructor(private readonly options: AzureSearchIndexOptions) {
-    this.client = new SearchClient<AzureDoc>(options.endpoint, options.indexName, options.credential, options.clientOptions);
+    this.client = new SearchClient<AzureDoc>(
+      options.endpoint,
+      options.indexName,
+      options.credential,
+      options.clientOptions,
+    );
     this.admin = new SearchIndexClient(options.endpoint, options.credential, options.clientOptions);
   }
 
   /** The security filter: every query of this adapter carries it. */
   static aclFilter(tenant: string, principals: readonly string[]): string {
-    if (principals.some((p) => /[,'\s]/.test(p))) throw new KnowledgeBackendError('principal contains a delimiter');
+    if (principals.some((p) => /[,'\s]/.test(p)))
+      throw new KnowledgeBackendError('principal contains a delimiter');
     return `tenant eq ${odata(tenant)} and acl/any(p: search.in(p, ${odata(principals.join(','))}, ','))`;
   }
 
   async init(): Promise<void> {
-    const f = (name: string, type: string, extra: object = {}) => ({ name, type, filterable: true, ...extra });
+    const f = (name: string, type: string, extra: object = {}) => ({
+      name,
+      type,
+      filterable: true,
+      ...extra,
+    });
     await this.call('create index', () =>
       this.admin.createOrUpdateIndex({
         name: this.options.indexName,
@@ -90,7 +118,13 @@ export class AzureSearchIndex implements KnowledgeIndex {
           { name: 'record', type: 'Edm.String' },
         ],
         vectorSearch: {
-          algorithms: [{ name: 'hnsw', kind: 'hnsw', parameters: { metric: 'cosine', m: 16, efConstruction: 200, efSearch: 200 } }],
+          algorithms: [
+            {
+              name: 'hnsw',
+              kind: 'hnsw',
+              parameters: { metric: 'cosine', m: 16, efConstruction: 200, efSearch: 200 },
+            },
+          ],
           profiles: [{ name: 'knowledge-hnsw', algorithmConfigurationName: 'hnsw' }],
         },
       } as Parameters<SearchIndexClient['createOrUpdateIndex']>[0]),
@@ -98,10 +132,14 @@ export class AzureSearchIndex implements KnowledgeIndex {
     const meta = await this.getDoc('meta');
     if (!meta) {
       await this.call('write meta', () =>
-        this.client.mergeOrUploadDocuments([{ id: 'meta', docType: 'meta', tenant: '', record: this.options.embedderId }]),
+        this.client.mergeOrUploadDocuments([
+          { id: 'meta', docType: 'meta', tenant: '', record: this.options.embedderId },
+        ]),
       );
     } else if (meta.record !== this.options.embedderId) {
-      throw new KnowledgeBackendError(`index ${this.options.indexName} was built with embedder "${meta.record}", configured "${this.options.embedderId}"`);
+      throw new KnowledgeBackendError(
+        `index ${this.options.indexName} was built with embedder "${meta.record}", configured "${this.options.embedderId}"`,
+      );
     }
   }
 
@@ -114,13 +152,27 @@ export class AzureSearchIndex implements KnowledgeIndex {
       await this.deleteIds(docs.map((d) => d.id)).catch(() => undefined);
       throw error;
     }
-    await this.upload([{ id: `s_${source.sourceId}`, docType: 'source', tenant: source.tenant, sourceId: source.sourceId, level: source.level, scopeId: source.scopeId, record: JSON.stringify(source) }]);
-    const stale = await this.ids(`docType eq 'chunk' and tenant eq ${odata(source.tenant)} and sourceId eq ${odata(source.sourceId)} and version ne ${odata(source.version)}`);
+    await this.upload([
+      {
+        id: `s_${source.sourceId}`,
+        docType: 'source',
+        tenant: source.tenant,
+        sourceId: source.sourceId,
+        level: source.level,
+        scopeId: source.scopeId,
+        record: JSON.stringify(source),
+      },
+    ]);
+    const stale = await this.ids(
+      `docType eq 'chunk' and tenant eq ${odata(source.tenant)} and sourceId eq ${odata(source.sourceId)} and version ne ${odata(source.version)}`,
+    );
     await this.deleteIds(stale);
   }
 
   async deleteSource(tenant: string, sourceId: string): Promise<number> {
-    const ids = await this.ids(`docType eq 'chunk' and tenant eq ${odata(tenant)} and sourceId eq ${odata(sourceId)}`);
+    const ids = await this.ids(
+      `docType eq 'chunk' and tenant eq ${odata(tenant)} and sourceId eq ${odata(sourceId)}`,
+    );
     await this.deleteIds(ids);
     const source = await this.getSource(tenant, sourceId);
     if (source) await this.deleteIds([`s_${sourceId}`]);
@@ -146,7 +198,9 @@ export class AzureSearchIndex implements KnowledgeIndex {
   async countChunks(tenant: string, sourceId?: string): Promise<number> {
     let f = `docType eq 'chunk' and tenant eq ${odata(tenant)}`;
     if (sourceId) f += ` and sourceId eq ${odata(sourceId)}`;
-    const res = await this.call('count', () => this.client.search('*', { filter: f, top: 0, includeTotalCount: true }));
+    const res = await this.call('count', () =>
+      this.client.search('*', { filter: f, top: 0, includeTotalCount: true }),
+    );
     return res.count ?? 0;
   }
 
@@ -162,7 +216,14 @@ export class AzureSearchIndex implements KnowledgeIndex {
         select: [...CHUNK_FIELDS],
         vectorSearchOptions: {
           filterMode: 'preFilter',
-          queries: [{ kind: 'vector', vector: [...q.vector], fields: ['embedding'], kNearestNeighborsCount: Math.max(q.k * CANDIDATES_PER_RESULT, 20) }],
+          queries: [
+            {
+              kind: 'vector',
+              vector: [...q.vector],
+              fields: ['embedding'],
+              kNearestNeighborsCount: Math.max(q.k * CANDIDATES_PER_RESULT, 20),
+            },
+          ],
         },
       }),
     );
@@ -175,7 +236,12 @@ export class AzureSearchIndex implements KnowledgeIndex {
     if (q.policyKeys.length === 0) return [];
     const filter = `docType eq 'chunk' and ${AzureSearchIndex.aclFilter(q.tenant, q.principals)} and search.in(policyKey, ${odata(q.policyKeys.join(','))}, ',')`;
     const res = await this.call('policy search', () =>
-      this.client.search('*', { filter, top: q.limit, orderBy: ['levelRank desc', 'sourceId asc', 'ordinal asc'], select: [...CHUNK_FIELDS] }),
+      this.client.search('*', {
+        filter,
+        top: q.limit,
+        orderBy: ['levelRank desc', 'sourceId asc', 'ordinal asc'],
+        select: [...CHUNK_FIELDS],
+      }),
     );
     const out: StoredChunk[] = [];
     for await (const r of res.results) out.push(toChunk(r.document as AzureDoc));
@@ -186,9 +252,20 @@ export class AzureSearchIndex implements KnowledgeIndex {
 
   private toDoc(c: KnowledgeChunk): AzureDoc {
     return {
-      id: c.id, docType: 'chunk', tenant: c.tenant, level: c.level, levelRank: levelRank(c.level), scopeId: c.scopeId,
-      acl: [...c.acl], policyKey: c.policyKey, sourceId: c.sourceId, sourceTitle: c.sourceTitle, version: c.version,
-      ordinal: c.ordinal, text: c.text, embedding: [...c.embedding],
+      id: c.id,
+      docType: 'chunk',
+      tenant: c.tenant,
+      level: c.level,
+      levelRank: levelRank(c.level),
+      scopeId: c.scopeId,
+      acl: [...c.acl],
+      policyKey: c.policyKey,
+      sourceId: c.sourceId,
+      sourceTitle: c.sourceTitle,
+      version: c.version,
+      ordinal: c.ordinal,
+      text: c.text,
+      embedding: [...c.embedding],
     };
   }
 
@@ -197,14 +274,20 @@ export class AzureSearchIndex implements KnowledgeIndex {
       return await this.client.getDocument(key);
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw new KnowledgeBackendError(`Azure AI Search: read failed (${(error as { statusCode?: number }).statusCode ?? 'network'})`, { cause: error });
+      throw new KnowledgeBackendError(
+        `Azure AI Search: read failed (${(error as { statusCode?: number }).statusCode ?? 'network'})`,
+        { cause: error },
+      );
     }
   }
 
   private async upload(docs: AzureDoc[]): Promise<void> {
     if (docs.length === 0) return;
-    const res = await this.call('upload', () => this.client.mergeOrUploadDocuments(docs, { throwOnAnyFailure: true }));
-    if (res.results.some((r) => !r.succeeded)) throw new KnowledgeBackendError('Azure AI Search: some documents were not indexed');
+    const res = await this.call('upload', () =>
+      this.client.mergeOrUploadDocuments(docs, { throwOnAnyFailure: true }),
+    );
+    if (res.results.some((r) => !r.succeeded))
+      throw new KnowledgeBackendError('Azure AI Search: some documents were not indexed');
   }
 
   private async deleteIds(ids: readonly string[]): Promise<void> {
@@ -219,7 +302,9 @@ export class AzureSearchIndex implements KnowledgeIndex {
   private async all(filter: string, select: (keyof AzureDoc)[]): Promise<AzureDoc[]> {
     const out: AzureDoc[] = [];
     for (let skip = 0; ; skip += 1000) {
-      const res = await this.call('list', () => this.client.search('*', { filter, top: 1000, skip, select, orderBy: ['id asc'] } as never));
+      const res = await this.call('list', () =>
+        this.client.search('*', { filter, top: 1000, skip, select, orderBy: ['id asc'] } as never),
+      );
       let n = 0;
       for await (const r of res.results) {
         out.push(r.document as AzureDoc);
@@ -235,14 +320,26 @@ export class AzureSearchIndex implements KnowledgeIndex {
     } catch (error) {
       if (error instanceof KnowledgeBackendError) throw error;
       const status = (error as { statusCode?: number }).statusCode;
-      throw new KnowledgeBackendError(`Azure AI Search ${what} on ${this.options.indexName} failed (${status ?? 'network'}): ${(error as Error).message.slice(0, 300)}`, { cause: error });
+      throw new KnowledgeBackendError(
+        `Azure AI Search ${what} on ${this.options.indexName} failed (${status ?? 'network'}): ${(error as Error).message.slice(0, 300)}`,
+        { cause: error },
+      );
     }
   }
 }
 
 const toChunk = (d: AzureDoc): StoredChunk => ({
-  id: d.id, tenant: d.tenant, level: d.level!, scopeId: d.scopeId ?? '', acl: d.acl ?? [], policyKey: d.policyKey ?? null,
-  sourceId: d.sourceId ?? '', sourceTitle: d.sourceTitle ?? '', version: d.version ?? '', ordinal: d.ordinal ?? 0, text: d.text ?? '',
+  id: d.id,
+  tenant: d.tenant,
+  level: d.level!,
+  scopeId: d.scopeId ?? '',
+  acl: d.acl ?? [],
+  policyKey: d.policyKey ?? null,
+  sourceId: d.sourceId ?? '',
+  sourceTitle: d.sourceTitle ?? '',
+  version: d.version ?? '',
+  ordinal: d.ordinal ?? 0,
+  text: d.text ?? '',
 });
 
 export { AzureKeyCredential };

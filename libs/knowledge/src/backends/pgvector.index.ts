@@ -40,7 +40,8 @@ interface ChunkRow {
 }
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
-const toVector = (v: readonly number[]): string => `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
+const toVector = (v: readonly number[]): string =>
+  `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
 
 /** OR of the query's words: a natural-language question should not need every word to match. */
 export function orTsQuery(text: string): string {
@@ -62,7 +63,8 @@ const toChunk = (r: ChunkRow): StoredChunk => ({
   text: r.text,
 });
 
-const CHUNK_COLUMNS = 'id, tenant, level, scope_id, acl, policy_key, source_id, source_title, version, ordinal, text';
+const CHUNK_COLUMNS =
+  'id, tenant, level, scope_id, acl, policy_key, source_id, source_title, version, ordinal, text';
 
 export class PgvectorIndex implements KnowledgeIndex {
   readonly kind = 'pgvector' as const;
@@ -72,8 +74,10 @@ export class PgvectorIndex implements KnowledgeIndex {
   constructor(private readonly options: PgvectorIndexOptions) {
     const schema = options.schema ?? 'knowledge';
     const cfg = options.textSearchConfig ?? 'english';
-    if (!IDENT.test(schema)) throw new KnowledgeBackendError(`pgvector schema "${schema}" is not a plain identifier`);
-    if (!IDENT.test(cfg)) throw new KnowledgeBackendError(`text search config "${cfg}" is not a plain identifier`);
+    if (!IDENT.test(schema))
+      throw new KnowledgeBackendError(`pgvector schema "${schema}" is not a plain identifier`);
+    if (!IDENT.test(cfg))
+      throw new KnowledgeBackendError(`text search config "${cfg}" is not a plain identifier`);
     this.s = schema;
     this.cfg = cfg;
   }
@@ -107,11 +111,14 @@ export class PgvectorIndex implements KnowledgeIndex {
       CREATE INDEX IF NOT EXISTS chunks_policy ON ${s}.chunks (tenant, policy_key) WHERE policy_key IS NOT NULL;
     `);
     if (this.options.vectorIndex ?? true) await this.buildVectorIndex();
-    const [row] = await this.sql.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE key = 'embedder'`);
+    const [row] = await this.sql.query<{ value: string }>(
+      `SELECT value FROM ${s}.meta WHERE key = 'embedder'`,
+    );
     if (!row) {
-      await this.sql.query(`INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1) ON CONFLICT DO NOTHING`, [
-        this.options.embedderId,
-      ]);
+      await this.sql.query(
+        `INSERT INTO ${s}.meta (key, value) VALUES ('embedder', $1) ON CONFLICT DO NOTHING`,
+        [this.options.embedderId],
+      );
     } else if (row.value !== this.options.embedderId) {
       throw new KnowledgeBackendError(
         `index ${s} was built with embedder "${row.value}", configured "${this.options.embedderId}": re-index or use the same embedder`,
@@ -128,7 +135,10 @@ export class PgvectorIndex implements KnowledgeIndex {
   async replaceSource(source: SourceRecord, chunks: readonly KnowledgeChunk[]): Promise<void> {
     const { s } = this;
     await this.sql.transaction(async (tx) => {
-      await tx.query(`DELETE FROM ${s}.chunks WHERE tenant = $1 AND source_id = $2`, [source.tenant, source.sourceId]);
+      await tx.query(`DELETE FROM ${s}.chunks WHERE tenant = $1 AND source_id = $2`, [
+        source.tenant,
+        source.sourceId,
+      ]);
       for (let i = 0; i < chunks.length; i += 200) await insertChunks(tx, s, chunks.slice(i, i + 200));
       await tx.query(
         `INSERT INTO ${s}.sources (tenant, source_id, level, scope_id, acl, policy_key, title, kind, version, content_hash, chunks, ingested_at)
@@ -137,8 +147,18 @@ export class PgvectorIndex implements KnowledgeIndex {
            policy_key = EXCLUDED.policy_key, title = EXCLUDED.title, kind = EXCLUDED.kind, version = EXCLUDED.version,
            content_hash = EXCLUDED.content_hash, chunks = EXCLUDED.chunks, ingested_at = EXCLUDED.ingested_at`,
         [
-          source.tenant, source.sourceId, source.level, source.scopeId, [...source.acl], source.policyKey,
-          source.title, source.kind, source.version, source.contentHash, source.chunks, source.ingestedAt,
+          source.tenant,
+          source.sourceId,
+          source.level,
+          source.scopeId,
+          [...source.acl],
+          source.policyKey,
+          source.title,
+          source.kind,
+          source.version,
+          source.contentHash,
+          source.chunks,
+          source.ingestedAt,
         ],
       );
     });
@@ -164,10 +184,10 @@ export class PgvectorIndex implements KnowledgeIndex {
   }
 
   async getSource(tenant: string, sourceId: string): Promise<SourceRecord | undefined> {
-    const rows = await this.sql.query<SourceRow>(`SELECT * FROM ${this.s}.sources WHERE tenant = $1 AND source_id = $2`, [
-      tenant,
-      sourceId,
-    ]);
+    const rows = await this.sql.query<SourceRow>(
+      `SELECT * FROM ${this.s}.sources WHERE tenant = $1 AND source_id = $2`,
+      [tenant, sourceId],
+    );
     return rows[0] && toSource(rows[0]);
   }
 
@@ -204,7 +224,9 @@ export class PgvectorIndex implements KnowledgeIndex {
        fused AS (
          SELECT id, COALESCE(1.0 / (${RRF_K} + vec.r), 0) + COALESCE(1.0 / (${RRF_K} + txt.r), 0) AS score
          FROM vec FULL JOIN txt USING (id))
-       SELECT ${CHUNK_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, fused.score::float8 AS score
+       SELECT ${CHUNK_COLUMNS.split(', ')
+         .map((c) => `c.${c}`)
+         .join(', ')}, fused.score::float8 AS score
        FROM fused JOIN ${this.s}.chunks c ON c.tenant = $1 AND c.id = fused.id
        ORDER BY fused.score DESC, c.id LIMIT $6`,
       [q.tenant, [...q.principals], toVector(q.vector), orTsQuery(q.text), candidates, q.k],
@@ -243,14 +265,29 @@ export class PgvectorIndex implements KnowledgeIndex {
   }
 }
 
-async function insertChunks(tx: Pick<SqlClient, 'query'>, s: string, chunks: readonly KnowledgeChunk[]): Promise<void> {
+async function insertChunks(
+  tx: Pick<SqlClient, 'query'>,
+  s: string,
+  chunks: readonly KnowledgeChunk[],
+): Promise<void> {
   if (chunks.length === 0) return;
   const values: string[] = [];
   const params: unknown[] = [];
   for (const c of chunks) {
     const row = [
-      c.id, c.tenant, c.level, levelRank(c.level), c.scopeId, [...c.acl], c.policyKey,
-      c.sourceId, c.sourceTitle, c.version, c.ordinal, c.text, toVector(c.embedding),
+      c.id,
+      c.tenant,
+      c.level,
+      levelRank(c.level),
+      c.scopeId,
+      [...c.acl],
+      c.policyKey,
+      c.sourceId,
+      c.sourceTitle,
+      c.version,
+      c.ordinal,
+      c.text,
+      toVector(c.embedding),
     ];
     values.push(`(${row.map((_, i) => `$${params.length + i + 1}`).join(',')}::vector)`);
     params.push(...row);

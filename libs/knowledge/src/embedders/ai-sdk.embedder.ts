@@ -32,34 +32,64 @@ export class AiSdkEmbedder implements Embedder {
     });
     for (const e of embeddings)
       if (e.length !== this.dimensions)
-        throw new Error(`embedding model ${this.id} returned ${e.length} dimensions, configured ${this.dimensions}`);
+        throw new Error(
+          `embedding model ${this.id} returned ${e.length} dimensions, configured ${this.dimensions}`,
+        );
     return embeddings;
   }
 }
 
 const secret = async (path?: string) => (path ? (await readFile(path, 'utf8')).trim() : undefined);
 
-export async function embedderFromConfig(config: KnowledgeEmbedderConfig, opts: { fetch?: typeof fetch } = {}): Promise<Embedder> {
+export async function embedderFromConfig(
+  config: KnowledgeEmbedderConfig,
+  opts: { fetch?: typeof fetch } = {},
+): Promise<Embedder> {
   switch (config.kind) {
     case 'local-lexical':
       return new LocalLexicalEmbedder({ dimensions: config.dimensions });
     case 'openai-compatible': {
       const apiKey = await secret(config.apiKeyFile);
-      const provider = createOpenAICompatible({ name: 'embeddings', baseURL: config.baseUrl, ...(apiKey ? { apiKey } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) });
-      return new AiSdkEmbedder(`openai-compatible:${config.model}:${config.dimensions}`, config.dimensions, provider.embeddingModel(config.model));
+      const provider = createOpenAICompatible({
+        name: 'embeddings',
+        baseURL: config.baseUrl,
+        ...(apiKey ? { apiKey } : {}),
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      });
+      return new AiSdkEmbedder(
+        `openai-compatible:${config.model}:${config.dimensions}`,
+        config.dimensions,
+        provider.embeddingModel(config.model),
+      );
     }
     case 'azure-openai': {
       const apiKey = await secret(config.apiKeyFile);
-      const provider = createAzure({ baseURL: `${config.endpoint.replace(/\/$/, '')}/openai`, ...(apiKey ? { apiKey } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) });
-      return new AiSdkEmbedder(`azure-openai:${config.deployment}:${config.dimensions}`, config.dimensions, provider.embeddingModel(config.deployment));
+      const provider = createAzure({
+        baseURL: `${config.endpoint.replace(/\/$/, '')}/openai`,
+        ...(apiKey ? { apiKey } : {}),
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      });
+      return new AiSdkEmbedder(
+        `azure-openai:${config.deployment}:${config.dimensions}`,
+        config.dimensions,
+        provider.embeddingModel(config.deployment),
+      );
     }
     case 'bedrock': {
       const provider = createAmazonBedrock({ region: config.region });
-      return new AiSdkEmbedder(`bedrock:${config.model}:${config.dimensions}`, config.dimensions, provider.embeddingModel(config.model));
+      return new AiSdkEmbedder(
+        `bedrock:${config.model}:${config.dimensions}`,
+        config.dimensions,
+        provider.embeddingModel(config.model),
+      );
     }
     case 'vertex': {
       const provider = createVertex({ project: config.project, location: config.location });
-      return new AiSdkEmbedder(`vertex:${config.model}:${config.dimensions}`, config.dimensions, provider.embeddingModel(config.model));
+      return new AiSdkEmbedder(
+        `vertex:${config.model}:${config.dimensions}`,
+        config.dimensions,
+        provider.embeddingModel(config.model),
+      );
     }
   }
 }

@@ -9,7 +9,12 @@ import { htmlToText } from './html-to-text.js';
 
 export type SourceInput =
   | { readonly kind: 'text'; readonly title: string; readonly text: string }
-  | { readonly kind: 'file'; readonly filename: string; readonly bytes: Uint8Array; readonly contentType?: string }
+  | {
+      readonly kind: 'file';
+      readonly filename: string;
+      readonly bytes: Uint8Array;
+      readonly contentType?: string;
+    }
   | { readonly kind: 'url'; readonly url: string };
 
 export interface ExtractLimits {
@@ -33,11 +38,22 @@ const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const DEFAULT_MAX_CHARS = 2_000_000;
 
 const TYPE_BY_EXT: Record<string, string> = {
-  md: 'markdown', markdown: 'markdown', txt: 'text', text: 'text', html: 'html', htm: 'html', pdf: 'pdf', docx: 'docx',
+  md: 'markdown',
+  markdown: 'markdown',
+  txt: 'text',
+  text: 'text',
+  html: 'html',
+  htm: 'html',
+  pdf: 'pdf',
+  docx: 'docx',
 };
 const TYPE_BY_MIME: Record<string, string> = {
-  'text/markdown': 'markdown', 'text/x-markdown': 'markdown', 'text/plain': 'text', 'text/html': 'html',
-  'application/xhtml+xml': 'html', 'application/pdf': 'pdf',
+  'text/markdown': 'markdown',
+  'text/x-markdown': 'markdown',
+  'text/plain': 'text',
+  'text/html': 'html',
+  'application/xhtml+xml': 'html',
+  'application/pdf': 'pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
 };
 const ARCHIVE_EXT = /\.(zip|gz|tgz|tar|bz2|xz|7z|rar|zst|jar)$/i;
@@ -46,25 +62,44 @@ export function sourceLabel(input: SourceInput): string {
   return input.kind === 'text' ? input.title : input.kind === 'file' ? input.filename : input.url;
 }
 
-export async function extractText(input: SourceInput, limits: ExtractLimits = {}, fetchFn?: SourceFetch): Promise<Extracted> {
+export async function extractText(
+  input: SourceInput,
+  limits: ExtractLimits = {},
+  fetchFn?: SourceFetch,
+): Promise<Extracted> {
   const label = sourceLabel(input);
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   let out: Extracted;
   if (input.kind === 'text') {
     if (input.text.length > (limits.maxChars ?? DEFAULT_MAX_CHARS))
-      throw new SourceRejectedError(label, 'too-large', `more than ${limits.maxChars ?? DEFAULT_MAX_CHARS} characters`);
+      throw new SourceRejectedError(
+        label,
+        'too-large',
+        `more than ${limits.maxChars ?? DEFAULT_MAX_CHARS} characters`,
+      );
     out = { title: input.title, kind: 'text', text: input.text };
   } else if (input.kind === 'file') {
     const ext = /\.([a-z0-9]+)$/i.exec(input.filename)?.[1]?.toLowerCase() ?? '';
     const type = TYPE_BY_EXT[ext] ?? TYPE_BY_MIME[mime(input.contentType)];
-    out = await fromBytes(label, input.filename, input.bytes, type, maxBytes, ARCHIVE_EXT.test(input.filename));
+    out = await fromBytes(
+      label,
+      input.filename,
+      input.bytes,
+      type,
+      maxBytes,
+      ARCHIVE_EXT.test(input.filename),
+    );
   } else {
     out = await fromUrl(input.url, maxBytes, fetchFn);
   }
   const text = out.text.replace(/\u0000/g, '').trim();
   if (text.length === 0) throw new SourceRejectedError(label, 'empty', 'no text could be extracted');
   if (text.length > (limits.maxChars ?? DEFAULT_MAX_CHARS))
-    throw new SourceRejectedError(label, 'too-large', `more than ${limits.maxChars ?? DEFAULT_MAX_CHARS} characters of text`);
+    throw new SourceRejectedError(
+      label,
+      'too-large',
+      `more than ${limits.maxChars ?? DEFAULT_MAX_CHARS} characters of text`,
+    );
   return { ...out, text };
 }
 
@@ -83,15 +118,21 @@ async function fromBytes(
     throw new SourceRejectedError(label, 'too-large', `${bytes.byteLength} bytes (limit ${maxBytes})`);
   const sniffed = sniff(bytes);
   if (sniffed === 'archive' || archiveName || (sniffed === 'zip' && declared !== 'docx'))
-    throw new SourceRejectedError(label, 'archive', 'archives are not ingested; upload the documents themselves');
+    throw new SourceRejectedError(
+      label,
+      'archive',
+      'archives are not ingested; upload the documents themselves',
+    );
   if (sniffed === 'pdf' || declared === 'pdf') {
     if (sniffed !== 'pdf') throw new SourceRejectedError(label, 'corrupt', 'not a PDF (no %PDF- header)');
     return { title, kind: 'pdf', text: await pdfText(label, bytes) };
   }
   if (declared === 'docx') {
-    if (sniffed !== 'zip') throw new SourceRejectedError(label, 'corrupt', 'not a .docx (not a ZIP container)');
+    if (sniffed !== 'zip')
+      throw new SourceRejectedError(label, 'corrupt', 'not a .docx (not a ZIP container)');
     const problem = checkZip(bytes, { maxEntries: 2000, maxUncompressedBytes: maxBytes * 10, maxRatio: 200 });
-    if (problem) throw new SourceRejectedError(label, problem.includes('bomb') ? 'archive' : 'corrupt', problem);
+    if (problem)
+      throw new SourceRejectedError(label, problem.includes('bomb') ? 'archive' : 'corrupt', problem);
     return { title, kind: 'docx', text: await docxText(label, bytes) };
   }
   if (declared !== 'text' && declared !== 'markdown' && declared !== 'html')
@@ -106,19 +147,28 @@ async function fromBytes(
 
 /** UTF-8 (strict) unless a BOM or a declared charset says UTF-16 or Latin-1; anything else is refused. */
 export function decodeText(label: string, bytes: Uint8Array, charset?: string): string {
-  const b0 = bytes[0], b1 = bytes[1];
+  const b0 = bytes[0],
+    b1 = bytes[1];
   let encoding = (charset ?? 'utf-8').toLowerCase();
   let offset = 0;
   if (b0 === 0xef && b1 === 0xbb && bytes[2] === 0xbf) [encoding, offset] = ['utf-8', 3];
   else if (b0 === 0xff && b1 === 0xfe) [encoding, offset] = ['utf-16le', 2];
   else if (b0 === 0xfe && b1 === 0xff) [encoding, offset] = ['utf-16be', 2];
   if (!['utf-8', 'utf8', 'utf-16le', 'utf-16be', 'iso-8859-1', 'latin1', 'windows-1252'].includes(encoding))
-    throw new SourceRejectedError(label, 'encoding', `charset "${encoding}" is not supported; save the file as UTF-8`);
+    throw new SourceRejectedError(
+      label,
+      'encoding',
+      `charset "${encoding}" is not supported; save the file as UTF-8`,
+    );
   let text: string;
   try {
     text = new TextDecoder(encoding, { fatal: true }).decode(bytes.subarray(offset));
   } catch {
-    throw new SourceRejectedError(label, 'encoding', `the bytes are not valid ${encoding}; save the file as UTF-8`);
+    throw new SourceRejectedError(
+      label,
+      'encoding',
+      `the bytes are not valid ${encoding}; save the file as UTF-8`,
+    );
   }
   // Binary content that happens to decode: many NULs or control characters.
   // eslint-disable-next-line no-control-regex -- counting control characters is the point
@@ -155,19 +205,28 @@ async function fromUrl(url: string, maxBytes: number, fetchFn?: SourceFetch): Pr
   if (!fetchFn) throw new SourceRejectedError(url, 'fetch-refused', 'URL sources need the outbound guard');
   let response: Response;
   try {
-    response = await fetchFn(url, { headers: { accept: 'text/html, text/markdown, text/plain, application/pdf;q=0.9, */*;q=0.1' } });
+    response = await fetchFn(url, {
+      headers: { accept: 'text/html, text/markdown, text/plain, application/pdf;q=0.9, */*;q=0.1' },
+    });
   } catch (error) {
     const reason = (error as { reason?: string }).reason;
     const refused = (error as Error).name === 'OutboundRefusedError';
     throw new SourceRejectedError(
       url,
-      refused && reason !== 'unreachable' && reason !== 'timeout' ? (reason === 'too-large' ? 'too-large' : 'fetch-refused') : 'fetch-failed',
-      refused ? `outbound request refused: ${reason ?? 'refused'}` : `fetch failed: ${(error as Error).message}`,
+      refused && reason !== 'unreachable' && reason !== 'timeout'
+        ? reason === 'too-large'
+          ? 'too-large'
+          : 'fetch-refused'
+        : 'fetch-failed',
+      refused
+        ? `outbound request refused: ${reason ?? 'refused'}`
+        : `fetch failed: ${(error as Error).message}`,
     );
   }
   if (!response.ok) throw new SourceRejectedError(url, 'fetch-failed', `HTTP ${response.status}`);
   const declaredLength = Number(response.headers.get('content-length') ?? 0);
-  if (declaredLength > maxBytes) throw new SourceRejectedError(url, 'too-large', `${declaredLength} bytes (limit ${maxBytes})`);
+  if (declaredLength > maxBytes)
+    throw new SourceRejectedError(url, 'too-large', `${declaredLength} bytes (limit ${maxBytes})`);
   const bytes = await readCapped(url, response, maxBytes);
   const contentType = response.headers.get('content-type') ?? '';
   const path = new URL(url).pathname;

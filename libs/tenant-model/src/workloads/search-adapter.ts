@@ -7,7 +7,11 @@
 import { z } from 'zod';
 import type { Tenant } from '../schema.js';
 
-const file = z.string().min(1).max(1024).regex(/^\//, { message: 'must be an absolute path to a mounted file' });
+const file = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^\//, { message: 'must be an absolute path to a mounted file' });
 const ident = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lowercase SQL identifier' });
 const dimensions = z.int().min(16).max(4096);
 
@@ -32,7 +36,9 @@ export const searchAdapterConfigSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('azure-ai-search'),
     endpoint: z.url({ protocol: /^https?$/ }),
-    indexName: z.string().regex(/^[a-z0-9][a-z0-9-]{0,127}$/, { message: 'must be an Azure AI Search index name' }),
+    indexName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,127}$/, { message: 'must be an Azure AI Search index name' }),
     auth: z.discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('workload-identity') }),
       z.strictObject({ kind: z.literal('api-key'), keyFile: file }),
@@ -41,9 +47,15 @@ export const searchAdapterConfigSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('opensearch'),
     node: z.url({ protocol: /^https?$/ }),
-    indexName: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,254}$/, { message: 'must be a lowercase OpenSearch index name' }),
+    indexName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,254}$/, { message: 'must be a lowercase OpenSearch index name' }),
     auth: z.discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('aws-sigv4'), region: z.string().min(1).max(40), service: z.enum(['aoss', 'es']).default('aoss') }),
+      z.strictObject({
+        kind: z.literal('aws-sigv4'),
+        region: z.string().min(1).max(40),
+        service: z.enum(['aoss', 'es']).default('aoss'),
+      }),
       z.strictObject({ kind: z.literal('basic'), username: z.string().min(1).max(256), passwordFile: file }),
       z.strictObject({ kind: z.literal('none') }),
     ]),
@@ -109,7 +121,12 @@ export function searchAdapterFromTenant(tenant: Pick<Tenant, 'metadata' | 'spec'
       auth: { kind: 'aws-sigv4', region, service: 'aoss' },
     };
   if (provider === 'local')
-    return { kind: 'pgvector', connection: { driver: 'pglite', dataDir: LOCAL_KNOWLEDGE_DIR }, schema: 'knowledge', textSearchConfig: 'english' };
+    return {
+      kind: 'pgvector',
+      connection: { driver: 'pglite', dataDir: LOCAL_KNOWLEDGE_DIR },
+      schema: 'knowledge',
+      textSearchConfig: 'english',
+    };
   return {
     kind: 'pgvector',
     connection: { driver: 'postgres', urlFile: KNOWLEDGE_DATABASE_URL_FILE },

@@ -22,8 +22,6 @@ export interface AzureSearchServerOptions {
   readonly apiKeys?: Record<string, readonly string[]>;
   /** @default true: https with a throwaway certificate (bearer tokens are refused over http by the SDK). */
   readonly tls?: boolean;
-  /** Fail the nth document batch (1-based) with a 503, to test compensation. */
-  failBatch?: number;
 }
 
 export interface RecordedRequest {
@@ -36,7 +34,10 @@ export interface RecordedRequest {
 }
 
 interface IndexState {
-  definition: { fields: { name: string; key?: boolean; searchable?: boolean; type: string }[] } & Record<string, unknown>;
+  definition: { fields: { name: string; key?: boolean; searchable?: boolean; type: string }[] } & Record<
+    string,
+    unknown
+  >;
   docs: Map<string, Doc>;
 }
 
@@ -47,11 +48,17 @@ export interface AzureSearchServer {
   readonly requests: RecordedRequest[];
   readonly indexes: Map<string, IndexState>;
   readonly options: AzureSearchServerOptions;
+  /** The next document batch that carries uploads fails with a 503 after applying half of it. */
+  failNextBatch(): void;
   close(): Promise<void>;
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -59,7 +66,7 @@ class HttpError extends Error {
 export async function startAzureSearchServer(options: AzureSearchServerOptions): Promise<AzureSearchServer> {
   const indexes = new Map<string, IndexState>();
   const requests: RecordedRequest[] = [];
-  let batches = 0;
+  let failNext = false;
   const tls = options.tls ?? true;
   const cert = tls ? selfSignedCert() : undefined;
 
@@ -82,18 +89,24 @@ export async function startAzureSearchServer(options: AzureSearchServerOptions):
   const handle = async (req: IncomingMessage, body: unknown, url: URL): Promise<[number, unknown]> => {
     const apiVersion = url.searchParams.get('api-version');
     if (apiVersion !== AZURE_SEARCH_API_VERSION)
-      throw new HttpError(400, 'InvalidApiVersion', `api-version "${apiVersion}" is not supported here (${AZURE_SEARCH_API_VERSION})`);
+      throw new HttpError(
+        400,
+        'InvalidApiVersion',
+        `api-version "${apiVersion}" is not supported here (${AZURE_SEARCH_API_VERSION})`,
+      );
     const grants = grantsOf(req);
     const path = decodeURIComponent(url.pathname);
     const m = /^\/indexes(?:\('([^']+)'\)|\/([^/]+))(\/.*)?$/.exec(path);
     if (!m) throw new HttpError(404, 'NotFound', `no route ${req.method} ${path}`);
     const name = (m[1] ?? m[2])!;
     const rest = m[3] ?? '';
-    if (!grants.includes(name)) throw new HttpError(403, 'Forbidden', `the identity has no role on index "${name}"`);
+    if (!grants.includes(name))
+      throw new HttpError(403, 'Forbidden', `the identity has no role on index "${name}"`);
     if (rest === '' && req.method === 'PUT') {
       const def = body as IndexState['definition'] & { name?: string };
       if (def.name !== name) throw new HttpError(400, 'InvalidRequest', 'index name in body and URL differ');
-      if (!def.fields?.some((f) => f.key)) throw new HttpError(400, 'InvalidRequest', 'an index needs a key field');
+      if (!def.fields?.some((f) => f.key))
+        throw new HttpError(400, 'InvalidRequest', 'an index needs a key field');
       const existing = indexes.get(name);
       indexes.set(name, { definition: def, docs: existing?.docs ?? new Map() });
       return [existing ? 200 : 201, def];
@@ -108,23 +121,29 @@ export async function startAzureSearchServer(options: AzureSearchServerOptions):
       return [200, doc];
     }
     if (rest === '/docs/search.index' && req.method === 'POST') {
-      batches += 1;
-      if (options.failBatch === batches) throw new HttpError(503, 'ServiceUnavailable', 'injected failure');
       const keyField = index.definition.fields.find((f) => f.key)!.name;
-      const value = (body as { value: (Doc & { '@search.action': string })[] }).value;
+      let value = (body as { value: (Doc & { '@search.action': string })[] }).value;
+      const failing = failNext && value.some((d) => d['@search.action'] !== 'delete');
+      if (failing) value = value.slice(0, Math.ceil(value.length / 2));
       const results = value.map(({ '@search.action': action, ...doc }) => {
         const key = String(doc[keyField]);
         if (action === 'delete') index.docs.delete(key);
-        else if (action === 'upload' || action === 'mergeOrUpload') index.docs.set(key, action === 'upload' ? doc : { ...index.docs.get(key), ...doc });
+        else if (action === 'upload' || action === 'mergeOrUpload')
+          index.docs.set(key, action === 'upload' ? doc : { ...index.docs.get(key), ...doc });
         else if (action === 'merge') {
           if (!index.docs.has(key)) return { key, status: false, statusCode: 404, errorMessage: 'not found' };
           index.docs.set(key, { ...index.docs.get(key), ...doc });
         } else throw new HttpError(400, 'InvalidRequest', `unknown action ${action}`);
         return { key, status: true, statusCode: 200 };
       });
+      if (failing) {
+        failNext = false;
+        throw new HttpError(503, 'ServiceUnavailable', 'injected failure after a partial write');
+      }
       return [200, { value: results }];
     }
-    if (rest === '/docs/search.post.search' && req.method === 'POST') return [200, search(index, body as SearchBody)];
+    if (rest === '/docs/search.post.search' && req.method === 'POST')
+      return [200, search(index, body as SearchBody)];
     throw new HttpError(404, 'NotFound', `no route ${req.method} ${path}`);
   };
 
@@ -135,7 +154,14 @@ export async function startAzureSearchServer(options: AzureSearchServerOptions):
       const url = new URL(req.url ?? '/', 'http://x');
       let body: unknown;
       const send = (status: number, payload: unknown) => {
-        requests.push({ method: req.method ?? '', path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), headers: req.headers, body, status });
+        requests.push({
+          method: req.method ?? '',
+          path: decodeURIComponent(url.pathname),
+          query: Object.fromEntries(url.searchParams),
+          headers: req.headers,
+          body,
+          status,
+        });
         res.writeHead(status, { 'content-type': 'application/json; odata.metadata=none' });
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };
@@ -147,13 +173,20 @@ export async function startAzureSearchServer(options: AzureSearchServerOptions):
       handle(req, body, url).then(
         ([status, payload]) => send(status, payload),
         (error: unknown) => {
-          const e = error instanceof HttpError ? error : error instanceof FilterSyntaxError ? new HttpError(400, 'InvalidRequest', `Invalid expression: ${error.message}`) : new HttpError(500, 'InternalServerError', String(error));
+          const e =
+            error instanceof HttpError
+              ? error
+              : error instanceof FilterSyntaxError
+                ? new HttpError(400, 'InvalidRequest', `Invalid expression: ${error.message}`)
+                : new HttpError(500, 'InternalServerError', String(error));
           send(e.status, { error: { code: e.code, message: e.message } });
         },
       );
     });
   };
-  const server = cert ? createHttpsServer({ key: cert.key, cert: cert.cert }, listener) : createHttpServer(listener);
+  const server = cert
+    ? createHttpsServer({ key: cert.key, cert: cert.cert }, listener)
+    : createHttpServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -162,6 +195,7 @@ export async function startAzureSearchServer(options: AzureSearchServerOptions):
     requests,
     indexes,
     options,
+    failNextBatch: () => void (failNext = true),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -181,11 +215,17 @@ interface SearchBody {
 
 function search(index: IndexState, body: SearchBody): Record<string, unknown> {
   if (body.vectorFilterMode && body.vectorFilterMode !== 'preFilter')
-    throw new HttpError(400, 'InvalidRequest', `this server refuses vectorFilterMode "${body.vectorFilterMode}": filter inside the query`);
+    throw new HttpError(
+      400,
+      'InvalidRequest',
+      `this server refuses vectorFilterMode "${body.vectorFilterMode}": filter inside the query`,
+    );
   const pred = body.filter ? parseFilter(body.filter) : () => true;
   const docs = [...index.docs.values()].filter((d) => pred(d, {}));
   const text = (body.search ?? '*').trim();
-  const searchable = body.searchFields?.split(',').map((s) => s.trim()) ?? index.definition.fields.filter((f) => f.searchable && f.type === 'Edm.String').map((f) => f.name);
+  const searchable =
+    body.searchFields?.split(',').map((s) => s.trim()) ??
+    index.definition.fields.filter((f) => f.searchable && f.type === 'Edm.String').map((f) => f.name);
   const keyField = index.definition.fields.find((f) => f.key)!.name;
   const id = (d: Doc) => String(d[keyField]);
   let ranked: { doc: Doc; score: number }[];
@@ -193,9 +233,14 @@ function search(index: IndexState, body: SearchBody): Record<string, unknown> {
   for (const vq of body.vectorQueries ?? []) {
     if (vq.kind !== 'vector') throw new HttpError(400, 'InvalidRequest', `vector query kind "${vq.kind}"`);
     const field = vq.fields;
-    lists.push(knn(docs, (d) => d[field] as number[] | undefined, vq.vector, vq.k ?? 50).map((x) => id(x.doc)));
+    lists.push(
+      knn(docs, (d) => d[field] as number[] | undefined, vq.vector, vq.k ?? 50).map((x) => id(x.doc)),
+    );
   }
-  if (text !== '*' && text !== '') lists.push(bm25(docs, (d) => searchable.map((f) => String(d[f] ?? '')).join(' '), text).map((x) => id(x.doc)));
+  if (text !== '*' && text !== '')
+    lists.push(
+      bm25(docs, (d) => searchable.map((f) => String(d[f] ?? '')).join(' '), text).map((x) => id(x.doc)),
+    );
   if (lists.length === 0) {
     ranked = docs.map((doc) => ({ doc, score: 1 }));
     if (body.orderby) ranked.sort((a, b) => orderBy(body.orderby!)(a.doc, b.doc));
@@ -220,7 +265,8 @@ function orderBy(spec: string): (a: Doc, b: Doc) => number {
   const keys = spec.split(',').map((s) => s.trim().split(/\s+/) as [string, string?]);
   return (a, b) => {
     for (const [field, dir] of keys) {
-      const x = a[field] as string | number, y = b[field] as string | number;
+      const x = a[field] as string | number,
+        y = b[field] as string | number;
       const c = x < y ? -1 : x > y ? 1 : 0;
       if (c) return dir === 'desc' ? -c : c;
     }

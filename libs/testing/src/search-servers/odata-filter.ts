@@ -117,7 +117,9 @@ export function parseFilter(src: string): Pred {
         delim = next().v;
       }
       expect(')');
-      const values = new Set(list.v.split(new RegExp(`[${delim.replace(/[\]\\^-]/g, '\\$&')}]`)).filter((x) => x !== ''));
+      const values = new Set(
+        list.v.split(new RegExp(`[${delim.replace(/[\]\\^-]/g, '\\$&')}]`)).filter((x) => x !== ''),
+      );
       return (d, v) => values.has(String(value(d, v, field)));
     }
     const any = /^(.+)\/any$/.exec(t.v);

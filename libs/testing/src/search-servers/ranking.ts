@@ -1,6 +1,8 @@
 /** Exact ranking the fake search servers use: filtered cosine k-NN, BM25, reciprocal rank fusion. */
 export function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * (b[i] ?? 0);
     na += a[i]! * a[i]!;
@@ -9,12 +11,40 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
-const STOP = new Set(['a', 'an', 'the', 'of', 'to', 'in', 'on', 'and', 'or', 'is', 'for', 'my', 'me', 'what', 'how', 'do', 'i']);
+const STOP = new Set([
+  'a',
+  'an',
+  'the',
+  'of',
+  'to',
+  'in',
+  'on',
+  'and',
+  'or',
+  'is',
+  'for',
+  'my',
+  'me',
+  'what',
+  'how',
+  'do',
+  'i',
+]);
 export const terms = (text: string): string[] =>
-  (text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((t) => !STOP.has(t));
+  (
+    text
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  ).filter((t) => !STOP.has(t));
 
 /** BM25 (k1 1.2, b 0.75) of `query` over the docs' text fields; only docs with a score > 0. */
-export function bm25<T>(docs: readonly T[], text: (d: T) => string, query: string): { doc: T; score: number }[] {
+export function bm25<T>(
+  docs: readonly T[],
+  text: (d: T) => string,
+  query: string,
+): { doc: T; score: number }[] {
   const q = [...new Set(terms(query))];
   if (q.length === 0) return [];
   const tokenized = docs.map((d) => terms(text(d)));
@@ -37,7 +67,12 @@ export function bm25<T>(docs: readonly T[], text: (d: T) => string, query: strin
     .sort((a, b) => b.score - a.score);
 }
 
-export function knn<T>(docs: readonly T[], vec: (d: T) => readonly number[] | undefined, query: readonly number[], k: number): { doc: T; score: number }[] {
+export function knn<T>(
+  docs: readonly T[],
+  vec: (d: T) => readonly number[] | undefined,
+  query: readonly number[],
+  k: number,
+): { doc: T; score: number }[] {
   return docs
     .flatMap((doc) => {
       const v = vec(doc);
@@ -51,5 +86,7 @@ export function knn<T>(docs: readonly T[], vec: (d: T) => readonly number[] | un
 export function rrf(lists: readonly (readonly string[])[], k = 60): { id: string; score: number }[] {
   const scores = new Map<string, number>();
   for (const list of lists) list.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + i + 1)));
-  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  return [...scores]
+    .map(([id, score]) => ({ id, score }))
+    .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
 }
