@@ -9,3 +9,4 @@ export * from './backends/local/master-keys.js';
 export * from './backends/cloud/cloud.backend.js';
 export * from './backends/cloud/secret-driver.js';
 export * from './manage-credentials.usecase.js';
+export * from './tenant-secrets.js';

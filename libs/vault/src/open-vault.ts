@@ -6,6 +6,7 @@ import type { VaultAdapterConfig } from '@cw/tenant-model';
 import { vaultAdapterConfigSchema } from '@cw/tenant-model';
 import { VaultInputError } from './vault.errors.js';
 import type { VaultBackend } from './vault.port.js';
+import { isTenantSecretStore, type TenantSecretStore } from './tenant-secrets.js';
 import { MemoryVaultBackend } from './backends/memory.backend.js';
 import { isAbsolute, join } from 'node:path';
 import { CloudVaultBackend } from './backends/cloud/cloud.backend.js';
@@ -136,4 +137,15 @@ export async function openVault(config: VaultAdapterConfig, opts: OpenVaultOptio
       return new CloudVaultBackend(opts.tenant, driver);
     }
   }
+}
+
+/** The tenant-secret side of the same backend (the customer IdP's client secret). */
+export async function openTenantSecrets(
+  config: VaultAdapterConfig,
+  opts: OpenVaultOptions,
+): Promise<TenantSecretStore> {
+  const backend = await openVault(config, opts);
+  if (!isTenantSecretStore(backend))
+    throw new VaultInputError('vault.kind', `"${config.kind}" holds no tenant secrets`);
+  return backend;
 }

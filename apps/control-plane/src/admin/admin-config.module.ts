@@ -1,6 +1,6 @@
 /** The admin configuration (validated at boot) and the secret vault, shared by the admin API and the customer IdP page. */
 import { Module } from '@nestjs/common';
-import { LocalFileVault } from '@cw/control-plane';
+import { TenantSecretVault } from '@cw/control-plane';
 import type { ControlPlaneConfig } from '../config/config.js';
 import { CONFIG } from '../core/tokens.js';
 import { loadAdminConfig, type AdminConfig } from './admin.config.js';
@@ -16,8 +16,9 @@ import { ADMIN_CONFIG, SECRET_VAULT } from './admin.tokens.js';
     },
     {
       provide: SECRET_VAULT,
-      useFactory: (admin: AdminConfig) => new LocalFileVault(admin.vault.dir),
-      inject: [ADMIN_CONFIG],
+      useFactory: (admin: AdminConfig, config: ControlPlaneConfig) =>
+        new TenantSecretVault({ dir: admin.vault.dir, database: config.database }),
+      inject: [ADMIN_CONFIG, CONFIG],
     },
   ],
   exports: [ADMIN_CONFIG, SECRET_VAULT],

@@ -2,7 +2,7 @@
  * The admin API (/admin/v1, the sign-in under /admin) and, beside it, the customer's identity
  * provider page: one module for the root module to register. Adapters are chosen here from the
  * configuration: Stripe when billing is on, the cluster when KUBECONFIG is set (else render-only),
- * the provisioning pipeline (loaded on first use), the local file vault.
+ * the provisioning pipeline (loaded on first use), the tenant's vault (@cw/vault).
  */
 import { Inject, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import { createBearerVerifier, createBrowserLogin } from '@cw/identity';

@@ -11,5 +11,5 @@ export * from './provisioning-actions.usecase.js';
 export * from './audit-log.usecase.js';
 export * from './stripe-subscription-billing.js';
 export * from '../idp/secret-vault.js';
-export * from '../idp/local-file.vault.js';
+export * from '../idp/tenant-secret.vault.js';
 export * from '../idp/connect-customer-idp.usecase.js';

@@ -1,8 +1,7 @@
 /**
  * Where tenant secrets go (the customer's OIDC client secret): the tenant's vault binding, never
- * the database, the Tenant object, a log or a message. Adapters: the local file vault below (dev,
- * tests, single-node installs). Cloud adapters — Azure Key Vault, AWS Secrets Manager, GCP Secret
- * Manager, writing to `spec.bindings.vault.uri` — are future work (docs/admin-api.md).
+ * the database in clear, the Tenant object, a log or a message. The adapter is TenantSecretVault
+ * (tenant-secret.vault.ts) on @cw/vault: the tenant's cloud vault, or the local encrypted backend.
  */
 import type { TenantBindings } from '@cw/tenant-model';
 

@@ -4,7 +4,7 @@
  * file path, cloud access is the workload identity, never a static key.
  */
 import { z } from 'zod';
-import type { Tenant } from '../schema.js';
+import type { Tenant, TenantBindings } from '../schema.js';
 
 const text = (max: number) => z.string().min(1).max(max);
 /** Secret-name prefixes: letters, digits and `/ _ -`, never `..`. */
@@ -85,24 +85,35 @@ export function vaultAdapterFromTenant(
   tenant: Tenant,
   defaults: VaultAdapterDefaults = {},
 ): VaultAdapterConfig {
-  const binding = tenant.spec.bindings.vault;
+  return vaultAdapterFromBinding(
+    { slug: tenant.metadata.name, region: tenant.spec.cloud.region, binding: tenant.spec.bindings.vault },
+    defaults,
+  );
+}
+
+/** The same mapping from the parts the control plane keeps (slug, region, the vault binding). */
+export function vaultAdapterFromBinding(
+  target: { slug: string; region?: string; binding?: TenantBindings['vault'] },
+  defaults: VaultAdapterDefaults = {},
+): VaultAdapterConfig {
+  const { binding, region, slug } = target;
   const local: VaultAdapterConfig = {
     kind: 'local',
     masterKeyFile: defaults.masterKeyFile ?? DEFAULT_MASTER_KEY_FILE,
   };
   if (!binding) return local;
-  const region = tenant.spec.cloud.region;
   switch (binding.kind) {
     case 'azure-key-vault':
       return { kind: 'azure-key-vault', vaultUrl: binding.uri };
     case 'aws-secrets-manager': {
       // uri: arn:aws:secretsmanager:<region>:<account>:secret:<prefix>/tenants/<slug>/
       const m = /^arn:aws:secretsmanager:([a-z0-9-]+):\d+:secret:(.+)$/.exec(binding.uri);
+      const prefix = m?.[2] ?? binding.uri;
       return {
         kind: 'aws-secrets-manager',
-        region: m?.[1] ?? region,
-        prefix: m?.[2] ?? binding.uri,
-        kmsKeyId: `alias/${(m?.[2] ?? binding.uri).replace(/\/$/, '')}`,
+        region: m?.[1] ?? region ?? 'us-east-1',
+        prefix,
+        kmsKeyId: `alias/${prefix.replace(/\/$/, '')}`,
       };
     }
     case 'gcp-secret-manager': {
@@ -111,8 +122,8 @@ export function vaultAdapterFromTenant(
       return {
         kind: 'gcp-secret-manager',
         projectId: m?.[1] ?? binding.uri,
-        prefix: m?.[2] ?? `${tenant.metadata.name}_`,
-        location: region,
+        prefix: m?.[2] ?? `${slug}_`,
+        ...(region && { location: region }),
       };
     }
     case 'kubernetes':

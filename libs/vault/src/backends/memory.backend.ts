@@ -12,6 +12,7 @@ import {
   refKey,
   sameScope,
 } from '../credential-ref.js';
+import { checkTenantSecretKey, type TenantSecretStore } from '../tenant-secrets.js';
 import type { CredentialMetadata, CredentialRef, CredentialScope, VaultBackend } from '../vault.port.js';
 
 interface Entry {
@@ -19,9 +20,10 @@ interface Entry {
   value: string;
 }
 
-export class MemoryVaultBackend implements VaultBackend {
+export class MemoryVaultBackend implements VaultBackend, TenantSecretStore {
   readonly kind = 'memory';
   private readonly entries = new Map<string, Entry>();
+  private readonly tenantSecrets = new Map<string, string>();
 
   constructor(readonly tenant: string) {}
 
@@ -62,5 +64,14 @@ export class MemoryVaultBackend implements VaultBackend {
   async delete(ref: CredentialRef, actor: string): Promise<boolean> {
     checkActor(actor);
     return this.entries.delete(refKey(checkRef(ref)));
+  }
+
+  async putTenantSecret(key: string, value: string, actor: string): Promise<void> {
+    checkActor(actor);
+    this.tenantSecrets.set(checkTenantSecretKey(key), checkValue(value));
+  }
+
+  async hasTenantSecret(key: string): Promise<boolean> {
+    return this.tenantSecrets.has(checkTenantSecretKey(key));
   }
 }

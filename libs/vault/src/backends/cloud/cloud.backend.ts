@@ -19,6 +19,7 @@ import {
 import { unavailable } from '../../vault.errors.js';
 import type { CredentialMetadata, CredentialRef, CredentialScope, VaultBackend } from '../../vault.port.js';
 import type { SecretDriver, SecretLabels } from './secret-driver.js';
+import { checkTenantSecretKey, type TenantSecretStore } from '../../tenant-secrets.js';
 
 const L = {
   plugin: 'cw-plugin',
@@ -30,7 +31,7 @@ const L = {
   version: 'cw-version',
 } as const;
 
-export class CloudVaultBackend implements VaultBackend {
+export class CloudVaultBackend implements VaultBackend, TenantSecretStore {
   readonly kind: string;
 
   constructor(
@@ -104,6 +105,25 @@ export class CloudVaultBackend implements VaultBackend {
     checkActor(actor);
     const name = this.nameOf(ref);
     return this.guard(() => this.driver.remove(name));
+  }
+
+  async putTenantSecret(key: string, value: string, actor: string): Promise<void> {
+    const k = checkTenantSecretKey(key);
+    const v = checkValue(value);
+    const setBy = hashActor(this.tenant, checkActor(actor));
+    await this.guard(() =>
+      this.driver.write(k, v, {
+        'cw-kind': 'tenant-secret',
+        [L.setBy]: setBy,
+        [L.setAt]: String(Date.now()),
+      }),
+    );
+  }
+
+  async hasTenantSecret(key: string): Promise<boolean> {
+    const k = checkTenantSecretKey(key);
+    // A secret the stack created empty has labels but no value yet: only a value counts.
+    return this.guard(async () => (await this.driver.read(k)) !== undefined);
   }
 
   private toMetadata(

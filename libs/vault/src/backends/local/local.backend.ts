@@ -24,6 +24,7 @@ import {
 } from '../../credential-ref.js';
 import { unavailable } from '../../vault.errors.js';
 import type { CredentialMetadata, CredentialRef, CredentialScope, VaultBackend } from '../../vault.port.js';
+import { checkTenantSecretKey, type TenantSecretStore } from '../../tenant-secrets.js';
 import type { MasterKeyring } from './master-keys.js';
 import { openValue, rewrap, sealValue } from './sealed-record.js';
 
@@ -50,6 +51,13 @@ type CredentialRecord = z.infer<typeof recordSchema>;
 
 export const VAULT_COLLECTION = defineCollection('vault_credentials', recordSchema);
 const PARTITION = 'credentials';
+const SECRETS_PARTITION = 'tenant-secrets';
+/** The AAD of a tenant secret: a plugin id no credential can have (ids start with a letter). */
+const tenantSecretRef = (key: string): CredentialRef => ({
+  plugin: '@tenant',
+  name: key,
+  scope: { level: 'org' },
+});
 /** lastUsedAt is written back at most this often per credential (a read must not cost a write). */
 const LAST_USED_EVERY_MS = 60_000;
 const MAX_WRITE_ATTEMPTS = 3;
@@ -76,7 +84,7 @@ export interface LocalVaultOptions {
   reloadKeys?: () => Promise<MasterKeyring>;
 }
 
-export class LocalVaultBackend implements VaultBackend {
+export class LocalVaultBackend implements VaultBackend, TenantSecretStore {
   readonly kind = 'local';
   readonly tenant: string;
   private readonly records: Collection<CredentialRecord>;
@@ -166,6 +174,48 @@ export class LocalVaultBackend implements VaultBackend {
     return this.guard(() => this.records.delete(PARTITION, recordId(r)));
   }
 
+  async putTenantSecret(key: string, value: string, actor: string): Promise<void> {
+    const k = checkTenantSecretKey(key);
+    const v = checkValue(value);
+    const setBy = hashActor(this.tenant, checkActor(actor));
+    const ref = tenantSecretRef(k);
+    await this.guard(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const previous = await this.records.get(SECRETS_PARTITION, k);
+        const record: CredentialRecord = {
+          v: 1,
+          plugin: ref.plugin,
+          name: k,
+          scope: ref.scope,
+          setBy,
+          setAt: new Date().toISOString(),
+          version: (previous?.value.version ?? 0) + 1,
+          ...sealValue(this.tenant, this.keys, ref, v),
+        };
+        try {
+          if (previous) await this.records.put(SECRETS_PARTITION, k, record, { ifVersion: previous.version });
+          else await this.records.create(SECRETS_PARTITION, k, record);
+          return;
+        } catch (error) {
+          const raced = error instanceof VersionConflictError || error instanceof AlreadyExistsError;
+          if (!raced || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        }
+      }
+    });
+  }
+
+  async hasTenantSecret(key: string): Promise<boolean> {
+    const k = checkTenantSecretKey(key);
+    return (await this.guard(() => this.records.get(SECRETS_PARTITION, k))) !== undefined;
+  }
+
+  /** For the process that mounts it (tests, a local cerebro): the tenant secret's value. */
+  async readTenantSecret(key: string): Promise<string | undefined> {
+    const k = checkTenantSecretKey(key);
+    const item = await this.guard(() => this.records.get(SECRETS_PARTITION, k));
+    return item ? openValue(this.tenant, this.keys, tenantSecretRef(k), item.value) : undefined;
+  }
+
   /**
    * Master-key rotation: reloads the keyring, then re-wraps every data key not under the current
    * master key (values are not re-encrypted). Reads keep working throughout: old keys stay in the
@@ -176,26 +226,28 @@ export class LocalVaultBackend implements VaultBackend {
     let rewrapped = 0;
     let current = 0;
     await this.guard(async () => {
-      let cursor: string | undefined;
-      do {
-        const page = await this.records.query(PARTITION, { limit: 500, ...(cursor && { cursor }) });
-        for (const item of page.items) {
-          if (item.value.keyId === this.keys.current.id) {
-            current++;
-            continue;
+      for (const partition of [PARTITION, SECRETS_PARTITION]) {
+        let cursor: string | undefined;
+        do {
+          const page = await this.records.query(partition, { limit: 500, ...(cursor && { cursor }) });
+          for (const item of page.items) {
+            if (item.value.keyId === this.keys.current.id) {
+              current++;
+              continue;
+            }
+            const next = { ...item.value, ...rewrap(this.tenant, this.keys, item.value) };
+            try {
+              await this.records.put(partition, item.id, next, { ifVersion: item.version });
+              rewrapped++;
+            } catch (error) {
+              // Rewritten meanwhile: a new write is sealed under the current key already.
+              if (!(error instanceof VersionConflictError)) throw error;
+              current++;
+            }
           }
-          const next = { ...item.value, ...rewrap(this.tenant, this.keys, item.value) };
-          try {
-            await this.records.put(PARTITION, item.id, next, { ifVersion: item.version });
-            rewrapped++;
-          } catch (error) {
-            // Rewritten meanwhile: a new write is sealed under the current key already.
-            if (!(error instanceof VersionConflictError)) throw error;
-            current++;
-          }
-        }
-        cursor = page.cursor;
-      } while (cursor);
+          cursor = page.cursor;
+        } while (cursor);
+      }
     });
     return { rewrapped, current, keyId: this.keys.current.id };
   }
