@@ -5,3 +5,9 @@ export {
   type CredentialResolverLike,
 } from './tool-context.js';
 export { credentialCascade, type CascadeValues } from './credential-cascade.js';
+export {
+  startUpstreamMcpServer,
+  type UpstreamTool,
+  type UpstreamMcpServerOptions,
+  type UpstreamMcpTestServer,
+} from './upstream-mcp-server.js';

@@ -1,0 +1,220 @@
+/**
+ * The proxy kind: any upstream MCP server (Streamable HTTP) behind the gate as one plugin.
+ * `createProxyPlugin` runs at enable time: it lists the upstream's tools with the enabling
+ * credential, classifies each by the config's rules (none = write), and pins each tool's hash.
+ * Every call re-lists the tools in the caller's own upstream session and refuses a tool whose
+ * hash differs from its pin (recording the new hash as pending, reporting it) until a manager
+ * approves that exact version with `approveToolVersion`. Results come back as untrusted text.
+ */
+import { z } from 'zod';
+import {
+  definePlugin,
+  pluginManifest,
+  type Plugin,
+  type PluginManifest,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolResult,
+} from '@cw/mcp-gate';
+import { findRefusal } from '@cw/outbound';
+import { classify, parseProxyConfig, type ProxyConfig } from './proxy-config.js';
+import { toolHash, type ToolPin, type ToolPinStore } from './tool-pins.js';
+import { UpstreamTimeoutError, withUpstream, type UpstreamTool } from './upstream-client.js';
+import { untrustedText } from './untrusted-result.js';
+
+/** Something the engine should audit and show managers (never argument values or results). */
+export type PinEvent =
+  | { kind: 'pinned'; plugin: string; tool: string; hash: string }
+  | { kind: 'changed'; plugin: string; tool: string; pinned: string; seen: string }
+  | { kind: 'removed'; plugin: string; tool: string }
+  | { kind: 'approved'; plugin: string; tool: string; hash: string; approvedBy: string }
+  | { kind: 'skipped'; plugin: string; tool: string; reason: string };
+
+export interface ProxyDeps {
+  pins: ToolPinStore;
+  /** The gate's guarded fetch, used at enable time (calls use `ctx.fetch`). */
+  fetch: typeof fetch;
+  /** The credential used to list tools when enabling (e.g. the org-level value), if the upstream needs one. */
+  enableCredential?: () => Promise<string>;
+  onPinEvent?: (event: PinEvent) => void;
+  now?: () => Date;
+}
+
+export interface ProxyPlugin extends Plugin {
+  readonly manifest: PluginManifest;
+  /** Tools whose upstream version changed and waits for approval. */
+  pendingChanges(): Promise<ToolPin[]>;
+  /** A manager approves the pending version `hash` of `tool` (the engine checks the role). */
+  approveToolVersion(tool: string, hash: string, approvedBy: string): Promise<ToolPin>;
+}
+
+export class ToolVersionError extends Error {}
+
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const MAX_SCHEMA_BYTES = 64 * 1024;
+const refused = (text: string): ToolResult => ({ text: `refused: ${text}`, isError: true });
+
+/** The upstream's JSON Schema as the zod input the gate validates with (strict object at the top). */
+function inputFor(schema: Record<string, unknown>): z.ZodType {
+  try {
+    const converted = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    return converted instanceof z.ZodObject ? converted.strict() : converted;
+  } catch {
+    return z.record(z.string(), z.unknown());
+  }
+}
+
+export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps): Promise<ProxyPlugin> {
+  const config = parseProxyConfig(rawConfig);
+  const now = deps.now ?? (() => new Date());
+  const report = (event: PinEvent) => deps.onPinEvent?.(event);
+  const credentialName = config.auth?.credential;
+
+  const listed = await withUpstream(
+    {
+      url: config.url,
+      ...(deps.enableCredential ? { token: await deps.enableCredential() } : {}),
+      fetch: deps.fetch,
+      timeoutMs: config.timeoutMs,
+    },
+    (s) => s.listTools(),
+  );
+
+  const tools: ToolDefinition[] = [];
+  for (const upstream of listed) {
+    if (!TOOL_NAME.test(upstream.name)) {
+      report({ kind: 'skipped', plugin: config.id, tool: upstream.name.slice(0, 64), reason: 'name' });
+      continue;
+    }
+    if (Buffer.byteLength(JSON.stringify(upstream.inputSchema ?? {})) > MAX_SCHEMA_BYTES) {
+      report({ kind: 'skipped', plugin: config.id, tool: upstream.name, reason: 'schema too large' });
+      continue;
+    }
+    const hash = toolHash(upstream);
+    const existing = await deps.pins.get(config.id, upstream.name);
+    if (!existing) {
+      // Trust on first use, by the manager who enabled the plugin.
+      await deps.pins.put({
+        plugin: config.id,
+        tool: upstream.name,
+        hash,
+        approvedBy: 'enable',
+        approvedAt: now().toISOString(),
+      });
+      report({ kind: 'pinned', plugin: config.id, tool: upstream.name, hash });
+    }
+    tools.push(proxiedTool(upstream));
+  }
+
+  function proxiedTool(upstream: UpstreamTool): ToolDefinition {
+    const cls = classify(upstream.name, config);
+    return {
+      name: upstream.name,
+      title: upstream.name,
+      // The pinned description; a later upstream change never reaches tools/list unapproved.
+      description: (upstream.description ?? '').slice(0, 2000),
+      input: inputFor(upstream.inputSchema ?? { type: 'object' }),
+      classification: cls.classification,
+      minRole: cls.minRole,
+      approval: cls.approval,
+      ...(credentialName ? { credentials: [credentialName] } : {}),
+      run: (args, ctx) => callUpstream(upstream.name, args as Record<string, unknown>, ctx),
+    };
+  }
+
+  async function callUpstream(
+    tool: string,
+    args: Record<string, unknown>,
+    ctx: ToolContext,
+  ): Promise<ToolResult> {
+    const token = credentialName ? await ctx.credential(credentialName) : undefined;
+    try {
+      return await withUpstream(
+        {
+          url: config.url,
+          ...(token ? { token } : {}),
+          fetch: ctx.fetch,
+          signal: ctx.signal,
+          timeoutMs: config.timeoutMs,
+        },
+        async (session) => {
+          const current = (await session.listTools()).find((t) => t.name === tool);
+          const pin = await deps.pins.get(config.id, tool);
+          if (!current) {
+            report({ kind: 'removed', plugin: config.id, tool });
+            return refused(`tool-removed: ${config.id}.${tool} is no longer offered by the upstream server`);
+          }
+          const seen = toolHash(current);
+          if (!pin || pin.hash !== seen) {
+            if (pin && pin.pendingHash !== seen)
+              await deps.pins.put({ ...pin, pendingHash: seen, pendingSince: now().toISOString() });
+            report({ kind: 'changed', plugin: config.id, tool, pinned: pin?.hash ?? '', seen });
+            return refused(
+              `tool-changed: ${config.id}.${tool} changed upstream (description or input schema) and waits for a manager to approve version ${seen.slice(0, 12)}`,
+            );
+          }
+          const result = await session.callTool(tool, args);
+          const out = untrustedText(config.id, tool, result, config.maxResultBytes);
+          return { text: out.text, ...(out.isError ? { isError: true } : {}) };
+        },
+      );
+    } catch (error) {
+      const refusal = findRefusal(error);
+      if (refusal?.reason === 'too-large')
+        return {
+          text: `the upstream result was larger than the engine accepts (${refusal.message})`,
+          isError: true,
+        };
+      if (refusal) throw refusal;
+      if (error instanceof UpstreamTimeoutError) return { text: error.message, isError: true };
+      const status = (error as { status?: unknown; code?: unknown }).status;
+      if (status === 401 || status === 403)
+        return { text: `the upstream MCP server refused the credential (HTTP ${status})`, isError: true };
+      return {
+        text: `the upstream MCP server failed: ${String((error as Error).message ?? error).slice(0, 200)}`,
+        isError: true,
+      };
+    }
+  }
+
+  const plugin = definePlugin({
+    id: config.id,
+    version: '0.1.0',
+    title: config.title ?? config.id,
+    description:
+      config.description ?? `Tools of the MCP server at ${new URL(config.url).host}, behind the gate`,
+    credentials: credentialName
+      ? [
+          {
+            name: credentialName,
+            description: config.auth?.description ?? `Bearer token for the upstream MCP server`,
+          },
+        ]
+      : [],
+    outboundHosts: config.outboundHosts.length ? config.outboundHosts : [new URL(config.url).host],
+    tools,
+  });
+
+  return {
+    ...plugin,
+    manifest: pluginManifest(plugin),
+    pendingChanges: async () => (await deps.pins.list(config.id)).filter((p) => p.pendingHash),
+    async approveToolVersion(tool, hash, approvedBy) {
+      const pin = await deps.pins.get(config.id, tool);
+      if (!pin || pin.pendingHash !== hash)
+        throw new ToolVersionError(
+          `no pending version ${hash.slice(0, 12)} of ${config.id}.${tool} to approve`,
+        );
+      const approved: ToolPin = {
+        plugin: config.id,
+        tool,
+        hash,
+        approvedBy,
+        approvedAt: now().toISOString(),
+      };
+      await deps.pins.put(approved);
+      report({ kind: 'approved', plugin: config.id, tool, hash, approvedBy });
+      return approved;
+    },
+  };
+}
