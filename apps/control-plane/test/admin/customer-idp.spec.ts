@@ -1,8 +1,7 @@
 // "Connect your identity provider" from the customer's status area: problems in plain words next
 // to the fields, checked by validateCustomerIdp against real HTTP servers; on success the client
-// secret is in the tenant's vault (0600) and nowhere else — not in any database row, the Tenant
+// secret is in the tenant's vault (encrypted) and nowhere else — not in any database row, the Tenant
 // spec or a log line — spec.identity names it by key, and a re-sync run re-applies the Tenant.
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -11,6 +10,8 @@ import type { TenantRecord } from '@cw/db';
 import { TEST_DATABASE_URL } from '@cw/db/testing';
 import { IDP_CLIENT_SECRET_KEY, SESSION_COOKIE, encodeSession, magicLinkSession } from '@cw/control-plane';
 import { startFakeIssuer, type FakeIssuer } from '@cw/testing/oidc';
+import { PostgresTenantStore, pgPoolClient } from '@cw/tenant-store';
+import { openVault, type LocalVaultBackend } from '@cw/vault';
 import { startAdminHarness, type AdminHarness, type Reply } from './support/admin-harness.js';
 
 // The customer's IdP must be https (the Tenant schema says so). The fake one listens on plain
@@ -178,7 +179,7 @@ describe('connect your identity provider', () => {
     expect((await h.ctx.db.tenants.getById(tenant.id)).spec.identity).toBeUndefined();
   });
 
-  it('stores the secret in the vault (0600), names it in spec.identity and re-syncs the tenant', async () => {
+  it('stores the secret in the tenant vault (encrypted), names it in spec.identity and re-syncs the tenant', async () => {
     const reply = await customer.submit({
       issuer: `${IDP}/tenant-a`,
       clientId: 'cw-app',
@@ -198,10 +199,27 @@ describe('connect your identity provider', () => {
     });
     expect(stored.specVersion).toBe(tenant.specVersion + 1);
 
-    const file = join(h.dir, 'vault', tenant.slug, IDP_CLIENT_SECRET_KEY);
-    expect(await readFile(file, 'utf8')).toBe(SECRET);
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect((await stat(join(h.dir, 'vault', tenant.slug))).mode & 0o777).toBe(0o700);
+    // In the tenant's vault (the local encrypted backend here): it opens with the master key, and
+    // the vault's rows hold only ciphertext.
+    const client = await pgPoolClient(TEST_DATABASE_URL);
+    try {
+      const schema = `${h.config.database.schema}_vault`;
+      const store = new PostgresTenantStore({ tenant: tenant.slug, client, schema });
+      const masterKeyFile = join(h.dir, 'vault', 'master.key');
+      const vault = (await openVault(
+        { kind: 'local', masterKeyFile },
+        { tenant: tenant.slug, store },
+      )) as LocalVaultBackend;
+      expect(await vault.readTenantSecret(IDP_CLIENT_SECRET_KEY)).toBe(SECRET);
+      const rows = await client.query<{ rows: string }>(
+        `select json_agg(t)::text as rows from "${schema}".items t`,
+        [],
+      );
+      expect(rows.rows[0]?.rows).toContain(tenant.slug);
+      expect(rows.rows[0]?.rows).not.toContain(SECRET);
+    } finally {
+      await client.end();
+    }
 
     const run = await h.ctx.db.runs.latestForTenant(tenant.id);
     expect(run).toMatchObject({
