@@ -8,6 +8,7 @@ import { requireTenant } from './core/backed-store.js';
 import { MemoryTenantStore } from './memory/memory.store.js';
 import type { TenantStore } from './port.js';
 import { CosmosTenantStore, cosmosWorkloadClient } from './cosmos/cosmos.store.js';
+import { DynamoTenantStore, dynamoDocumentClient } from './dynamodb/dynamodb.store.js';
 import { PostgresTenantStore } from './postgres/postgres.store.js';
 import { pgPoolClient, pgliteClient, readUrlFile } from './postgres/sql-client.js';
 
@@ -51,6 +52,13 @@ export async function openTenantStore(
         client: await cosmosWorkloadClient(c.endpoint),
         database: c.database,
         ...(c.container !== undefined && { container: c.container }),
+      });
+    case 'dynamodb':
+      return new DynamoTenantStore({
+        tenant,
+        client: await dynamoDocumentClient(c.region, c.endpoint),
+        table: c.table,
+        keyPrefix: c.keyPrefix,
       });
     default:
       throw new StoreInputError('config.kind', `adapter "${c.kind}" is not available yet`);
