@@ -4,6 +4,7 @@
  * too — is reported to the audit port with hashed user ids.
  */
 import { createHash } from 'node:crypto';
+import { createGuardedFetch, type OutboundPolicy } from '@cw/outbound';
 import type { KnowledgeActor, SearchPrincipal } from './acl.js';
 import { aclFor, mayWrite, principalsOf, scopeOf } from './acl.js';
 import type { AclViolation } from './cascade.js';
@@ -40,8 +41,10 @@ export interface KnowledgeDeps {
   readonly audit?: KnowledgeAudit;
   /** Salt for hashed user ids in audit events. @default '' */
   readonly tenantSalt?: string;
-  /** The platform's outbound guard (createGuardedFetch); without it URL sources are refused. */
+  /** Fetch for URL sources. @default createGuardedFetch(outboundPolicy): no loopback/private/metadata hops */
   readonly fetch?: SourceFetch;
+  /** Policy of the default guarded fetch (tests allow a 127.0.0.1 port here). */
+  readonly outboundPolicy?: OutboundPolicy;
   readonly limits?: ExtractLimits & { maxChunkChars?: number };
   /** Called when a hit fails the in-code ACL re-check (the backend's filter let it through). */
   readonly onAclViolation?: (v: AclViolation) => void;
@@ -78,8 +81,15 @@ const POLICY_KEY = /^[a-z0-9][a-z0-9._:-]{0,127}$/;
 
 export class Knowledge {
   private readonly now: () => Date;
+  private readonly fetch: SourceFetch;
   constructor(private readonly deps: KnowledgeDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.fetch =
+      deps.fetch ??
+      createGuardedFetch({
+        maxResponseBytes: deps.limits?.maxBytes ?? 10 * 1024 * 1024,
+        ...deps.outboundPolicy,
+      });
   }
 
   get tenant(): string {
@@ -111,7 +121,7 @@ export class Knowledge {
       throw new KnowledgeForbiddenError(decision.reason);
     }
     try {
-      const extracted = await extractText(request.source, this.deps.limits, this.deps.fetch);
+      const extracted = await extractText(request.source, this.deps.limits, this.fetch);
       const policyKey = request.policyKey ?? null;
       const contentHash = sha256(
         JSON.stringify([extracted.title, extracted.text, policyKey, this.deps.embedder.id]),

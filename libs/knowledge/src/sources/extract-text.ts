@@ -3,6 +3,7 @@
  * a SourceRejectedError naming the source and the reason. Nothing is written before this
  * succeeds, which is half of why ingest is atomic per source.
  */
+import { findRefusal } from '@cw/outbound';
 import { SourceRejectedError } from '../errors.js';
 import { checkZip, sniff } from './archive-guard.js';
 import { htmlToText } from './html-to-text.js';
@@ -209,18 +210,15 @@ async function fromUrl(url: string, maxBytes: number, fetchFn?: SourceFetch): Pr
       headers: { accept: 'text/html, text/markdown, text/plain, application/pdf;q=0.9, */*;q=0.1' },
     });
   } catch (error) {
-    const reason = (error as { reason?: string }).reason;
-    const refused = (error as Error).name === 'OutboundRefusedError';
+    const refusal = findRefusal(error);
+    if (refusal?.reason === 'too-large')
+      throw new SourceRejectedError(url, 'too-large', 'the response exceeds the size limit');
+    if (refusal && refusal.reason !== 'unreachable' && refusal.reason !== 'timeout')
+      throw new SourceRejectedError(url, 'fetch-refused', `outbound request refused: ${refusal.reason}`);
     throw new SourceRejectedError(
       url,
-      refused && reason !== 'unreachable' && reason !== 'timeout'
-        ? reason === 'too-large'
-          ? 'too-large'
-          : 'fetch-refused'
-        : 'fetch-failed',
-      refused
-        ? `outbound request refused: ${reason ?? 'refused'}`
-        : `fetch failed: ${(error as Error).message}`,
+      'fetch-failed',
+      refusal ? `fetch failed: ${refusal.reason}` : 'fetch failed',
     );
   }
   if (!response.ok) throw new SourceRejectedError(url, 'fetch-failed', `HTTP ${response.status}`);

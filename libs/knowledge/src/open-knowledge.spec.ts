@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { searchAdapterFromTenant, type Tenant } from '@cw/tenant-model';
+import { openKnowledgeIndex } from './open-knowledge.js';
+import { LocalLexicalEmbedder } from './embedders/local-lexical.embedder.js';
+
+const tenant = (
+  slug: string,
+  provider: 'azure' | 'aws' | 'gcp' | 'local',
+  search?: { endpoint: string; index: string },
+) =>
+  ({
+    metadata: { name: slug },
+    spec: {
+      cloud: { provider, region: provider === 'aws' ? 'eu-west-1' : 'westeurope' },
+      bindings: search ? { search } : {},
+    },
+  }) as unknown as Tenant;
+
+describe('searchAdapterFromTenant', () => {
+  it('maps bindings to the backend and keeps index names inside what the cloud stack grants', () => {
+    expect(
+      searchAdapterFromTenant(
+        tenant('acme', 'azure', { endpoint: 'https://s.search.windows.net', index: 'acme-' }),
+      ),
+    ).toEqual({
+      kind: 'azure-ai-search',
+      endpoint: 'https://s.search.windows.net',
+      indexName: 'acme-documents',
+      auth: { kind: 'workload-identity' },
+    });
+    expect(
+      searchAdapterFromTenant(
+        tenant('acme-eu', 'aws', { endpoint: 'https://c.eu-west-1.aoss.amazonaws.com', index: 'acme-eu_' }),
+      ),
+    ).toMatchObject({
+      kind: 'opensearch',
+      indexName: 'acme-eu_knowledge',
+      auth: { kind: 'aws-sigv4', region: 'eu-west-1', service: 'aoss' },
+    });
+    expect(searchAdapterFromTenant(tenant('acme', 'local'))).toMatchObject({
+      kind: 'pgvector',
+      connection: { driver: 'pglite' },
+    });
+    expect(searchAdapterFromTenant(tenant('acme', 'gcp'))).toMatchObject({
+      kind: 'pgvector',
+      connection: { driver: 'postgres' },
+    });
+    expect(searchAdapterFromTenant(tenant('acme', 'azure'))).toMatchObject({ kind: 'pgvector' });
+  });
+
+  it('bad config is refused with the field path', async () => {
+    await expect(
+      openKnowledgeIndex(
+        {
+          kind: 'azure-ai-search',
+          endpoint: 'not a url',
+          indexName: 'x',
+          auth: { kind: 'workload-identity' },
+        },
+        new LocalLexicalEmbedder(),
+      ),
+    ).rejects.toMatchObject({ field: 'search.endpoint' });
+    await expect(
+      openKnowledgeIndex(
+        { kind: 'pgvector', connection: { driver: 'postgres', urlFile: 'relative' } } as never,
+        new LocalLexicalEmbedder(),
+      ),
+    ).rejects.toMatchObject({ field: 'search.connection.urlFile' });
+  });
+});
