@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createGuardedFetch } from '@cw/outbound';
 import {
   credentialCascade,
+  manifestProblems,
   startUpstreamMcpServer,
   testToolContext,
   type UpstreamMcpTestServer,
@@ -124,6 +125,10 @@ describe('proxy plugin in front of a local upstream MCP server', () => {
     expect(proxy.manifest.credentials).toEqual([
       { name: 'token', description: 'Bearer token for the upstream MCP server' },
     ]);
+  });
+
+  it('its manifest matches the tools built from the upstream schemas', () => {
+    expect(manifestProblems(proxy, proxy.manifest)).toEqual([]);
   });
 
   it('pins every tool at enable time', async () => {

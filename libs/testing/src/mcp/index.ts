@@ -11,3 +11,4 @@ export {
   type UpstreamMcpServerOptions,
   type UpstreamMcpTestServer,
 } from './upstream-mcp-server.js';
+export { manifestProblems } from './manifest-check.js';
