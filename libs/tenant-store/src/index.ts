@@ -12,3 +12,9 @@ export {
   dynamoKeyPrefix,
   type DynamoStoreOptions,
 } from './dynamodb/dynamodb.store.js';
+export {
+  FirestoreTenantStore,
+  firestoreClient,
+  firestoreCollectionPrefix,
+  type FirestoreStoreOptions,
+} from './firestore/firestore.store.js';

@@ -9,6 +9,7 @@ import { MemoryTenantStore } from './memory/memory.store.js';
 import type { TenantStore } from './port.js';
 import { CosmosTenantStore, cosmosWorkloadClient } from './cosmos/cosmos.store.js';
 import { DynamoTenantStore, dynamoDocumentClient } from './dynamodb/dynamodb.store.js';
+import { FirestoreTenantStore, firestoreClient } from './firestore/firestore.store.js';
 import { PostgresTenantStore } from './postgres/postgres.store.js';
 import { pgPoolClient, pgliteClient, readUrlFile } from './postgres/sql-client.js';
 
@@ -60,7 +61,11 @@ export async function openTenantStore(
         table: c.table,
         keyPrefix: c.keyPrefix,
       });
-    default:
-      throw new StoreInputError('config.kind', `adapter "${c.kind}" is not available yet`);
+    case 'firestore':
+      return new FirestoreTenantStore({
+        tenant,
+        client: await firestoreClient(c.projectId, c.databaseId),
+        collectionPrefix: c.collectionPrefix,
+      });
   }
 }
