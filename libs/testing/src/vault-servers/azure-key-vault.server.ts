@@ -125,7 +125,7 @@ export async function startAzureKeyVaultServer(
     const store = new Map<string, StoredSecret>();
     secrets.set(vault, store);
     const server = await listen(
-      async (req, res, raw) => handleVault(vault, grantees, store, req, res, raw),
+      (req, res, raw) => void handleVault(vault, grantees, store, req, res, raw),
       tls,
     );
     vaultUrls.set(vault, `${server.url}/`);
