@@ -161,12 +161,14 @@ export function hasGroupOverage(claims: Record<string, unknown>): boolean {
 
 function reasonOfClientError(cause: unknown): RefusalReason {
   if (cause instanceof TypeError && cause.message === 'fetch failed') return 'idp_unavailable';
-  const err = cause as { code?: string; cause?: { claim?: string } };
+  // openid-client wraps oauth4webapi's error: the claim sits one or two causes down.
+  const err = cause as { code?: string; cause?: { claim?: string; cause?: { claim?: string } } };
+  const claim = err.cause?.claim ?? err.cause?.cause?.claim;
   if (err.code === 'OAUTH_TIMEOUT' || err.code === 'OAUTH_ABORT') return 'idp_unavailable';
   if (err.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') return 'expired';
   if (err.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED') {
-    if (err.cause?.claim === 'aud') return 'wrong_audience';
-    if (err.cause?.claim === 'iss') return 'wrong_issuer';
+    if (claim === 'aud') return 'wrong_audience';
+    if (claim === 'iss') return 'wrong_issuer';
   }
   return 'login_failed';
 }

@@ -12,6 +12,7 @@ import { MemoryVaultBackend } from '@cw/vault';
 import { extractLinks, OutboxMailer, readOutbox, type OutboxMessage } from '@cw/mail';
 import { createLogger, createTestLogSink, type TestLogSink } from '@cw/observability';
 import { unusedPort } from '@cw/testing/oidc';
+import { ROLES, type Role } from '@cw/identity';
 import { bootCerebro, listen, type BootedCerebro, type BootOptions } from '../../src/boot.js';
 
 export interface CerebroHarness {
@@ -24,6 +25,8 @@ export interface CerebroHarness {
   logs: TestLogSink;
   clock: { now: Date; advance(seconds: number): void };
   client(): TestClient;
+  /** An active user with these roles (cumulative) and a signed-in client for them. */
+  signedIn(email: string, role?: Role, displayName?: string): Promise<TestClient>;
   mails(filter?: { to?: string; tag?: string }): Promise<OutboxMessage[]>;
   /** The sign-in link (else the first link) in the newest mail to `to` (optionally of a tag). */
   lastLink(to: string, tag?: string): Promise<string>;
@@ -34,9 +37,9 @@ export const MANAGER = 'boss@acme.test';
 
 export async function startCerebro(
   overrides: Partial<CerebroConfigInput> = {},
-  opts: Omit<BootOptions, 'store' | 'vault' | 'mailer' | 'now' | 'logger'> = {},
+  opts: Omit<BootOptions, 'store' | 'vault' | 'mailer' | 'now' | 'logger'> & { port?: number } = {},
 ): Promise<CerebroHarness> {
-  const port = await unusedPort();
+  const port = opts.port ?? (await unusedPort());
   const url = `http://127.0.0.1:${port}`;
   const outboxDir = await mkdtemp(join(tmpdir(), 'cerebro-outbox-'));
   const config = parseCerebroConfig({
@@ -85,6 +88,34 @@ export async function startCerebro(
     logs,
     clock,
     client: () => new TestClient(url),
+    async signedIn(email, role = 'viewer', displayName) {
+      const s = booted.app.services;
+      const userId = s.users.idOf(email);
+      const roles = ROLES.slice(0, ROLES.indexOf(role) + 1);
+      const name = displayName ?? email.split('@')[0] ?? email;
+      await s.users.save({
+        userId,
+        email,
+        displayName: name,
+        status: 'active',
+        roles,
+        source: 'magic_link',
+        idpGroups: [],
+        createdAt: clock.now.toISOString(),
+      });
+      const cookie = await s.signIn.establish({
+        userId,
+        email,
+        displayName: name,
+        roles,
+        idpGroups: [],
+        source: 'magic_link',
+      });
+      const client = new TestClient(url);
+      client.cookies.set('cw_session', cookie);
+      await client.get('/');
+      return client;
+    },
     mails,
     async lastLink(to, tag) {
       const all = await mails({ to, ...(tag ? { tag } : {}) });
