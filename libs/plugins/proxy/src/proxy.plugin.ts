@@ -51,6 +51,8 @@ export interface ProxyPlugin extends Plugin {
 export class ToolVersionError extends Error {}
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Enabling is a one-off manager action: it may wait longer than a call for a cold upstream. */
+const ENABLE_TIMEOUT_MS = 30_000;
 const MAX_SCHEMA_BYTES = 64 * 1024;
 const refused = (text: string): ToolResult => ({ text: `refused: ${text}`, isError: true });
 
@@ -75,7 +77,7 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
       url: config.url,
       ...(deps.enableCredential ? { token: await deps.enableCredential() } : {}),
       fetch: deps.fetch,
-      timeoutMs: config.timeoutMs,
+      timeoutMs: Math.max(config.timeoutMs, ENABLE_TIMEOUT_MS),
     },
     (s) => s.listTools(),
   );

@@ -100,7 +100,7 @@ describe('proxy plugin in front of a local upstream MCP server', () => {
           { pattern: 'update_*', classification: 'write' },
           { pattern: '*delete*', classification: 'destructive', minRole: 'manager', approval: true },
         ],
-        timeoutMs: 1500,
+        timeoutMs: 3000,
         maxResultBytes: 16 * 1024,
       },
       { pins, fetch: guarded, enableCredential: async () => 'tok-org', onPinEvent: (e) => events.push(e) },
@@ -233,8 +233,8 @@ describe('proxy plugin in front of a local upstream MCP server', () => {
       tool('get_ticket').run({ id: 'T-3' }, ctx()),
     ]);
     expect(fast.isError).toBeFalsy();
-    expect(slow).toEqual({ isError: true, text: 'the upstream MCP server did not answer within 1500 ms' });
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(slow).toEqual({ isError: true, text: 'the upstream MCP server did not answer within 3000 ms' });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('a result imitating a tool call or closing the envelope stays inert text', async () => {
