@@ -1,0 +1,59 @@
+// Bundles cerebro for its image: workspace code (@cw/*) is bundled, npm packages stay external
+// and are listed, pinned to the installed versions, in dist/package.json.
+//   node apps/cerebro/scripts/build.mjs   →   apps/cerebro/dist/{app/main.js,package.json}
+import { build } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const dist = join(root, 'apps/cerebro/dist');
+rmSync(dist, { recursive: true, force: true });
+
+const externals = new Set();
+const packageOf = (path) =>
+  path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0];
+
+await build({
+  absWorkingDir: root,
+  entryPoints: ['apps/cerebro/src/main.ts'],
+  outfile: join(dist, 'app/main.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  sourcemap: true,
+  // CommonJS packages bundled into ESM may call require().
+  banner: {
+    js: "import { createRequire as __cwCreateRequire } from 'node:module'; const require = __cwCreateRequire(import.meta.url);",
+  },
+  plugins: [
+    {
+      name: 'npm-externals',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) => {
+          if (args.path.startsWith('@cw/') || args.path.startsWith('node:')) return undefined;
+          externals.add(packageOf(args.path));
+          return { path: args.path, external: true };
+        });
+      },
+    },
+  ],
+});
+
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const dependencies = Object.fromEntries(
+  [...externals]
+    .filter((name) => !builtinModules.includes(name))
+    .sort()
+    .map((name) => [
+      name,
+      JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version,
+    ]),
+);
+writeFileSync(
+  join(dist, 'package.json'),
+  `${JSON.stringify({ name: 'cw-cerebro', private: true, type: 'module', engines: rootPkg.engines, dependencies }, null, 2)}\n`,
+);
+console.log(`built apps/cerebro/dist (${Object.keys(dependencies).length} runtime packages)`);
