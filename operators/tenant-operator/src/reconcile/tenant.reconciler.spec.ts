@@ -1,9 +1,10 @@
 /**
- * The reconcile's error reporting without a cluster: every API call fails, so the phases fail and
- * then the status write fails too; both errors must reach the caller (and its log).
+ * The reconcile without a cluster: error reporting (phases fail, then the status write too: both
+ * errors reach the caller) and the apply order within phases.
  */
 import { describe, expect, it } from 'vitest';
 import { KubeApiError, type EventRecorder, type KubeClient } from '@cw/k8s-client';
+import type { KubeObject } from '@cw/k8s-charts';
 import { FINALIZER, type Tenant } from '@cw/tenant-model';
 import type { ClusterCache } from '../cluster-cache.js';
 import { OperatorMetrics } from '../metrics.js';
@@ -19,24 +20,32 @@ const tenant = {
     seats: 3,
     cloud: { provider: 'local', region: 'local' },
     hostname: 'acme.localtest.me',
-    engines: [{ name: 'main', plugins: ['filesystem'] }],
+    engines: [{ name: 'main', plugins: ['payments'] }],
   },
 } as unknown as Tenant;
 
 const unavailable = (what: string) => new KubeApiError(503, 'ServiceUnavailable', what, 'PATCH', `/${what}`);
 
-function reconcilerWithFailingApi(): TenantReconciler {
-  const client = {
-    applyObject: () => Promise.reject(unavailable('apply')),
-    deleteObject: () => Promise.reject(unavailable('delete')),
-    patchTenantStatus: () => Promise.reject(unavailable('status')),
-  } as unknown as KubeClient;
-  const cache = {
+const failingApi = {
+  applyObject: () => Promise.reject(unavailable('apply')),
+  deleteObject: () => Promise.reject(unavailable('delete')),
+  patchTenantStatus: () => Promise.reject(unavailable('status')),
+};
+
+/** A cache that holds exactly what the reconciler wrote through it. */
+function writeThroughCache(): ClusterCache {
+  const objects = new Map<string, KubeObject>();
+  const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return {
     tenants: { get: () => tenant, upsert: () => undefined },
-    live: () => undefined,
+    live: (o: KubeObject) => objects.get(key(o)),
     ownedBy: () => [],
-    wrote: () => undefined,
+    wrote: (o: KubeObject) => objects.set(key(o), o),
   } as unknown as ClusterCache;
+}
+
+function reconciler(api: Partial<Record<keyof typeof failingApi, unknown>>, cache = writeThroughCache()) {
+  const client = { ...failingApi, ...api } as unknown as KubeClient;
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
   return new TenantReconciler({
     client,
@@ -51,9 +60,9 @@ function reconcilerWithFailingApi(): TenantReconciler {
   });
 }
 
-describe('TenantReconciler error reporting', () => {
+describe('TenantReconciler', () => {
   it('keeps the phase errors when writing status fails afterwards', async () => {
-    const error = await reconcilerWithFailingApi()
+    const error = await reconciler({})
       .reconcile('acme', new AbortController().signal)
       .then(
         () => undefined,
@@ -66,5 +75,29 @@ describe('TenantReconciler error reporting', () => {
     expect((second as KubeApiError).path).toBe('/status');
     expect((error as AggregateError).cause).toBe(first);
     expect((error as Error).message).toMatch(/namespace: .*writing status failed too: 503/);
+  });
+
+  it('applies what a Deployment uses before it, and no Deployment whose ServiceAccount is missing', async () => {
+    const applied: string[] = [];
+    const apply = (o: KubeObject) => {
+      if (o.kind === 'ServiceAccount' && o.metadata.name === 'mcp-engine')
+        return Promise.reject(unavailable('serviceaccount'));
+      applied.push(`${o.kind}/${o.metadata.name}`);
+      return Promise.resolve({ ...o, metadata: { ...o.metadata, resourceVersion: '1' } });
+    };
+    const error = await reconciler({ applyObject: apply, patchTenantStatus: () => Promise.resolve(tenant) })
+      .reconcile('acme', new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReconcileError);
+    const errors = (error as ReconcileError).errors;
+    expect(errors.map((e) => e.phase)).toEqual(['identity', 'workloads']);
+    expect(errors[1]!.message).toMatch(/Deployment .*engine-main: waiting for its ServiceAccount mcp-engine/);
+    expect(applied).toContain('Deployment/cerebro');
+    expect(applied).not.toContain('Deployment/engine-main');
+    const first = (kind: string) => applied.findIndex((a) => a.startsWith(`${kind}/`));
+    const last = (kind: string) => applied.findLastIndex((a) => a.startsWith(`${kind}/`));
+    expect(last('ServiceAccount')).toBeLessThan(first('Deployment'));
+    expect(last('ConfigMap')).toBeLessThan(first('Deployment'));
+    expect(last('Service')).toBeLessThan(first('Deployment'));
   });
 });

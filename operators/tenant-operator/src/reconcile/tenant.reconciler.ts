@@ -90,6 +90,17 @@ async function eachLimit<T>(
   return failures;
 }
 
+/** Consecutive runs of one kind (objects come sorted in apply order). */
+function byKind(objects: readonly KubeObject[]): KubeObject[][] {
+  const groups: KubeObject[][] = [];
+  for (const obj of objects) {
+    const last = groups.at(-1);
+    if (last && last[0]!.kind === obj.kind && last[0]!.apiVersion === obj.apiVersion) last.push(obj);
+    else groups.push([obj]);
+  }
+  return groups;
+}
+
 const describeObject = (o: KubeObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
@@ -214,18 +225,26 @@ export class TenantReconciler {
           break;
         }
       }
-      const failures = await eachLimit(objects, this.deps.applyConcurrency ?? 8, async (obj) => {
-        if (signal.aborted) throw new Error('aborted');
-        const reason = applyReason(obj, this.deps.cache.live(obj));
-        if (!reason) return;
-        const result = await this.deps.client.applyObject<KubeObject>(obj, {
-          fieldManager: this.fieldManager,
-          force: true,
-        });
-        this.deps.cache.wrote({ ...result, apiVersion: obj.apiVersion, kind: obj.kind });
-        this.deps.metrics.applied(obj.kind, reason);
-        applied++;
-      });
+      const failures: Array<{ item: KubeObject; error: unknown }> = [];
+      // Kind by kind in apply order (ConfigMaps and Services before the Deployments that use them,
+      // Deployments before their PodDisruptionBudgets); objects of one kind in parallel.
+      for (const group of byKind(objects)) {
+        failures.push(
+          ...(await eachLimit(group, this.deps.applyConcurrency ?? 8, async (obj) => {
+            if (signal.aborted) throw new Error('aborted');
+            this.assertIdentityExists(obj);
+            const reason = applyReason(obj, this.deps.cache.live(obj));
+            if (!reason) return;
+            const result = await this.deps.client.applyObject<KubeObject>(obj, {
+              fieldManager: this.fieldManager,
+              force: true,
+            });
+            this.deps.cache.wrote({ ...result, apiVersion: obj.apiVersion, kind: obj.kind });
+            this.deps.metrics.applied(obj.kind, reason);
+            applied++;
+          })),
+        );
+      }
       for (const f of failures)
         errors.push({ phase, message: `${describeObject(f.item)}: ${describeError(f.error)}` });
       this.deps.metrics.phase(phase, failures.length > 0 ? 'error' : 'ok', performance.now() - started);
@@ -234,6 +253,25 @@ export class TenantReconciler {
       if (phase === 'namespace' && failures.length > 0) break;
     }
     return errors;
+  }
+
+  /**
+   * A Deployment is applied only once the ServiceAccount it runs as exists: otherwise the
+   * ReplicaSet controller fails to create its pods ("error looking up service account") and
+   * retries until it appears. The identity phase runs first; this holds when it failed.
+   */
+  private assertIdentityExists(obj: KubeObject): void {
+    if (obj.kind !== 'Deployment') return;
+    const spec = obj.spec as { template?: { spec?: { serviceAccountName?: string } } } | undefined;
+    const name = spec?.template?.spec?.serviceAccountName;
+    if (!name) return;
+    const sa = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace: obj.metadata.namespace },
+    };
+    if (!this.deps.cache.live(sa))
+      throw new Error(`waiting for its ServiceAccount ${name}, which does not exist yet`);
   }
 
   /** Deletes what carries this tenant's labels but is no longer desired (engines removed, routing mode changed). */
