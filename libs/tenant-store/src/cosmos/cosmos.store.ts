@@ -316,5 +316,15 @@ export async function cosmosWorkloadClient(endpoint: string): Promise<CosmosClie
     import('@azure/cosmos'),
     import('@azure/identity'),
   ]);
-  return new CosmosClient({ endpoint, aadCredentials: new WorkloadIdentityCredential() });
+  let credential: InstanceType<typeof WorkloadIdentityCredential>;
+  try {
+    credential = new WorkloadIdentityCredential();
+  } catch (e) {
+    throw new StoreUnavailableError(
+      'cosmos',
+      `no workload identity in this pod (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE): ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  return new CosmosClient({ endpoint, aadCredentials: credential });
 }
