@@ -26,7 +26,7 @@ export interface CredentialMetadata {
   setBy: string;
   /** ISO-8601. */
   setAt: string;
-  /** ISO-8601; updated at most once a minute per credential (see docs/vault.md). */
+  /** ISO-8601; updated at most once an hour per credential (local backend) (see docs/vault.md). */
   lastUsedAt?: string;
   /** 1 on first write, +1 on each replacement. */
   version: number;

@@ -98,6 +98,19 @@ describe('local backend: encryption at rest', () => {
     expect((await vault.rewrapAll()).rewrapped).toBe(0);
   });
 
+  it('records when a credential was last used, without delaying the read', async () => {
+    const vault = new LocalVaultBackend(new MemoryTenantStore('used'), parseMasterKeys(keyLine('k1')));
+    await vault.put(ref, 'v', 'ada');
+    expect((await vault.list())[0]?.lastUsedAt).toBeUndefined();
+    const before = Date.now();
+    expect(await vault.get(ref)).toBe('v');
+    await vault.flushLastUsed();
+    const [meta] = await vault.list();
+    expect(Date.parse(meta?.lastUsedAt ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    expect(meta?.version).toBe(1);
+    expect(await vault.get(ref)).toBe('v');
+  });
+
   it('a bad key file is refused without quoting it', async () => {
     expect(() => parseMasterKeys('k1 c2hvcnQ=')).toThrow(/^masterKeyFile: .* line 1 is not/);
     expect(() => parseMasterKeys('# only a comment')).toThrow(/holds no key/);

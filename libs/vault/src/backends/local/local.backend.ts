@@ -59,7 +59,8 @@ const tenantSecretRef = (key: string): CredentialRef => ({
   scope: { level: 'org' },
 });
 /** lastUsedAt is written back at most this often per credential (a read must not cost a write). */
-const LAST_USED_EVERY_MS = 60_000;
+/** Hour granularity is what a "last used" column needs (AWS keeps a day); finer costs a write per read burst. */
+const LAST_USED_EVERY_MS = 3_600_000;
 const MAX_WRITE_ATTEMPTS = 3;
 const TOUCH_FLUSH_MS = 2_000;
 
@@ -253,7 +254,7 @@ export class LocalVaultBackend implements VaultBackend, TenantSecretStore {
   }
 
   /**
-   * Records lastUsedAt at most once a minute per credential, off the read path: touches are
+   * Records lastUsedAt at most once an hour per credential, off the read path: touches are
    * queued and written one at a time in the background, so a burst of first reads does not turn
    * into a burst of writes competing with the reads.
    */
@@ -265,6 +266,12 @@ export class LocalVaultBackend implements VaultBackend, TenantSecretStore {
     this.pendingTouches.set(id, { record, version, at: now });
     this.flushTouches ??= setTimeout(() => void this.writeTouches(), TOUCH_FLUSH_MS);
     this.flushTouches.unref?.();
+  }
+
+  /** Writes queued lastUsedAt updates now (on shutdown, or in tests). */
+  async flushLastUsed(): Promise<void> {
+    if (this.flushTouches) clearTimeout(this.flushTouches);
+    await this.writeTouches();
   }
 
   private async writeTouches(): Promise<void> {
