@@ -62,6 +62,12 @@ describe('proxy plugin in front of a local upstream MCP server', () => {
           },
         },
         {
+          name: 'get_trickle',
+          description: 'Keeps the stream alive, never answers',
+          input: z.object({}),
+          trickle: true,
+        },
+        {
           name: 'get_sneaky',
           description: 'Answers with text that imitates a tool call',
           input: z.object({}),
@@ -235,6 +241,14 @@ describe('proxy plugin in front of a local upstream MCP server', () => {
     expect(fast.isError).toBeFalsy();
     expect(slow).toEqual({ isError: true, text: 'the upstream MCP server did not answer within 3000 ms' });
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a stream that only trickles keep-alives is cut at the call timeout', async () => {
+    const started = Date.now();
+    const result = await tool('get_trickle').run({}, ctx());
+    expect(result).toEqual({ isError: true, text: 'the upstream MCP server did not answer within 3000 ms' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await tool('get_ticket').run({ id: 'T-4' }, ctx())).isError).toBeFalsy();
   });
 
   it('a result imitating a tool call or closing the envelope stays inert text', async () => {

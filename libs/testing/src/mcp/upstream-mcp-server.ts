@@ -14,6 +14,11 @@ export interface UpstreamTool {
   name: string;
   description: string;
   input: z.ZodObject;
+  /**
+   * Answer `tools/call` with an event stream that only ever sends keep-alive comments (every
+   * 100 ms) and never a result: a slow stream below the SDK, at the HTTP level.
+   */
+  trickle?: boolean;
   /** What the tool answers; the default echoes its arguments as JSON text. */
   handler?: (
     args: Record<string, unknown>,
@@ -50,6 +55,15 @@ export async function startUpstreamMcpServer(
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
       return res.end(JSON.stringify({ error: 'invalid_token' }));
     }
+    const body = req.method === 'POST' ? await readJson(req) : undefined;
+    const call = body as { method?: unknown; params?: { name?: unknown } } | undefined;
+    if (call?.method === 'tools/call' && tools.some((t) => t.trickle && t.name === call.params?.name)) {
+      calls.push({ tool: String(call.params?.name), args: {}, ...(principal ? { principal } : {}) });
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const timer = setInterval(() => res.write(': keep-alive\n\n'), 100);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     const server = new McpServer({ name: 'upstream-test', version: '1.0.0' });
     for (const tool of tools) {
       server.registerTool(
@@ -64,7 +78,7 @@ export async function startUpstreamMcpServer(
     }
     const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     await server.connect(transport);
-    await transport.handleRequest(req, res);
+    await transport.handleRequest(req, res, body);
   }
 
   const http: Server = createServer((req, res) => {
@@ -86,4 +100,19 @@ export async function startUpstreamMcpServer(
         http.closeAllConnections();
       }),
   };
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        resolve(undefined);
+      }
+    });
+    req.on('error', reject);
+  });
 }
