@@ -35,7 +35,7 @@ knowledgeContract('pgvector (PGlite)', async () => {
   shared = await openPglite();
   const sql = faulty(shared);
   return {
-    open: (tenant) =>
+    open: () =>
       Promise.resolve(new PgvectorIndex({ sql, dimensions: embedder.dimensions, embedderId: embedder.id })),
     failNextWrite: () => void (failArmed = true),
     teardown: async () => undefined,

@@ -93,7 +93,7 @@ export async function extractText(
   } else {
     out = await fromUrl(input.url, maxBytes, fetchFn);
   }
-  const text = out.text.replace(/\u0000/g, '').trim();
+  const text = out.text.replaceAll('\u0000', '').trim();
   if (text.length === 0) throw new SourceRejectedError(label, 'empty', 'no text could be extracted');
   if (text.length > (limits.maxChars ?? DEFAULT_MAX_CHARS))
     throw new SourceRejectedError(
