@@ -18,6 +18,15 @@ describeVaultBackendContract('local (postgres store)', async (tenant) => {
   return new LocalVaultBackend(store, keys);
 });
 
+// As the control plane runs it: every tenant's records in ONE schema, kept apart by the store's
+// tenant column (and, were a row copied across, by the AAD).
+describeVaultBackendContract('local (postgres store, shared schema)', async (tenant) => {
+  client ??= await pgPoolClient(url);
+  const store = new PostgresTenantStore({ tenant, client, schema: `${run}_shared` });
+  await store.init();
+  return new LocalVaultBackend(store, keys);
+});
+
 afterAll(async () => {
   if (!client) return;
   const { rows } = await client.query<{ s: string }>(
