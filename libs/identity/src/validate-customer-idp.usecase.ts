@@ -5,8 +5,9 @@
  * never read, so it cannot reach a log or a message.
  */
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, errors } from 'jose';
+import { createLocalJWKSet, errors } from 'jose';
 import type { Logger } from '@cw/observability';
+import { findRefusal } from '@cw/outbound';
 import { ALLOWED_ALGORITHMS } from './config.js';
 
 export interface CustomerIdpInput {
@@ -28,7 +29,19 @@ export interface ValidateCustomerIdpOptions {
   /** Accept http:// (tests with an in-process IdP only). @default false */
   allowInsecureRequests?: boolean;
   logger?: Logger;
+  /**
+   * How the provider is fetched. Production passes `createGuardedFetch()` from @cw/outbound: the
+   * issuer is typed by a customer, so it must never reach the platform's own network. Every way of
+   * not getting an answer through the guard (refused address, nothing listening, no DNS name,
+   * timeout, redirect loop, oversized answer) then reads the same, so the answers cannot be used to
+   * map which internal hosts and ports exist. @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
 }
+
+/** One answer for every way the guarded fetch could not get a document. */
+export const unreachableIssuerProblem = (url: string) =>
+  `Could not get an answer from ${url}. Check the issuer URL: it must be an identity provider reachable from the internet.`;
 
 export async function validateCustomerIdp(
   input: CustomerIdpInput,
@@ -71,16 +84,22 @@ export async function validateCustomerIdp(
     const config = await oidc.discovery(issuerUrl, clientId || 'unknown', undefined, undefined, {
       execute: insecureOk ? [oidc.allowInsecureRequests] : [],
       timeout: timeoutMs / 1000, // openid-client counts seconds
+      ...(options.fetch ? { [oidc.customFetch]: options.fetch as oidc.CustomFetch } : {}),
     });
     metadata = config.serverMetadata();
   } catch (err) {
-    problems.push(describeDiscoveryFailure(err, issuer, discoveryUrl, timeoutMs));
+    problems.push(describeDiscoveryFailure(err, issuer, discoveryUrl, timeoutMs, !!options.fetch));
     return finish(null);
   }
 
   problems.push(...metadataProblems(metadata, insecureOk));
   if (metadata.jwks_uri) {
-    const keyProblem = await signingKeysProblem(metadata.jwks_uri, timeoutMs);
+    const keyProblem = await signingKeysProblem(
+      metadata.jwks_uri,
+      timeoutMs,
+      options.fetch ?? fetch,
+      !!options.fetch,
+    );
     if (keyProblem) problems.push(keyProblem);
   }
   return finish(metadata);
@@ -126,16 +145,28 @@ function metadataProblems(metadata: oidc.ServerMetadata, insecureOk: boolean): s
   return problems;
 }
 
-async function signingKeysProblem(jwksUri: string, timeoutMs: number): Promise<string | undefined> {
+async function signingKeysProblem(
+  jwksUri: string,
+  timeoutMs: number,
+  fetchKeys: typeof fetch,
+  guarded: boolean,
+): Promise<string | undefined> {
   try {
-    const keySet = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs });
-    await keySet.reload();
-    const keys = keySet.jwks()?.keys ?? [];
+    const response = await fetchKeys(jwksUri, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok) throw new errors.JOSEError(`HTTP ${response.status}`);
+    const body = (await response.json()) as { keys?: unknown };
+    createLocalJWKSet(body as Parameters<typeof createLocalJWKSet>[0]); // throws unless a JWK set
+    const keys = (body.keys ?? []) as Array<{ use?: string; kty?: string }>;
     const signing = keys.filter((k) => k.use !== 'enc' && ['RSA', 'EC', 'OKP'].includes(k.kty ?? ''));
     return signing.length === 0
       ? `The signing keys at ${jwksUri} contain no usable public signing key.`
       : undefined;
   } catch (err) {
+    if (findRefusal(err) || (guarded && networkWords(err, timeoutMs)))
+      return unreachableIssuerProblem(jwksUri);
     return `The signing keys at ${jwksUri} could not be read: ${networkWords(err, timeoutMs) ?? 'the answer is not a key set'}.`;
   }
 }
@@ -145,8 +176,10 @@ function describeDiscoveryFailure(
   issuer: string,
   discoveryUrl: string,
   timeoutMs: number,
+  guarded: boolean,
 ): string {
   const network = networkWords(err, timeoutMs);
+  if (findRefusal(err) || (guarded && network)) return unreachableIssuerProblem(discoveryUrl);
   if (network) return `Could not read ${discoveryUrl}: ${network}. Check the issuer URL.`;
   const code = err instanceof oidc.ClientError ? err.code : undefined;
   switch (code) {

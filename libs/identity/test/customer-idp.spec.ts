@@ -10,7 +10,8 @@ import {
   type FakeIssuerReply,
   type TestOidcProvider,
 } from '@cw/testing/oidc';
-import { validateCustomerIdp, type CustomerIdpInput } from '../src/index.js';
+import { createGuardedFetch } from '@cw/outbound';
+import { unreachableIssuerProblem, validateCustomerIdp, type CustomerIdpInput } from '../src/index.js';
 
 let op: TestOidcProvider;
 let discoveryDocument: Record<string, unknown>;
@@ -139,5 +140,53 @@ describe('validateCustomerIdp', () => {
     expect(logged).toContain('customer identity provider checked');
     expect(logged).not.toContain(secret);
     expect(JSON.stringify(result)).not.toContain(secret);
+  });
+});
+
+describe('validateCustomerIdp through the outbound guard', () => {
+  const hostOf = (url: string) => new URL(url).host;
+  const guarded = (allow: string[], timeoutMs = 2_000) =>
+    createGuardedFetch({ allowHosts: allow, timeoutMs });
+
+  it('still accepts a working provider the guard lets through', async () => {
+    const result = await validateCustomerIdp(
+      { issuer: op.issuer, clientId: 'cerebro' },
+      { allowInsecureRequests: true, fetch: guarded([hostOf(op.issuer)]) },
+    );
+    expect(result.problems).toEqual([]);
+  });
+
+  it('answers one way for every unreachable case: internal address, closed port, timeout', async () => {
+    const hang = await fakeWith(() => 'hang');
+    const closed = `http://127.0.0.1:${await unusedPort()}`;
+    const cases: Array<[issuer: string, allow: string[]]> = [
+      [op.issuer, []], // loopback, not an exception: refused before connecting
+      ['http://169.254.169.254/latest', []],
+      ['http://10.20.30.40:5432', []],
+      ['http://[::ffff:127.0.0.1]:6379', []],
+      ['http://0x7f000001:6379', []],
+      [closed, [hostOf(closed)]], // allowed, nothing listening
+      [hang, [hostOf(hang)]], // allowed, never answers
+    ];
+    for (const [issuer, allow] of cases) {
+      const result = await validateCustomerIdp(
+        { issuer, clientId: 'cerebro' },
+        { allowInsecureRequests: true, timeoutMs: 300, fetch: guarded(allow, 300) },
+      );
+      const discovery = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+      expect({ issuer, problems: result.problems }).toEqual({
+        issuer,
+        problems: [unreachableIssuerProblem(discovery)],
+      });
+    }
+  });
+
+  it('a discovery document pointing its keys at an internal address gets the same answer for the keys', async () => {
+    const url = await fakeWith((doc) => ({ ...doc, jwks_uri: 'http://127.0.0.1:6379/keys' }));
+    const result = await validateCustomerIdp(
+      { issuer: url, clientId: 'cerebro' },
+      { allowInsecureRequests: true, timeoutMs: 1_000, fetch: guarded([hostOf(url)]) },
+    );
+    expect(result.problems).toEqual([unreachableIssuerProblem('http://127.0.0.1:6379/keys')]);
   });
 });

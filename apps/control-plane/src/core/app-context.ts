@@ -17,6 +17,7 @@ import {
   type ProvisioningQueue,
   type RateLimiter,
 } from '@cw/control-plane';
+import { createGuardedFetch } from '@cw/outbound';
 import type { ControlPlaneConfig } from '../config/config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
@@ -32,6 +33,8 @@ export interface AppContext {
   limiter: RateLimiter;
   clock: Clock;
   metrics: MetricsService;
+  /** Every fetch of a URL a customer supplied goes through this (@cw/outbound). */
+  outboundFetch: typeof fetch;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export interface ContextOverrides {
   /** An already open database shared with another component of the same process (npm start
    * runs the control plane and the provisioner in one process on the embedded PGlite). */
   db?: Database;
+  /** Tests point customer URLs at local servers, still through a guard with `allowHosts`. */
+  outboundFetch?: typeof fetch;
 }
 
 export async function createAppContext(
@@ -77,6 +82,8 @@ export async function createAppContext(
     limiter: new RedisRateLimiter(redis, overrides.rateLimitPrefix ?? `cw:rl:${config.redis.queuePrefix}`),
     clock: overrides.clock ?? (() => new Date()),
     metrics,
+    outboundFetch:
+      overrides.outboundFetch ?? createGuardedFetch({ timeoutMs: 5_000, maxResponseBytes: 1 << 20 }),
     async close() {
       await queue.close().catch(() => undefined);
       await mailer.close().catch(() => undefined);

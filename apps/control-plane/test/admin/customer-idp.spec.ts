@@ -12,16 +12,18 @@ import { IDP_CLIENT_SECRET_KEY, SESSION_COOKIE, encodeSession, magicLinkSession 
 import { startFakeIssuer, type FakeIssuer } from '@cw/testing/oidc';
 import { PostgresTenantStore, pgPoolClient } from '@cw/tenant-store';
 import { openVault, type LocalVaultBackend } from '@cw/vault';
+import { createGuardedFetch } from '@cw/outbound';
+import { unreachableIssuerProblem } from '@cw/identity';
 import { startAdminHarness, type AdminHarness, type Reply } from './support/admin-harness.js';
 
 // The customer's IdP must be https (the Tenant schema says so). The fake one listens on plain
-// loopback HTTP; fetch is pointed at it for this one host name, like a hosts-file entry.
+// loopback HTTP; the app's outbound fetch is pointed at it for this one host name, like a
+// hosts-file entry, and still goes through the guard.
 const IDP = 'https://idp.example.test';
 const SECRET = 'cw-test-client-secret-Zx81!q';
 let h: AdminHarness;
 let idp: FakeIssuer;
 let brokenIdp: FakeIssuer;
-const realFetch = globalThis.fetch;
 
 beforeAll(async () => {
   const { publicKey } = await generateKeyPair('RS256');
@@ -47,14 +49,16 @@ beforeAll(async () => {
     return { json: { error: 'not found' }, status: 404 };
   });
   brokenIdp = await startFakeIssuer(() => ({ body: '<html>login here</html>', contentType: 'text/html' }));
-  globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+  // Only the fake IdP's own host:port is an exception to the guard; everything else a customer
+  // types (loopback, private, metadata) meets the real guard.
+  const guarded = createGuardedFetch({ allowHosts: [new URL(idp.url).host], timeoutMs: 2_000 });
+  const outboundFetch = ((input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    return url.startsWith(IDP) ? realFetch(url.replace(IDP, idp.url), init) : realFetch(input, init);
+    return guarded(url.startsWith(IDP) ? url.replace(IDP, idp.url) : url, init);
   }) as typeof fetch;
-  h = await startAdminHarness('customeridp');
+  h = await startAdminHarness('customeridp', { outboundFetch });
 });
 afterAll(async () => {
-  globalThis.fetch = realFetch;
   await h?.close();
   await idp?.stop();
   await brokenIdp?.stop();
@@ -260,5 +264,54 @@ describe('connect your identity provider', () => {
     }
     expect(h.logs.join('\n')).not.toContain(SECRET);
     expect(h.logs.join('\n')).not.toContain(tenant.adminEmail);
+  });
+});
+
+describe('the issuer check cannot reach the platform network', () => {
+  it('gives one answer for internal addresses and unreachable hosts, and never stores anything', async () => {
+    const tenant = await h.seedTenant({ state: 'active' });
+    const customer = new Customer(tenant);
+    await customer.open();
+    const own = new URL(h.url).port;
+    // ten: the per-tenant check limit
+    const issuers = [
+      `https://127.0.0.1:${own}`,
+      `https://localhost:${own}`,
+      `https://[::ffff:127.0.0.1]:6379`,
+      `https://0x7f000001:5432`,
+      'https://169.254.169.254/latest',
+      'https://metadata.google.internal',
+      'https://10.0.0.1',
+      'https://[fd00:ec2::254]',
+      'https://100.64.0.1',
+      'https://does-not-exist.invalid',
+    ];
+    for (const issuer of issuers) {
+      const reply = await customer.submitJson({ issuer, clientId: 'cw-app', clientSecret: SECRET });
+      const discovery = `${issuer}/.well-known/openid-configuration`;
+      expect({ issuer, status: reply.status, body: reply.json() }).toMatchObject({
+        issuer,
+        status: 400,
+        body: { error: { fields: [{ path: 'issuer', message: unreachableIssuerProblem(discovery) }] } },
+      });
+    }
+    expect((await h.ctx.db.tenants.getById(tenant.id)).spec.identity).toBeUndefined();
+  });
+
+  it('limits issuer checks per tenant', async () => {
+    const tenant = await h.seedTenant({ state: 'active' });
+    const customer = new Customer(tenant);
+    await customer.open();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const reply = await customer.submitJson({
+        issuer: 'https://10.9.8.7',
+        clientId: 'x',
+        clientSecret: 'y',
+      });
+      statuses.push(reply.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(new Array(10).fill(400));
+    expect(statuses[10]).toBe(429);
   });
 });

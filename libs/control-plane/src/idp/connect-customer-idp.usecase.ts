@@ -10,8 +10,8 @@ import type { Database } from '@cw/db';
 import { hashId } from '@cw/observability';
 import { validateCustomerIdp } from '@cw/identity';
 import type { RequestContext } from '../context.js';
-import { ConflictError, ValidationFailedError, type FieldError } from '../errors.js';
-import type { Logger } from '../ports.js';
+import { ConflictError, RateLimitedError, ValidationFailedError, type FieldError } from '../errors.js';
+import type { Logger, RateLimitRule, RateLimiter } from '../ports.js';
 import type { ProvisioningDispatcher } from '../lifecycle/provisioning-dispatcher.js';
 import type { SessionPayload } from '../session/session-cookie.js';
 import { tenantForSession } from '../status/tenant-access.js';
@@ -49,6 +49,12 @@ const LABELS: Record<IdpField, string> = {
   clientSecret: 'The client secret',
 };
 
+/**
+ * Each check makes the platform fetch a URL the customer typed: bounded per tenant, so a signed-in
+ * customer cannot turn the form into a scanner even of public hosts.
+ */
+export const IDP_CHECKS_PER_TENANT: RateLimitRule = { limit: 10, windowMs: 10 * 60_000 };
+
 const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
 
 /** A discovery problem belongs next to the client id when it talks about it, else next to the issuer. */
@@ -63,6 +69,8 @@ export class ConnectCustomerIdpUseCase {
     private readonly dispatcher: ProvisioningDispatcher,
     private readonly logger: Logger,
     validate?: IdpValidator,
+    private readonly limiter?: RateLimiter,
+    private readonly checksPerTenant: RateLimitRule = IDP_CHECKS_PER_TENANT,
   ) {
     this.validate = validate ?? ((input) => validateCustomerIdp(input, { logger }));
   }
@@ -113,6 +121,9 @@ export class ConnectCustomerIdpUseCase {
     }
     let identity: TenantIdentity | undefined;
     if (fields.length === 0) {
+      const allowed = await this.limiter?.consume(`idp-check:${tenant.id}`, this.checksPerTenant);
+      if (allowed && !allowed.allowed)
+        throw new RateLimitedError('identity provider checks', Math.ceil(allowed.retryAfterMs / 1000));
       const checked = await this.validate({ issuer: input.issuer, clientId: input.clientId });
       for (const problem of checked.problems)
         fields.push({ path: fieldOfProblem(problem), message: problem });

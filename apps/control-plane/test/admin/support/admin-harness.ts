@@ -70,6 +70,8 @@ export interface AdminHarnessOptions {
   billing?: boolean;
   /** Start the Stripe server behind this function (e.g. a proxy adding endpoints); returns the API base. */
   stripeApiBase?: (stripe: StripeTestServer) => Promise<string>;
+  /** How the app fetches customer-supplied URLs (default: the real guard). */
+  outboundFetch?: typeof fetch;
 }
 
 /** The admin module reads its variables from the environment at boot; set them only for that moment. */
@@ -148,7 +150,13 @@ export async function startAdminHarness(
   // Until the root module lists AdminModule, the test adds it (Nest would de-duplicate it anyway).
   const modules = featureModules.includes(AdminModule) ? [] : [AdminModule];
   const started = await withEnv(adminEnv, () =>
-    createControlPlaneApp(config, { logger, mailer, rateLimitPrefix: `${prefix}:rl`, modules }),
+    createControlPlaneApp(config, {
+      logger,
+      mailer,
+      rateLimitPrefix: `${prefix}:rl`,
+      modules,
+      outboundFetch: options.outboundFetch,
+    }),
   );
   await started.app.listen(port, '127.0.0.1');
   const queue = (started.ctx.queue as BullMqProvisioningQueue).queue;
