@@ -13,6 +13,7 @@ import { AppModule } from './app.module.js';
 import { createAppContext, type AppContext, type ContextOverrides } from './core/app-context.js';
 import { GlobalExceptionFilter, writeError } from './http/global-exception.filter.js';
 import { correlationMiddleware, observeRequests, securityHeaders } from './http/http-pipeline.js';
+import { wellFormedBody } from './http/well-formed-body.js';
 import type { CwRequest } from './http/request-context.js';
 import { NestLogger } from './http/nest-logger.js';
 
@@ -50,6 +51,7 @@ export async function createControlPlaneApp(
         parse(req, res, (error?: unknown) => (error ? writeError(req, res, error, ctx.logger) : next())),
       );
     }
+    app.use(wellFormedBody((req, res, error) => writeError(req, res, error, ctx.logger)));
     app.useGlobalFilters(new GlobalExceptionFilter(ctx.logger));
     app.enableShutdownHooks();
     await app.init();

@@ -25,3 +25,4 @@ export { StripeEventRepository, type ReceivedStripeEvent } from './repositories/
 export { EmailTokenRepository, type ConsumeResult } from './repositories/email-token.repository.js';
 export { AuditRepository, type NewAuditEntry } from './repositories/audit.repository.js';
 export * from './repositories/admin-queries.repository.js';
+export { hasLoneSurrogate, pgJson, pgText } from './pg-text.js';

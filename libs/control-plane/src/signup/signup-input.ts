@@ -98,6 +98,14 @@ const SPEC_PATH_TO_FIELD: Record<string, SignupField> = {
   'spec.hostname': 'slug',
 };
 
+/**
+ * A name is shown on pages, e-mails and the workspace: it needs something a reader can see. Letters
+ * (\p{L}) and digits (\p{Nd}) qualify; marks, format characters (ZWJ, ZWNJ, BOM), fillers (Hangul
+ * filler U+3164, U+115F/U+1160, braille blank) and spaces do not. The fillers are letters by
+ * category, so they are named.
+ */
+const VISIBLE_LETTER_OR_DIGIT = /(?![\u115F\u1160\u3164\uFFA0\u2800])[\p{L}\p{Nd}]/u;
+
 export interface ParseOptions {
   baseDomain: string;
   /** Form posts carry every value as text; JSON must use real numbers for `seats`. */
@@ -146,6 +154,11 @@ export function parseSignupInput(raw: unknown, options: ParseOptions): ParseResu
   const organisationName = text('organisationName', true);
   if (organisationName !== undefined && organisationName.length === 0)
     fail('organisationName', 'must not be blank');
+  else if (organisationName !== undefined && !VISIBLE_LETTER_OR_DIGIT.test(organisationName))
+    fail(
+      'organisationName',
+      'must contain at least one visible letter or digit (invisible characters, joiners, fillers and accents alone do not make a name)',
+    );
   const rawSlug = text('slug', false);
   const emailText = text('email', true);
   const plan = text('plan', true);

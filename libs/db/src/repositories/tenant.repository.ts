@@ -21,6 +21,7 @@ import { tenants } from '../schema.js';
 import type { Executor } from '../executor.js';
 import { SlugTakenError, TenantNotFoundError, isUniqueViolation } from '../errors.js';
 import type { NewTenant, Page, TenantPatch, TenantRecord } from '../types.js';
+import { pgJson, pgText } from '../pg-text.js';
 
 type Row = typeof tenants.$inferSelect;
 const toRecord = (row: Row): TenantRecord => ({ ...row });
@@ -46,11 +47,11 @@ export class TenantRepository {
         .insert(tenants)
         .values({
           id: input.id ?? randomUUID(),
-          slug: input.slug,
-          displayName: input.spec.displayName,
+          slug: pgText(input.slug),
+          displayName: pgText(input.spec.displayName),
           state: input.state ?? 'pending_verification',
-          spec: input.spec,
-          adminEmail: input.adminEmail,
+          spec: pgJson(input.spec),
+          adminEmail: pgText(input.adminEmail),
           adminEmailHash: hashId(input.adminEmail),
           correlationId: input.correlationId,
           billingMode: input.billingMode,
@@ -192,8 +193,8 @@ export class TenantRepository {
     const [row] = await this.db
       .update(tenants)
       .set({
-        spec,
-        displayName: spec.displayName,
+        spec: pgJson(spec),
+        displayName: pgText(spec.displayName),
         specVersion: sql`${tenants.specVersion} + 1`,
         updatedAt: new Date(),
       })
