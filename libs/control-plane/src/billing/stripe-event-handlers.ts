@@ -34,6 +34,8 @@ export interface HandlerInput {
   retrieveSubscription: (id: string) => Promise<SubscriptionSnapshot>;
   policy: BillingPolicy;
   transitions: TransitionTenantUseCase;
+  /** Asks Stripe to cancel a duplicate subscription at period end (billing on); absent → flag only. */
+  cancelAtPeriodEnd?: (subscriptionId: string) => Promise<void>;
 }
 
 export interface HandlerResult {
@@ -107,6 +109,53 @@ function missingIds(
   return patch;
 }
 
+/**
+ * A customer who completes checkout twice has two subscriptions; only the one the tenant recorded
+ * first is theirs to act on. Events of any other one change nothing: the duplicate is audited and
+ * flagged for a refund, and cancelled at period end when billing can reach Stripe.
+ */
+function isForeignSubscription(tenant: TenantRecord, subscriptionId: string | null | undefined): boolean {
+  return !!subscriptionId && !!tenant.stripeSubscriptionId && tenant.stripeSubscriptionId !== subscriptionId;
+}
+
+async function recordDuplicateSubscription(
+  { tx, event, cancelAtPeriodEnd }: HandlerInput,
+  tenant: TenantRecord,
+  subscriptionId: string,
+): Promise<HandlerResult> {
+  let cancel: 'requested' | 'failed' | 'billing-off' = 'billing-off';
+  if (cancelAtPeriodEnd) {
+    cancel = await cancelAtPeriodEnd(subscriptionId).then(
+      () => 'requested' as const,
+      () => 'failed' as const,
+    );
+  }
+  await tx.audit.record({
+    actor: stripe(event),
+    action: 'billing.duplicate-subscription',
+    tenantId: tenant.id,
+    target: subscriptionId,
+    outcome: 'ignored',
+    details: {
+      eventId: event.id,
+      eventType: event.type,
+      currentSubscriptionId: tenant.stripeSubscriptionId,
+      refund: 'flagged',
+      cancelAtPeriodEnd: cancel,
+    },
+  });
+  return result(
+    'ignored',
+    tenant,
+    `subscription ${subscriptionId} is not the tenant's current one: not applied; flagged for refund` +
+      (cancel === 'requested'
+        ? ', cancelled at period end'
+        : cancel === 'failed'
+          ? '; cancel it in Stripe'
+          : ''),
+  );
+}
+
 async function savePatch(tx: Repositories, tenant: TenantRecord, patch: TenantPatch): Promise<boolean> {
   if (Object.keys(patch).length === 0) return false;
   await tx.tenants.update(tenant.id, patch);
@@ -134,12 +183,8 @@ export function specFromSubscription(
 
 // --- handlers --------------------------------------------------------------------------------
 
-async function checkoutCompleted({
-  tx,
-  event,
-  retrieveSubscription,
-  transitions,
-}: HandlerInput): Promise<HandlerResult> {
+async function checkoutCompleted(input: HandlerInput): Promise<HandlerResult> {
+  const { tx, event, retrieveSubscription, transitions } = input;
   const session = event.data.object as Stripe.Checkout.Session;
   if (session.mode !== 'subscription') return result('ignored', undefined, 'not a subscription checkout');
   if (session.payment_status !== 'paid' && session.payment_status !== 'no_payment_required') {
@@ -157,6 +202,8 @@ async function checkoutCompleted({
   });
   if (!tenant) return result('ignored', undefined, 'no tenant for this checkout session');
   if (GONE.includes(tenant.state)) return checkoutForGoneTenant(tx, event, session, tenant);
+  if (isForeignSubscription(tenant, subscriptionId))
+    return recordDuplicateSubscription(input, tenant, subscriptionId!);
   const patch = missingIds(tenant, { customerId, subscriptionId, checkoutSessionId: session.id });
   if (tenant.state !== 'pending_payment') {
     await savePatch(tx, tenant, patch);
@@ -209,12 +256,8 @@ async function checkoutForGoneTenant(
   );
 }
 
-async function subscriptionUpdated({
-  tx,
-  event,
-  retrieveSubscription,
-  transitions,
-}: HandlerInput): Promise<HandlerResult> {
+async function subscriptionUpdated(input: HandlerInput): Promise<HandlerResult> {
+  const { tx, event, retrieveSubscription, transitions } = input;
   const object = event.data.object as Stripe.Subscription;
   const tenant = await lockTenant(tx, {
     tenantId: object.metadata?.tenantId,
@@ -223,6 +266,7 @@ async function subscriptionUpdated({
   });
   if (!tenant) return result('ignored', undefined, 'no tenant for this subscription');
   if (GONE.includes(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
+  if (isForeignSubscription(tenant, object.id)) return recordDuplicateSubscription(input, tenant, object.id);
   const at = eventTime(event);
   if (tenant.subscriptionEventAt && at < tenant.subscriptionEventAt)
     return result('stale', tenant, 'a newer subscription event was applied');
@@ -269,7 +313,8 @@ async function subscriptionUpdated({
   return result('applied', tenant, undefined, [outcome]);
 }
 
-async function subscriptionDeleted({ tx, event, policy, transitions }: HandlerInput): Promise<HandlerResult> {
+async function subscriptionDeleted(input: HandlerInput): Promise<HandlerResult> {
+  const { tx, event, policy, transitions } = input;
   const object = event.data.object as Stripe.Subscription;
   const tenant = await lockTenant(tx, {
     tenantId: object.metadata?.tenantId,
@@ -277,6 +322,7 @@ async function subscriptionDeleted({ tx, event, policy, transitions }: HandlerIn
     customerId: idOf(object.customer),
   });
   if (!tenant) return result('ignored', undefined, 'no tenant for this subscription');
+  if (isForeignSubscription(tenant, object.id)) return recordDuplicateSubscription(input, tenant, object.id);
   if (GONE.includes(tenant.state) || tenant.offboardAt)
     return result('duplicate', tenant, 'offboarding already scheduled');
   const at = eventTime(event);
@@ -306,15 +352,13 @@ function invoiceRefs(event: Stripe.Event) {
   };
 }
 
-async function invoicePaymentFailed({
-  tx,
-  event,
-  policy,
-  transitions,
-}: HandlerInput): Promise<HandlerResult> {
+async function invoicePaymentFailed(input: HandlerInput): Promise<HandlerResult> {
+  const { tx, event, policy, transitions } = input;
   const { invoice, ...refs } = invoiceRefs(event);
   const tenant = await lockTenant(tx, refs);
   if (!tenant) return result('ignored', undefined, 'no tenant for this invoice');
+  if (isForeignSubscription(tenant, refs.subscriptionId))
+    return recordDuplicateSubscription(input, tenant, refs.subscriptionId!);
   if (GONE.includes(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
   const at = eventTime(event);
   if (tenant.paymentEventAt && at <= tenant.paymentEventAt)
@@ -336,10 +380,13 @@ async function invoicePaymentFailed({
   return result('applied', tenant, undefined, [outcome]);
 }
 
-async function invoicePaid({ tx, event, transitions }: HandlerInput): Promise<HandlerResult> {
+async function invoicePaid(input: HandlerInput): Promise<HandlerResult> {
+  const { tx, event, transitions } = input;
   const { invoice, ...refs } = invoiceRefs(event);
   const tenant = await lockTenant(tx, refs);
   if (!tenant) return result('ignored', undefined, 'no tenant for this invoice');
+  if (isForeignSubscription(tenant, refs.subscriptionId))
+    return recordDuplicateSubscription(input, tenant, refs.subscriptionId!);
   if (GONE.includes(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
   const at = eventTime(event);
   // Strictly older only: on a tie with a failure, the payment wins.

@@ -95,6 +95,7 @@ export class StripeWebhookUseCase {
           tx,
           event,
           retrieveSubscription: (id) => this.gateway.retrieveSubscription(id),
+          cancelAtPeriodEnd: (id) => this.gateway.cancelAtPeriodEnd(id),
           policy: this.policy,
           transitions: this.transitions,
         });

@@ -68,18 +68,32 @@ export class StripeGateway {
   verifyWebhook(rawBody: Buffer, signature: string | string[] | undefined): Stripe.Event {
     if (typeof signature !== 'string' || signature.length === 0)
       throw new WebhookSignatureError('missing Stripe-Signature header');
+    const tolerance = this.settings.toleranceSeconds ?? 300;
+    let event: Stripe.Event;
     try {
-      return this.stripe.webhooks.constructEvent(
-        rawBody,
-        signature,
-        this.settings.webhookSecret,
-        this.settings.toleranceSeconds ?? 300,
-      );
+      event = this.stripe.webhooks.constructEvent(rawBody, signature, this.settings.webhookSecret, tolerance);
     } catch (error) {
       throw new WebhookSignatureError(
         `webhook signature verification failed: ${(error as Error).message.split('\n')[0]}`,
       );
     }
+    // Stripe's check bounds the age only; a signature dated in the future would stay replayable
+    // until that date, so it is bounded the same way on that side.
+    const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+    if (!Number.isFinite(signedAt) || signedAt - Date.now() / 1000 > tolerance)
+      throw new WebhookSignatureError(
+        'webhook signature verification failed: the signature is dated in the future beyond the tolerance',
+      );
+    return event;
+  }
+
+  /** A duplicate subscription runs out instead of renewing (idempotent on Stripe's side). */
+  async cancelAtPeriodEnd(subscriptionId: string): Promise<void> {
+    await this.stripe.subscriptions.update(
+      subscriptionId,
+      { cancel_at_period_end: true },
+      { idempotencyKey: `cancel-duplicate:${subscriptionId}` },
+    );
   }
 
   async priceIdForLookupKey(lookupKey: string): Promise<string> {
