@@ -13,6 +13,7 @@ import {
   createProxyPlugin,
   MemoryToolPinStore,
   TenantStoreToolPinStore,
+  toolHash,
   ToolVersionError,
   type PinEvent,
   type ProxyPlugin,
@@ -135,6 +136,22 @@ describe('proxy plugin in front of a local upstream MCP server', () => {
 
   it('its manifest matches the tools built from the upstream schemas', () => {
     expect(manifestProblems(proxy, proxy.manifest)).toEqual([]);
+  });
+
+  it('the pin hash does not depend on JSON key order but on every field', () => {
+    const a = {
+      name: 't',
+      description: 'd',
+      inputSchema: { type: 'object', properties: { x: { type: 'string' } } },
+    };
+    const b = {
+      inputSchema: { properties: { x: { type: 'string' } }, type: 'object' },
+      description: 'd',
+      name: 't',
+    };
+    expect(toolHash(a)).toBe(toolHash(b));
+    expect(toolHash({ ...a, description: 'd ' })).not.toBe(toolHash(a));
+    expect(toolHash({ ...a, inputSchema: { type: 'object' } })).not.toBe(toolHash(a));
   });
 
   it('pins every tool at enable time', async () => {
