@@ -75,6 +75,34 @@ describe('Reflector', () => {
     await r.stop();
   });
 
+  it('does not announce the watch event of a write the caller already recorded', async () => {
+    let release: () => void = () => undefined;
+    const written = new Promise<void>((r) => (release = r));
+    api.route((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.searchParams.get('watch') !== 'true')
+        return json(res, 200, { items: [obj('a', '50')], metadata: { resourceVersion: '50' } });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      void written.then(() => {
+        res.write(`${JSON.stringify({ type: 'MODIFIED', object: obj('a', '51') })}\n`);
+        res.end(`${JSON.stringify({ type: 'MODIFIED', object: obj('a', '52') })}\n`);
+      });
+    });
+    const events: string[] = [];
+    const r = new Reflector({
+      rest: new KubeRest(api.kubeConfig),
+      path: '/api/v1/things',
+      onEvent: (type, o) => events.push(`${type} ${o.metadata?.resourceVersion}`),
+      watchTimeoutSeconds: 1,
+    }).start();
+    await r.waitForSync();
+    r.upsert(obj('a', '51')); // the answer of our own write
+    release();
+    await until(() => events.length === 2);
+    expect(events).toEqual(['ADDED 50', 'MODIFIED 52']); // 51 was ours: no event
+    await r.stop();
+  });
+
   it('compares integer resource versions only', () => {
     expect(olderVersion('9', '10')).toBe(true);
     expect(olderVersion('10', '9')).toBe(false);

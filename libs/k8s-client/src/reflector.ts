@@ -264,8 +264,13 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
             this.drop(key);
             this.options.onEvent?.('DELETED', current, previous);
           } else {
-            // Our own write-through may already hold a newer version than this event.
-            if (previous && olderVersion(rv, previous.metadata?.resourceVersion)) {
+            // Our own write-through may already hold this version (the event of our own write:
+            // nothing new to tell) or a newer one.
+            if (
+              previous &&
+              (rv === previous.metadata?.resourceVersion ||
+                olderVersion(rv, previous.metadata?.resourceVersion))
+            ) {
               if (rv) this.resourceVersion = rv;
               return;
             }
