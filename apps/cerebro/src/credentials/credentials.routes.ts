@@ -79,7 +79,7 @@ export function credentialRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
                         <input id="${fid}" name="value" type="password" autocomplete="off" required />
                         <button type="submit">${found ? 'Replace' : 'Save'}</button>`,
                     )}
-                    ${found ? postForm(req, '/credentials/delete', html`${hidden}<button type="submit" class="danger">Delete ${lv.label.toLowerCase()} ${need.name}</button>`) : ''}</td></tr>`;
+                    ${found ? postForm(req, '/credentials/delete', html`${hidden}<button type="submit" class="danger">Delete ${need.name} (${lv.label.toLowerCase()})</button>`) : ''}</td></tr>`;
                 })}
                 </tbody></table></div>`,
             )}
