@@ -20,8 +20,7 @@ export async function searchForAgent(
   principal: SearchPrincipal,
   options: { k?: number } = {},
 ): Promise<AgentKnowledge[]> {
-  const results = await knowledge.search(principal, query, options);
-  return results.map((r) => ({ level: r.level, text: r.text, source: r.source.title }));
+  return knowledge.searchForAgent(query, principal, options);
 }
 
 /** A closing tag inside retrieved text must not end the block early. */

@@ -254,6 +254,16 @@ export class Knowledge {
     }));
   }
 
+  /** What the agent receives: the cascade's results as {level, text, source}; format with formatKnowledgeContext. */
+  async searchForAgent(
+    query: string,
+    searcher: SearchPrincipal,
+    options: { k?: number } = {},
+  ): Promise<{ level: Level; text: string; source: string }[]> {
+    const results = await this.search(searcher, query, options);
+    return results.map((r) => ({ level: r.level, text: r.text, source: r.source.title }));
+  }
+
   private async embedAll(texts: readonly string[]): Promise<number[][]> {
     const out: number[][] = [];
     for (let i = 0; i < texts.length; i += 64)

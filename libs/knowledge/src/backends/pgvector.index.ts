@@ -39,6 +39,12 @@ interface ChunkRow {
   score?: number;
 }
 
+/**
+ * The full-text branch ranks at most this many permitted matches: an OR query of common words can
+ * match most of a tenant's chunks, and ranking all of them would make latency grow with the
+ * corpus. The cap applies after the ACL filter (it bounds work, it never widens what is visible).
+ */
+const TEXT_MATCH_CAP = 2000;
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const toVector = (v: readonly number[]): string =>
   `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
@@ -218,8 +224,10 @@ export class PgvectorIndex implements KnowledgeIndex {
            ORDER BY embedding <=> $3::vector LIMIT $5) v),
        txt AS (
          SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
-           SELECT id, ts_rank_cd(tsv, query) AS rank FROM ${this.s}.chunks, to_tsquery('${this.cfg}', $4) query
-           WHERE tenant = $1 AND acl && $2::text[] AND $4 <> '' AND tsv @@ query
+           SELECT id, ts_rank_cd(tsv, query) AS rank FROM (
+             SELECT id, tsv FROM ${this.s}.chunks
+             WHERE tenant = $1 AND acl && $2::text[] AND $4 <> '' AND tsv @@ to_tsquery('${this.cfg}', $4)
+             LIMIT $7) m, to_tsquery('${this.cfg}', $4) query
            ORDER BY rank DESC LIMIT $5) t),
        fused AS (
          SELECT id, COALESCE(1.0 / (${RRF_K} + vec.r), 0) + COALESCE(1.0 / (${RRF_K} + txt.r), 0) AS score
@@ -229,7 +237,7 @@ export class PgvectorIndex implements KnowledgeIndex {
          .join(', ')}, fused.score::float8 AS score
        FROM fused JOIN ${this.s}.chunks c ON c.tenant = $1 AND c.id = fused.id
        ORDER BY fused.score DESC, c.id LIMIT $6`,
-      [q.tenant, [...q.principals], toVector(q.vector), orTsQuery(q.text), candidates, q.k],
+      [q.tenant, [...q.principals], toVector(q.vector), orTsQuery(q.text), candidates, q.k, TEXT_MATCH_CAP],
     );
     return rows.map((r) => ({ chunk: toChunk(r), score: Number(r.score) }));
   }
