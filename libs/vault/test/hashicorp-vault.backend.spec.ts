@@ -90,6 +90,32 @@ describe('hashicorp-vault: identity and scoping', () => {
     await expect(open('acme', { prefix: 'tenants/globex/' })).rejects.toThrow(/^vault\.prefix: /);
   });
 
+  it('logs in again when the Vault token expires', async () => {
+    const shortLived = await startHashicorpVaultServer({ tokens, roles, tokenTtlSeconds: 1 });
+    try {
+      const vault = await openVault(
+        {
+          kind: 'hashicorp-vault',
+          address: shortLived.url,
+          mount: 'secret',
+          role: 'tenant-acme',
+          prefix: 'tenants/acme/',
+        },
+        { tenant: 'acme', identity: { tokenFile: await tenantToken('acme') } },
+      );
+      await vault.put(ref, 'v1', 'ada');
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(await vault.get(ref)).toBe('v1');
+      const logins = shortLived.calls.filter(
+        (c) => c.path === '/v1/auth/kubernetes/login' && c.status === 200,
+      );
+      expect(logins.length).toBe(2);
+      expect(shortLived.calls.filter((c) => c.status === 403)).toEqual([]);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
   it('an outage is VaultUnavailableError without the value', async () => {
     const vault = await open('acme');
     server.down = true;
