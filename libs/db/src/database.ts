@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { Executor } from './executor.js';
+import { postgresListen, STATUS_CHANNEL, TenantStatusFeed, type Listen } from './status-feed.js';
 import { AuditRepository } from './repositories/audit.repository.js';
 import { EmailTokenRepository } from './repositories/email-token.repository.js';
 import { LifecycleRepository } from './repositories/lifecycle.repository.js';
@@ -60,13 +61,18 @@ export class Repositories {
 }
 
 export class Database extends Repositories {
+  /** Change notifications for live status pages (see status-feed.ts). */
+  readonly statusFeed: TenantStatusFeed;
+
   constructor(
     executor: Executor,
     readonly driver: 'postgres' | 'pglite',
     readonly schema: string | undefined,
     private readonly closeFn: () => Promise<void>,
+    listen: Listen = async () => async () => undefined,
   ) {
     super(executor);
+    this.statusFeed = new TenantStatusFeed(listen, schema ?? 'public');
   }
 
   /** Throws when the database cannot answer (for /readyz). */
@@ -75,6 +81,7 @@ export class Database extends Repositories {
   }
 
   async close(): Promise<void> {
+    await this.statusFeed.close();
     await this.closeFn();
   }
 
@@ -126,7 +133,13 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       client.release();
     }
   }
-  return new Database(drizzle(pool) as unknown as Executor, 'postgres', schema, () => pool.end());
+  return new Database(
+    drizzle(pool) as unknown as Executor,
+    'postgres',
+    schema,
+    () => pool.end(),
+    postgresListen(url),
+  );
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
@@ -149,5 +162,9 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       migrationsSchema: options.schema ?? 'drizzle',
     });
   }
-  return new Database(db as unknown as Executor, 'pglite', options.schema, () => client.close());
+  const listen: Listen = async (onPayload) => {
+    const unlisten = await client.listen(STATUS_CHANNEL, onPayload);
+    return () => unlisten();
+  };
+  return new Database(db as unknown as Executor, 'pglite', options.schema, () => client.close(), listen);
 }

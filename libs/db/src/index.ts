@@ -26,3 +26,4 @@ export { EmailTokenRepository, type ConsumeResult } from './repositories/email-t
 export { AuditRepository, type NewAuditEntry } from './repositories/audit.repository.js';
 export * from './repositories/admin-queries.repository.js';
 export { hasLoneSurrogate, pgJson, pgText } from './pg-text.js';
+export { STATUS_CHANNEL, TenantStatusFeed } from './status-feed.js';

@@ -118,6 +118,9 @@ export const controlPlaneEnvShape = {
   RATE_LIMIT_SIGNUP_PER_IP: int(20, 1, 1_000_000),
   RATE_LIMIT_SIGNUP_PER_EMAIL: int(5, 1, 1_000_000),
   RATE_LIMIT_RESEND_PER_EMAIL: int(3, 1, 1_000_000),
+  /** Open /status/events streams one session, and one client address, may hold at once. */
+  STATUS_STREAMS_PER_SESSION: int(3, 1, 1_000_000),
+  STATUS_STREAMS_PER_IP: int(20, 1, 1_000_000),
   /** Express `trust proxy`: `false`, `true`, a hop count, or a list of proxy addresses. */
   TRUST_PROXY: z.string().default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -28,6 +28,7 @@ export interface ControlPlaneConfig {
   stripeEventReplayAfterMs: number;
   mail: MailConfig;
   rateLimits: { signupPerIp: number; signupPerEmail: number; resendPerEmail: number };
+  statusStreams: { perSession: number; perIp: number };
   trustProxy: boolean | number | string;
   logLevel: string;
 }
@@ -85,6 +86,7 @@ export function loadConfig(
       signupPerEmail: env.RATE_LIMIT_SIGNUP_PER_EMAIL,
       resendPerEmail: env.RATE_LIMIT_RESEND_PER_EMAIL,
     },
+    statusStreams: { perSession: env.STATUS_STREAMS_PER_SESSION, perIp: env.STATUS_STREAMS_PER_IP },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
   };

@@ -1,7 +1,9 @@
 /**
  * The customer's status: HTML page, JSON for polling, and a server-sent event stream that pushes
- * the page's live fragment whenever it changes (every 2 s check, heartbeat every 15 s, closed
- * once nothing moves any more).
+ * the page's live fragment whenever it changes. Changes are pushed by the database (LISTEN/NOTIFY,
+ * libs/db status-feed.ts): an open page costs no query while nothing changes and one per change;
+ * a slow safety re-read covers a notification lost in a reconnect. Heartbeat every 15 s; closed
+ * once nothing moves any more. Streams are capped per signed-in person and per client address.
  */
 import {
   ArgumentsHost,
@@ -16,17 +18,41 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { NotAuthenticatedError, TenantStatusUseCase, type SessionPayload } from '@cw/control-plane';
-import type { Logger } from '@cw/observability';
-import { LOGGER } from '../core/tokens.js';
+import {
+  NotAuthenticatedError,
+  RateLimitedError,
+  TenantStatusUseCase,
+  type SessionPayload,
+  type TenantStatusView,
+} from '@cw/control-plane';
+import { Database } from '@cw/db';
+import { hashId, type Logger } from '@cw/observability';
+import type { ControlPlaneConfig } from '../config/config.js';
+import { CONFIG, LOGGER } from '../core/tokens.js';
 import { CsrfTokens } from '../http/csrf.js';
 import { writeError } from '../http/global-exception.filter.js';
 import { wantsHtml } from '../http/request-context.js';
 import { Sessions } from '../http/session.js';
 import { CHECKOUT_NOTICES, liveFragment, signInPage, statusPage } from './status.page.js';
 
-const CHECK_MS = 2_000;
+/** Re-read even without a notification this often (a notification lost while reconnecting). */
+const SAFETY_CHECK_MS = 60_000;
+/** Changes within this window are one push (a step finishing writes several rows). */
+const COALESCE_MS = 100;
 const HEARTBEAT_MS = 15_000;
+
+/** Open streams per key (hashed person, client address) in this process. */
+class StreamCounts {
+  private readonly open = new Map<string, number>();
+  count(key: string): number {
+    return this.open.get(key) ?? 0;
+  }
+  add(key: string, delta: 1 | -1): void {
+    const next = this.count(key) + delta;
+    if (next <= 0) this.open.delete(key);
+    else this.open.set(key, next);
+  }
+}
 
 @Catch(NotAuthenticatedError)
 export class SignInFilter implements ExceptionFilter {
@@ -53,7 +79,11 @@ export class StatusController {
     @Inject(TenantStatusUseCase) private readonly status: TenantStatusUseCase,
     @Inject(Sessions) private readonly sessions: Sessions,
     @Inject(CsrfTokens) private readonly csrf: CsrfTokens,
+    @Inject(Database) private readonly db: Database,
+    @Inject(CONFIG) private readonly config: ControlPlaneConfig,
   ) {}
+
+  private readonly streams = new StreamCounts();
 
   @Get('/status')
   async page(@Query('checkout') checkout: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -78,11 +108,25 @@ export class StatusController {
   @Get('/status/events')
   async events(@Req() req: Request, @Res() res: Response): Promise<void> {
     const session = this.sessions.read(req);
-    await this.status.execute(session); // refuses an unauthenticated stream before it opens
-    this.stream(session, this.csrf.issue(req, res), req, res);
+    const view = await this.status.execute(session); // refuses an unauthenticated stream before it opens
+    const keys = [`session:${hashId(session!.email)}`, `ip:${req.ip ?? 'unknown'}`];
+    const { perSession, perIp } = this.config.statusStreams;
+    if (this.streams.count(keys[0]!) >= perSession || this.streams.count(keys[1]!) >= perIp)
+      throw new RateLimitedError('open status pages', Math.ceil(HEARTBEAT_MS / 1000));
+    for (const key of keys) this.streams.add(key, 1);
+    this.stream(session, view, this.csrf.issue(req, res), req, res, () => {
+      for (const key of keys) this.streams.add(key, -1);
+    });
   }
 
-  private stream(session: SessionPayload | undefined, csrfToken: string, req: Request, res: Response): void {
+  private stream(
+    session: SessionPayload | undefined,
+    initial: TenantStatusView,
+    csrfToken: string,
+    req: Request,
+    res: Response,
+    release: () => void,
+  ): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store, no-transform',
@@ -91,14 +135,18 @@ export class StatusController {
     });
     let last = '';
     let closed = false;
+    let pending: NodeJS.Timeout | undefined;
     const stop = () => {
+      if (closed) return;
       closed = true;
-      clearInterval(check);
+      unsubscribe();
+      clearTimeout(pending);
+      clearInterval(safety);
       clearInterval(heartbeat);
+      release();
       res.end();
     };
-    const push = async () => {
-      const view = await this.status.execute(session);
+    const show = (view: TenantStatusView) => {
       const fragment = liveFragment(view, csrfToken).value;
       if (closed) return;
       if (fragment !== last)
@@ -111,10 +159,17 @@ export class StatusController {
         stop();
       }
     };
-    const tick = () => void push().catch(() => !closed && stop());
-    const check = setInterval(tick, CHECK_MS);
+    const reread = () => {
+      pending = undefined;
+      if (!closed) void this.status.execute(session, initial.tenant.id).then(show, stop);
+    };
+    const changed = () => {
+      if (!closed && !pending) pending = setTimeout(reread, COALESCE_MS);
+    };
+    const unsubscribe = this.db.statusFeed.subscribe(initial.tenant.id, changed);
+    const safety = setInterval(changed, SAFETY_CHECK_MS);
     const heartbeat = setInterval(() => !closed && res.write(': heartbeat\n\n'), HEARTBEAT_MS);
-    req.on('close', () => !closed && stop());
-    tick();
+    req.on('close', stop);
+    show(initial);
   }
 }
