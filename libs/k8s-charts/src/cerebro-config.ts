@@ -8,6 +8,7 @@ import {
   storeAdapterFromTenant,
   tenantUrl,
   vaultAdapterFromTenant,
+  llmAdapterFromTenant,
   type CerebroConfig,
   type Tenant,
 } from '@cw/tenant-model';
@@ -70,6 +71,10 @@ export function cerebroConfig(tenant: Tenant, secrets: Volume | undefined): Cere
     ...(sessionKeyFile ? { sessionKeyFile } : {}),
     store,
     vault: vaultAdapterFromTenant(tenant),
+    llm: llmAdapterFromTenant(tenant),
+    // engine-signing-*.pem secrets of the tenant vault, mounted with the others; without a vault
+    // binding (local) cerebro keeps an in-memory key (one replica only).
+    engineTokens: { ttlSeconds: 120, ...(secrets ? { signingKeysDir: secrets.mountPath } : {}) },
     mail: { transport: 'outbox', dir: CEREBRO_OUTBOX_DIR, from: `no-reply@${spec.hostname}` },
     bindings: {
       ...(spec.bindings.vault ? { vault: { ...spec.bindings.vault } } : {}),

@@ -1,12 +1,68 @@
 /**
- * The AI hub's seam (issue 20 replaces this file and owns apps/cerebro/src/hub/**). Cerebro calls
- * `registerHub` once at boot, after its own routes and before the 404 handler.
- * See apps/cerebro/README-dev.md for what `HubHost` offers.
+ * The AI hub: chat with an agent that calls the tenant's tools as the signed-in person, the
+ * direct "run a tool" form, approvals for managers, and cerebro's role as the engines'
+ * authorization server (JWKS + metadata). Registered once at boot by cerebro.
  */
+import { readFileSync } from 'node:fs';
 import type { CerebroDeps } from '../deps.js';
 import type { HubHost } from '../hub-host.js';
+import { approvalRoutes } from './approvals.routes.js';
+import { chatRoutes } from './chat.routes.js';
+import { createHub, type Hub } from './hub.service.js';
+import { toolRoutes } from './tools.routes.js';
 
-export async function registerHub(host: HubHost, deps: CerebroDeps): Promise<void> {
-  void host;
-  void deps;
+const HUB_JS = readFileSync(new URL('./assets/hub.js', import.meta.url), 'utf8');
+
+export async function registerHub(
+  host: HubHost,
+  deps: CerebroDeps,
+  options: { hub?: Hub } = {},
+): Promise<Hub> {
+  const hub = options.hub ?? (await createHub(deps));
+  host.routes.add(
+    {
+      method: 'GET',
+      path: '/.well-known/jwks.json',
+      access: 'public',
+      name: 'jwks',
+      handler: (_req, res) => {
+        res.set('cache-control', 'public, max-age=300').json(hub.mint.jwks());
+      },
+    },
+    {
+      method: 'GET',
+      path: '/.well-known/oauth-authorization-server',
+      access: 'public',
+      name: 'as-metadata',
+      // RFC 8414 metadata. Only what exists is listed: cerebro mints engine tokens for its own
+      // signed-in people; the authorization-code flow for external MCP clients is not built yet.
+      handler: (_req, res) => {
+        res.json({
+          issuer: deps.config.url,
+          jwks_uri: new URL('/.well-known/jwks.json', deps.config.url).href,
+          token_endpoint_auth_signing_alg_values_supported: ['ES256'],
+          response_types_supported: [],
+          grant_types_supported: [],
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/assets/hub.js',
+      access: 'public',
+      name: 'hub.js',
+      handler: (_req, res) => {
+        res.type('text/javascript').set('cache-control', 'public, max-age=300').send(HUB_JS);
+      },
+    },
+    ...chatRoutes(hub),
+    ...toolRoutes(hub),
+    ...approvalRoutes(hub),
+  );
+  host.nav.push(
+    { href: '/chat', label: 'Chat' },
+    { href: '/tools', label: 'Run a tool' },
+    { href: '/approvals', label: 'Approvals', minRole: 'manager' },
+  );
+  return hub;
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { storeAdapterConfigSchema } from './store-adapter.js';
+import { llmAdapterSchema } from './llm-adapter.js';
 import { vaultAdapterConfigSchema } from './vault-adapter.js';
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -133,6 +134,18 @@ export const cerebroConfigSchema = z
       })
       .default({}),
     engines: z.array(cerebroEngineSchema).max(100).default([]),
+    llm: llmAdapterSchema
+      .default({ kind: 'none' })
+      .describe('The language model of the AI hub (none: the hub offers the direct tool form).'),
+    engineTokens: z
+      .strictObject({
+        signingKeysDir: filePath(
+          'Mounted directory with engine-signing-*.pem (PKCS#8 P-256) keys; the last by name signs. Absent: an in-memory key per process (dev only).',
+        ).optional(),
+        ttlSeconds: z.int().min(30).max(300).default(120),
+      })
+      .default({ ttlSeconds: 120 })
+      .describe('Tokens cerebro mints for its engines (audience = the engine).'),
   })
   .describe('The cerebro config file (config.json), rendered by the operator.');
 

@@ -17,6 +17,8 @@ export const ENTRIES = {
   'control-plane': 'apps/control-plane/src/main.ts',
   provisioner: 'apps/provisioner/src/main.ts',
   'tenant-operator': 'operators/tenant-operator/src/main.ts',
+  'mcp-engine': 'apps/mcp-engine/src/main.ts',
+  cerebro: 'apps/cerebro/src/main.ts',
 } as const;
 export type ProcessName = keyof typeof ENTRIES;
 

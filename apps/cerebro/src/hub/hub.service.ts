@@ -1,0 +1,59 @@
+/**
+ * What one hub request needs, built from cerebro's deps: the chat model from the config's LLM
+ * adapter, the engine token mint, the conversation repository, and a toolbox per person and turn.
+ */
+import { createChatModel, createUsageRecorder, type ChatModelPort } from '@cw/llm';
+import type { Request } from 'express';
+import type { CerebroDeps } from '../deps.js';
+import { actorOf } from '../http/actor.js';
+import { ConversationRepository } from './conversations.repository.js';
+import { EngineToolbox } from './engine-toolbox.js';
+import { EngineTokenMint, type EngineTokenSubject } from './token-mint.js';
+
+export interface Hub {
+  readonly deps: CerebroDeps;
+  readonly model: ChatModelPort;
+  readonly mint: EngineTokenMint;
+  readonly conversations: ConversationRepository;
+  subjectOf(req: Request): EngineTokenSubject;
+  toolboxFor(req: Request): EngineToolbox;
+}
+
+export async function createHub(
+  deps: CerebroDeps,
+  options: { mint?: EngineTokenMint; fetch?: typeof fetch } = {},
+): Promise<Hub> {
+  const { config } = deps;
+  const keysDir = config.engineTokens?.signingKeysDir;
+  const mint =
+    options.mint ??
+    (keysDir
+      ? await EngineTokenMint.fromDirectory(config.url, config.tenant, keysDir)
+      : await EngineTokenMint.ephemeral(config.url, config.tenant));
+  if (!keysDir && !options.mint)
+    deps.logger.warn(
+      'engine signing key generated in memory: tokens die with this process (set engineTokens.signingKeysDir in production)',
+    );
+  const model = createChatModel(config.llm ?? { kind: 'none' }, {
+    usage: createUsageRecorder(deps.metrics, config.tenant),
+  });
+  const conversations = new ConversationRepository(deps.store);
+  const subjectOf = (req: Request): EngineTokenSubject => {
+    const me = actorOf(req);
+    return { id: me.userId, email: me.email, roles: me.roles, groups: me.groups };
+  };
+  return {
+    deps,
+    model,
+    mint,
+    conversations,
+    subjectOf,
+    toolboxFor: (req) =>
+      new EngineToolbox(
+        config.engines.map((e) => ({ name: e.name, mcpUrl: e.mcpUrl })),
+        mint,
+        subjectOf(req),
+        options.fetch ? { fetch: options.fetch } : {},
+      ),
+  };
+}
