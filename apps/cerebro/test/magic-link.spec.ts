@@ -93,6 +93,16 @@ describe('magic link: request access → approval → sign-in', () => {
     expect(await h.mails({ to: MANAGER })).toHaveLength(5);
   });
 
+  it('many people can use their links in the same window (the link limit is per client, not global)', async () => {
+    for (let i = 0; i < 7; i++) {
+      const email = `person${i}@acme.test`;
+      await h.signedIn(email); // an active account
+      const c = h.client();
+      await c.signInByEmail(h, email);
+      expect((await c.get('/')).status).toBe(200);
+    }
+  });
+
   it('forms without the CSRF token are refused', async () => {
     const c = h.client();
     await c.get('/sign-in');

@@ -65,6 +65,7 @@ export function groupRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
         sendPage(req, res, {
           title: group.name,
           body: html`<h1>${group.name}</h1>${group.description ? html`<p>${group.description}</p>` : ''}
+            ${req.query.invited ? html`<p class="notice" role="status">Invitation sent. They join when they next sign in.</p>` : ''}
             <h2>Members</h2>
             <div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Role in group</th>${admin ? html`<th scope="col">Actions</th>` : ''}</tr></thead><tbody>
             ${group.members.map(
@@ -100,7 +101,7 @@ export function groupRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
       access: 'signed-in',
       handler: async (req, res) => {
         await s.groups.invite(actorOf(req), param(req, 'groupId'), formBody(req).email);
-        res.redirect(303, `/groups/${param(req, 'groupId')}`);
+        res.redirect(303, `/groups/${param(req, 'groupId')}?invited=1`);
       },
     },
     {

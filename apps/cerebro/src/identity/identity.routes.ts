@@ -144,7 +144,7 @@ export function identityRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
       path: '/sign-in/link',
       access: 'public',
       handler: async (req, res) => {
-        s.magicLinks.checkRate('link-use', clientIp(req));
+        s.magicLinks.checkLinkRate(clientIp(req));
         const result = await s.magicLinks.consume((req.body as Record<string, unknown>).token);
         if (!result.ok) {
           await s.signIn.refused('magic_link', result.reason);

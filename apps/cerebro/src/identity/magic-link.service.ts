@@ -71,6 +71,12 @@ export class MagicLinkService {
     });
   }
 
+  /** Link confirmations: per client IP only (the link itself is the secret; this stops guessing). */
+  checkLinkRate(ip: string): void {
+    const wait = this.limiter.hit(`link:${ip}`, PER_IP);
+    if (wait > 0) throw new RateLimitedError(wait);
+  }
+
   /** Uses the link up (delete first: two concurrent clicks cannot both sign in). */
   async consume(token: unknown): Promise<ConsumeResult> {
     if (typeof token !== 'string' || token.length < 20 || token.length > 100)
