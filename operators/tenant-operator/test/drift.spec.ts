@@ -44,10 +44,10 @@ describe('drift', () => {
   });
 
   it('re-creates an object deleted by hand', async () => {
-    await h.admin.deleteObject(ref('networking.k8s.io/v1', 'NetworkPolicy', 'default-deny'));
+    await h.admin.deleteObject(ref('networking.k8s.io/v1', 'NetworkPolicy', 'tenant-isolation'));
     await h.admin.deleteObject(ref('v1', 'Service', 'cerebro'));
     await eventually(
-      async () => await h.admin.get(ref('networking.k8s.io/v1', 'NetworkPolicy', 'default-deny')),
+      async () => await h.admin.get(ref('networking.k8s.io/v1', 'NetworkPolicy', 'tenant-isolation')),
       'NetworkPolicy restored',
       20_000,
     );
