@@ -1,9 +1,12 @@
 // Bundles cerebro for its image: workspace code (@cw/*) is bundled, npm packages stay external
-// and are listed, pinned to the installed versions, in dist/package.json.
-//   node apps/cerebro/scripts/build.mjs   →   apps/cerebro/dist/{app/main.js,package.json}
+// and are listed, pinned to the installed versions, in dist/package.json. Files the code reads
+// next to itself (`new URL('./assets/…', import.meta.url)`, e.g. the hub's browser script) are
+// copied next to the bundle, where that URL points once bundled. The stylesheet is a TS module
+// (src/views/stylesheet.ts), so it is inside the bundle already.
+//   node apps/cerebro/scripts/build.mjs   →   apps/cerebro/dist/{app/main.js,app/assets/,package.json}
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -22,8 +25,9 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node22',
+  target: 'node24',
   sourcemap: true,
+  logLevel: 'warning',
   // CommonJS packages bundled into ESM may call require().
   banner: {
     js: "import { createRequire as __cwCreateRequire } from 'node:module'; const require = __cwCreateRequire(import.meta.url);",
@@ -42,6 +46,18 @@ await build({
   ],
 });
 
+// Read at run time relative to the module that reads them; bundled, that module is app/main.js.
+const assets = [['apps/cerebro/src/hub/assets', 'app/assets']];
+for (const [from, to] of assets) {
+  if (!existsSync(join(root, from))) throw new Error(`cerebro build: ${from} is missing`);
+  cpSync(join(root, from), join(dist, to), { recursive: true });
+}
+const bundle = readFileSync(join(dist, 'app/main.js'), 'utf8');
+for (const [, url] of bundle.matchAll(/new URL\("\.\/([^"]+)", import\.meta\.url\)/g)) {
+  if (!existsSync(join(dist, 'app', url)))
+    throw new Error(`cerebro build: the bundle reads ./${url} next to itself, and it was not copied`);
+}
+
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const dependencies = Object.fromEntries(
   [...externals]
@@ -54,6 +70,6 @@ const dependencies = Object.fromEntries(
 );
 writeFileSync(
   join(dist, 'package.json'),
-  `${JSON.stringify({ name: 'cw-cerebro', private: true, type: 'module', engines: rootPkg.engines, dependencies }, null, 2)}\n`,
+  `${JSON.stringify({ name: 'cw-cerebro', version: rootPkg.version, private: true, type: 'module', engines: rootPkg.engines, dependencies }, null, 2)}\n`,
 );
 console.log(`built apps/cerebro/dist (${Object.keys(dependencies).length} runtime packages)`);
