@@ -28,6 +28,9 @@ const ENGINES = ['main', 'ops'];
 const QUERIES = Number(process.env.KNOWLEDGE_BENCH_QUERIES ?? 200);
 const RECALL_QUERIES = Math.min(QUERIES, 100);
 const TENANT = 'bench';
+/** Progress on stderr (stdout carries the figures): a long run on a busy machine should show where it is. */
+const progress = (what: string) =>
+  process.stderr.write(`[knowledge bench ${new Date().toISOString()}] ${what}\n`);
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -124,10 +127,12 @@ async function bench(): Promise<Figure[]> {
     await index.insertChunks(batch.map((b, j) => ({ ...b.chunk, embedding: vectors[j]! })));
   }
   const ingestSeconds = (performance.now() - ingestStart) / 1000;
+  progress(`ingested ${CHUNKS} chunks in ${ingestSeconds.toFixed(1)} s`);
   const buildStart = performance.now();
   await index.buildVectorIndex();
   await sql.exec('ANALYZE knowledge.chunks;');
   const buildSeconds = (performance.now() - buildStart) / 1000;
+  progress(`HNSW built in ${buildSeconds.toFixed(1)} s`);
 
   const knowledge = new Knowledge({ tenant: TENANT, index, embedder });
   const byId = new Map(texts.map((t) => [t.chunk.id, t.chunk]));
@@ -158,6 +163,7 @@ async function bench(): Promise<Figure[]> {
     t0 = performance.now();
     const approx = await index.vectorSearch({ tenant: TENANT, principals: held(p), vector: vector!, k: 10 });
     vectorOnly.push(performance.now() - t0);
+    if (q % 50 === 49) progress(`${q + 1} queries`);
     if (q < RECALL_QUERIES) {
       const exact = await index.vectorSearch(
         { tenant: TENANT, principals: held(p), vector: vector!, k: 10 },
