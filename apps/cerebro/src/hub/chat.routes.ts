@@ -10,7 +10,13 @@ import { InputError, NotFoundError } from '../http/errors.js';
 import type { RouteSpec } from '../http/route-table.js';
 import { html, type Html } from '../views/html.js';
 import { actionButton, fmtTime, postForm, sendPage } from '../views/layout.js';
-import { MessageTooLongError, runAgentTurn, DEFAULT_AGENT_LIMITS, type AgentEvent } from './agent.js';
+import {
+  MessageTooLongError,
+  runAgentTurn,
+  DEFAULT_AGENT_LIMITS,
+  type AgentEvent,
+  type KnowledgeItem,
+} from './agent.js';
 import type { DisplayItem } from './conversations.repository.js';
 import type { Hub } from './hub.service.js';
 
@@ -205,11 +211,13 @@ async function runTurn(
   const starts = new Map<string, string>();
   let added: Awaited<ReturnType<typeof drain>> = [];
   async function drain() {
+    const knowledge = await knowledgeFor(hub, req, message);
     const gen = runAgentTurn({
       model: hub.model,
       tools: toolbox,
       history: conv!.value.messages,
       userMessage: message,
+      knowledge,
       ...(signal ? { signal } : {}),
     });
     for (;;) {
@@ -249,6 +257,37 @@ async function runTurn(
     flush();
     await toolbox.close();
     await hub.conversations.append(me.userId, id, added, items, hub.deps.now());
+  }
+}
+
+/**
+ * The person's knowledge for this message: the cascade searched with their principals inside
+ * the query's filter (user, groups, the tenant, the engines' plugins and engines), levels kept.
+ * A knowledge outage never blocks the chat: the turn goes on without it.
+ */
+async function knowledgeFor(hub: Hub, req: Request, message: string): Promise<KnowledgeItem[]> {
+  if (!hub.knowledge || hub.model.provider === 'none') return [];
+  const me = actorOf(req);
+  const engines = hub.deps.config.engines;
+  try {
+    const hits = await hub.knowledge.searchForAgent(
+      message,
+      {
+        tenant: hub.deps.config.tenant,
+        userId: me.userId,
+        groups: me.groups,
+        plugins: [...new Set(engines.flatMap((e) => e.plugins))],
+        engines: engines.map((e) => e.name),
+      },
+      { k: 6 },
+    );
+    return hits.map((h) => ({ level: h.level, source: h.source, text: h.text }));
+  } catch (error) {
+    hub.deps.logger.warn(
+      { err: (error as Error).name },
+      'knowledge search failed; the turn goes on without it',
+    );
+    return [];
   }
 }
 

@@ -2,6 +2,7 @@
  * What one hub request needs, built from cerebro's deps: the chat model from the config's LLM
  * adapter, the engine token mint, the conversation repository, and a toolbox per person and turn.
  */
+import { embedderFromConfig, openKnowledge, type Knowledge } from '@cw/knowledge';
 import { createChatModel, createUsageRecorder, type ChatModelPort } from '@cw/llm';
 import type { Request } from 'express';
 import type { CerebroDeps } from '../deps.js';
@@ -15,13 +16,15 @@ export interface Hub {
   readonly model: ChatModelPort;
   readonly mint: EngineTokenMint;
   readonly conversations: ConversationRepository;
+  /** The tenant's knowledge base, when the config names one. */
+  readonly knowledge?: Knowledge;
   subjectOf(req: Request): EngineTokenSubject;
   toolboxFor(req: Request): EngineToolbox;
 }
 
 export async function createHub(
   deps: CerebroDeps,
-  options: { mint?: EngineTokenMint; fetch?: typeof fetch } = {},
+  options: { mint?: EngineTokenMint; fetch?: typeof fetch; knowledge?: Knowledge } = {},
 ): Promise<Hub> {
   const { config } = deps;
   const keysDir = config.engineTokens?.signingKeysDir;
@@ -38,6 +41,14 @@ export async function createHub(
     usage: createUsageRecorder(deps.metrics, config.tenant),
   });
   const conversations = new ConversationRepository(deps.store);
+  const knowledge =
+    options.knowledge ??
+    (config.knowledge
+      ? await openKnowledge(config.knowledge.search, {
+          tenant: config.tenant,
+          embedder: await embedderFromConfig(config.knowledge.embedder),
+        })
+      : undefined);
   const subjectOf = (req: Request): EngineTokenSubject => {
     const me = actorOf(req);
     return { id: me.userId, email: me.email, roles: me.roles, groups: me.groups };
@@ -47,6 +58,7 @@ export async function createHub(
     model,
     mint,
     conversations,
+    ...(knowledge ? { knowledge } : {}),
     subjectOf,
     toolboxFor: (req) =>
       new EngineToolbox(

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { storeAdapterConfigSchema } from './store-adapter.js';
 import { llmAdapterSchema } from './llm-adapter.js';
+import { knowledgeEmbedderConfigSchema, searchAdapterConfigSchema } from './search-adapter.js';
 import { vaultAdapterConfigSchema } from './vault-adapter.js';
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -137,6 +138,12 @@ export const cerebroConfigSchema = z
     llm: llmAdapterSchema
       .default({ kind: 'none' })
       .describe('The language model of the AI hub (none: the hub offers the direct tool form).'),
+    knowledge: z
+      .strictObject({ search: searchAdapterConfigSchema, embedder: knowledgeEmbedderConfigSchema })
+      .optional()
+      .describe(
+        'The knowledge index (ACL-filtered five-level retrieval) the hub gives the agent; absent: no knowledge.',
+      ),
     engineTokens: z
       .strictObject({
         signingKeysDir: filePath(
