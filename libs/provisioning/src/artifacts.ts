@@ -26,7 +26,14 @@ export const ARTIFACT = {
   manifestsDir: 'manifests',
   appliedInfra: 'applied/infra.json',
   appliedKubernetes: 'applied/kubernetes.json',
+  /** Present while render-tenant waits for bindings known only after apply: `{paths: string[]}`. */
+  pendingBindings: 'PENDING_BINDINGS.json',
 } as const;
+
+/** The binding paths render-tenant is waiting for, or undefined when nothing is pending. */
+export async function pendingBindings(artifacts: ArtifactStore, slug: string): Promise<string[] | undefined> {
+  return (await readJson<{ paths: string[] }>(artifacts, slug, ARTIFACT.pendingBindings))?.paths;
+}
 
 export interface StackSummary {
   stackSha256: string;

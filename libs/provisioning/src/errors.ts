@@ -9,6 +9,18 @@ export class PermanentStepError extends Error {
   }
 }
 
+/**
+ * The Tenant cannot be rendered yet because bindings only the applied infrastructure knows are
+ * missing (the Azure workload identity's clientId, a dedicated AWS collection endpoint). With the
+ * gitops executor nothing is applied here, so this is a waiting state, not a failure.
+ */
+export class PendingBindingsError extends Error {
+  constructor(readonly paths: readonly string[]) {
+    super(`waiting for the infrastructure pipeline to report ${paths.join(', ')}`);
+    this.name = 'PendingBindingsError';
+  }
+}
+
 /** A configuration problem found at start, naming the variable to fix. */
 export class ProvisioningConfigError extends Error {
   constructor(

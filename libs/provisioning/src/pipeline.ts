@@ -51,7 +51,11 @@ export function createStepHandlers(deps: PipelineDeps): AnyStepHandler[] {
       cluster: deps.cluster,
       deleteTimeoutMs: deps.deleteTimeoutMs ?? 300_000,
     }),
-    new AwaitReadyStep({ cluster: deps.cluster, timeoutMs: deps.awaitReadyTimeoutMs ?? 600_000 }),
+    new AwaitReadyStep({
+      cluster: deps.cluster,
+      timeoutMs: deps.awaitReadyTimeoutMs ?? 600_000,
+      artifacts: deps.artifacts,
+    }),
     new NotifyStep(deps),
   ];
 }

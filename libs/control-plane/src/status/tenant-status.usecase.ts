@@ -136,6 +136,7 @@ export class TenantStatusUseCase {
         this.billingEnabled,
         failedStep ? (STEP_LABELS[failedStep.step] ?? failedStep.step) : undefined,
         renderOnlyCommand(run?.steps),
+        pendingInfrastructure(run?.steps),
       ),
       reference: tenant.correlationId,
       live:
@@ -156,11 +157,26 @@ function renderOnlyCommand(
   return output?.mode === 'render-only' && typeof output.command === 'string' ? output.command : undefined;
 }
 
+/** The bindings the last run is waiting for (gitops executor: known only after the pipeline applies). */
+function pendingInfrastructure(
+  steps: ReadonlyArray<{ step: string; output: Record<string, unknown> | null }> | undefined,
+): string[] | undefined {
+  const output = steps?.find((s) => s.step === 'apply-tenant')?.output;
+  return output?.mode === 'pending-infrastructure' && Array.isArray(output.pendingBindings)
+    ? (output.pendingBindings as string[])
+    : undefined;
+}
+
+const PENDING_WORDS: Record<string, string> = {
+  'spec.bindings.identity.clientId': 'the workload identity of your workspace',
+};
+
 function messageFor(
   tenant: TenantRecord,
   billingEnabled: boolean,
   failedStep: string | undefined,
   renderOnly?: string,
+  pending?: string[],
 ): StatusMessage {
   switch (tenant.state) {
     case 'pending_verification':
@@ -193,17 +209,23 @@ function messageFor(
             title: 'Payment overdue',
             body: `Your last payment failed. Update your payment method before ${tenant.graceUntil?.toUTCString() ?? 'the end of the grace period'} to avoid suspension.`,
           }
-        : renderOnly
+        : pending
           ? {
               tone: 'info',
-              title: 'Provisioned (render-only)',
-              body: `No cluster is configured here, so your workspace was rendered but not deployed. A platform operator deploys it with: ${renderOnly}`,
+              title: 'Waiting for your cloud resources',
+              body: `Your workspace's cloud resources were requested from the platform's infrastructure pipeline. It is deployed once that pipeline has created them and reported ${pending.map((p) => PENDING_WORDS[p] ?? p).join(', ')}; no action is needed from you, and we e-mail you when it is ready. This page updates by itself.`,
             }
-          : {
-              tone: 'success',
-              title: 'Your workspace is ready',
-              body: `Open it at ${tenantUrl(tenant.spec)}.`,
-            };
+          : renderOnly
+            ? {
+                tone: 'info',
+                title: 'Provisioned (render-only)',
+                body: `No cluster is configured here, so your workspace was rendered but not deployed. A platform operator deploys it with: ${renderOnly}`,
+              }
+            : {
+                tone: 'success',
+                title: 'Your workspace is ready',
+                body: `Open it at ${tenantUrl(tenant.spec)}.`,
+              };
     case 'suspended':
       return tenant.suspensionReason === 'billing'
         ? {
@@ -220,7 +242,7 @@ function messageFor(
       return {
         tone: 'error',
         title: 'Provisioning stopped',
-        body: `${failedStep ? `The step "${failedStep}" failed after several attempts. ` : ''}Our team has been alerted and will retry from that step; nothing you set up is lost. If you need it sooner, contact support and quote the reference below.`,
+        body: `${failedStep ? `The step "${failedStep}" failed after several attempts, so provisioning stopped there. ` : ''}Nothing you set up is lost. Contact support and quote the reference below: they can see what failed and retry from that step.`,
       };
     case 'offboarding':
       return {

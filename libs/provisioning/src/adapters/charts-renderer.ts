@@ -5,7 +5,7 @@
  */
 import { renderTenantManifest, type TenantRenderOptions } from '@cw/k8s-charts';
 import { formatIssue, type Tenant } from '@cw/tenant-model';
-import { PermanentStepError } from '../errors.js';
+import { PendingBindingsError, PermanentStepError } from '../errors.js';
 import type { KubeObject, TenantRenderer } from '../ports.js';
 
 export class ChartsTenantRenderer implements TenantRenderer {
@@ -14,6 +14,9 @@ export class ChartsTenantRenderer implements TenantRenderer {
   async render(tenant: Tenant): Promise<KubeObject[]> {
     const manifest = renderTenantManifest(tenant, this.options);
     if (!manifest.ok) {
+      // Bindings are facts reported by the infrastructure: missing ones are not known yet.
+      if (manifest.issues.every((issue) => issue.path.startsWith('spec.bindings.')))
+        throw new PendingBindingsError(manifest.issues.map((issue) => issue.path));
       throw new PermanentStepError(
         `the Tenant "${tenant.metadata.name}" cannot be rendered: ${manifest.issues.map(formatIssue).join('; ')}`,
       );

@@ -6,7 +6,7 @@
  */
 import { parse } from 'yaml';
 import { parseTenant, type Tenant } from '@cw/tenant-model';
-import { ARTIFACT, objectKey, writeJson, type AppliedKubernetes } from '../artifacts.js';
+import { ARTIFACT, objectKey, pendingBindings, writeJson, type AppliedKubernetes } from '../artifacts.js';
 import { PermanentStepError, WaitTimeoutError } from '../errors.js';
 import type { ArtifactStore, ClusterGateway, KubeObject } from '../ports.js';
 import { skipped, succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
@@ -18,6 +18,8 @@ export interface ApplyTenantInput {
   readonly tenant?: Tenant;
   readonly manifests: readonly KubeObject[];
   readonly tenantFile: string;
+  /** render-tenant is waiting for these bindings: nothing to apply yet. */
+  readonly pendingBindings?: readonly string[];
 }
 
 export type ApplyTenantOutput =
@@ -28,7 +30,8 @@ export type ApplyTenantOutput =
       readonly generation: number;
     }
   | { readonly mode: 'cluster'; readonly action: 'delete'; readonly server: string }
-  | { readonly mode: 'render-only'; readonly command: string };
+  | { readonly mode: 'render-only'; readonly command: string }
+  | { readonly mode: 'pending-infrastructure'; readonly pendingBindings: readonly string[] };
 
 export const RENDER_ONLY = 'provisioned (render-only)';
 
@@ -63,6 +66,7 @@ export class ApplyTenantStep implements StepHandler<ApplyTenantInput, ApplyTenan
       tenant: text === undefined ? undefined : parseTenant(parse(text)),
       manifests,
       tenantFile: artifacts.path(slug, ARTIFACT.tenant),
+      pendingBindings: remove ? undefined : await pendingBindings(artifacts, slug),
     };
   }
 
@@ -90,6 +94,14 @@ export class ApplyTenantStep implements StepHandler<ApplyTenantInput, ApplyTenan
         `Tenant ${input.slug} deleted`,
       );
     }
+    if (input.pendingBindings)
+      return skipped(
+        `not applied: waiting for the infrastructure pipeline to report ${input.pendingBindings.join(', ')}`,
+        {
+          mode: 'pending-infrastructure',
+          pendingBindings: input.pendingBindings,
+        },
+      );
     const tenant = input.tenant!;
     const snapshot = async (): Promise<void> => {
       const objects: Record<string, KubeObject> = {};

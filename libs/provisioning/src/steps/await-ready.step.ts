@@ -5,12 +5,14 @@
  */
 import type { Tenant, TenantCondition } from '@cw/tenant-model';
 import { PermanentStepError, WaitTimeoutError } from '../errors.js';
-import type { ClusterGateway } from '../ports.js';
+import { pendingBindings } from '../artifacts.js';
+import type { ArtifactStore, ClusterGateway } from '../ports.js';
 import { skipped, succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
 
 export interface AwaitReadyInput {
   readonly slug: string;
   readonly timeoutMs: number;
+  readonly pendingBindings?: readonly string[];
 }
 
 export interface AwaitReadyOutput {
@@ -42,15 +44,23 @@ export function lastWord(tenant: Tenant | undefined): string {
 export class AwaitReadyStep implements StepHandler<AwaitReadyInput, AwaitReadyOutput> {
   readonly name = 'await-ready' as const;
 
-  constructor(private readonly deps: { cluster?: ClusterGateway; timeoutMs: number }) {}
+  constructor(
+    private readonly deps: { cluster?: ClusterGateway; timeoutMs: number; artifacts?: ArtifactStore },
+  ) {}
 
   async input(ctx: StepContext): Promise<AwaitReadyInput> {
-    return { slug: ctx.tenant.slug, timeoutMs: this.deps.timeoutMs };
+    const pending = this.deps.artifacts && (await pendingBindings(this.deps.artifacts, ctx.tenant.slug));
+    return {
+      slug: ctx.tenant.slug,
+      timeoutMs: this.deps.timeoutMs,
+      ...(pending ? { pendingBindings: pending } : {}),
+    };
   }
 
   async run(input: AwaitReadyInput): Promise<StepResult<AwaitReadyOutput>> {
     const { cluster } = this.deps;
     if (!cluster) return skipped('no cluster configured (render-only)');
+    if (input.pendingBindings) return skipped('nothing applied yet: waiting for the infrastructure pipeline');
     const started = Date.now();
     try {
       const tenant = await cluster.waitForTenant(input.slug, isReadyTenant, input.timeoutMs);

@@ -6,7 +6,8 @@
 import { hashId } from '@cw/observability';
 import { tenantUrl, validateTenantSpec } from '@cw/tenant-model';
 import { PermanentStepError } from '../errors.js';
-import type { Notifier, RunStore, WelcomeMessage } from '../ports.js';
+import { pendingBindings } from '../artifacts.js';
+import type { ArtifactStore, Notifier, RunStore, WelcomeMessage } from '../ports.js';
 import { skipped, succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
 
 export interface NotifyInput {
@@ -25,7 +26,7 @@ export const welcomeKey = (tenantId: string): string => `welcome:${tenantId}`;
 export class NotifyStep implements StepHandler<NotifyInput, NotifyOutput> {
   readonly name = 'notify' as const;
 
-  constructor(private readonly deps: { notifier: Notifier; store: RunStore }) {}
+  constructor(private readonly deps: { notifier: Notifier; store: RunStore; artifacts?: ArtifactStore }) {}
 
   async input(ctx: StepContext): Promise<NotifyInput> {
     const spec = validateTenantSpec(ctx.tenant.spec);
@@ -49,6 +50,9 @@ export class NotifyStep implements StepHandler<NotifyInput, NotifyOutput> {
     const tenantId = ctx.tenant.id;
     const key = input.idempotencyKey;
     const output = { to: hashId(input.message.to), url: input.message.url };
+    // Not deployed yet: the welcome e-mail waits for the run that deploys it.
+    if (this.deps.artifacts && (await pendingBindings(this.deps.artifacts, ctx.tenant.slug)))
+      return skipped('workspace not deployed yet: waiting for the infrastructure pipeline', output);
     const status = await store.notificationStatus(tenantId, key);
     if (status === 'sent') return skipped('welcome e-mail already sent', output);
     // `sending` without `sent`: an earlier attempt died around the send; ask before sending again.

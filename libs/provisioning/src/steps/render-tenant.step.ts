@@ -6,10 +6,11 @@
  */
 import { stringify } from 'yaml';
 import type { Tenant, TenantBindings } from '@cw/tenant-model';
-import { ARTIFACT, readJson } from '../artifacts.js';
+import { ARTIFACT, readJson, writeJson } from '../artifacts.js';
+import { PendingBindingsError } from '../errors.js';
 import { desiredTenant } from '../desired-tenant.js';
 import type { ArtifactStore, KubeObject, TenantRenderer } from '../ports.js';
-import { succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
+import { skipped, succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
 
 export interface RenderTenantInput {
   readonly tenant: Tenant;
@@ -19,6 +20,8 @@ export interface RenderTenantOutput {
   readonly tenantFile: string;
   readonly manifests: number;
   readonly suspended: boolean;
+  /** Binding paths the infrastructure has not reported yet (nothing rendered to deploy). */
+  readonly pendingBindings?: readonly string[];
 }
 
 export const toYaml = (object: unknown): string => stringify(object, { lineWidth: 0, sortMapEntries: false });
@@ -49,7 +52,24 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
   async run(input: RenderTenantInput, ctx: StepContext): Promise<StepResult<RenderTenantOutput>> {
     const { artifacts, renderer } = this.deps;
     const slug = input.tenant.metadata.name;
-    const objects = await renderer.render(input.tenant);
+    let objects: KubeObject[];
+    try {
+      objects = await renderer.render(input.tenant);
+    } catch (error) {
+      if (!(error instanceof PendingBindingsError)) throw error;
+      // Keep tenant.yaml for review, but no manifests: nothing may be deployed until the values exist.
+      await artifacts.write(slug, ARTIFACT.tenant, toYaml(input.tenant));
+      for (const file of await artifacts.list(slug, ARTIFACT.manifestsDir))
+        await artifacts.remove(slug, `${ARTIFACT.manifestsDir}/${file}`);
+      await writeJson(artifacts, slug, ARTIFACT.pendingBindings, { paths: error.paths });
+      return skipped(error.message, {
+        tenantFile: `${slug}/${ARTIFACT.tenant}`,
+        manifests: 0,
+        suspended: input.tenant.spec.suspended,
+        pendingBindings: error.paths,
+      });
+    }
+    await artifacts.remove(slug, ARTIFACT.pendingBindings);
     await artifacts.write(slug, ARTIFACT.tenant, toYaml(input.tenant));
     const wanted = new Set<string>();
     for (const [i, object] of objects.entries()) {

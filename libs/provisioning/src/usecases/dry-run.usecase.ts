@@ -51,7 +51,7 @@ export async function dryRun(deps: DryRunDeps, tenantId: string): Promise<DryRun
   const tenant = await store.getTenant(tenantId);
   if (!tenant) throw new TenantNotFoundError(tenantId);
   const slug = tenant.slug;
-  const bindings = await readJson<TenantBindings>(artifacts, slug, ARTIFACT.bindings);
+  let bindings = await readJson<TenantBindings>(artifacts, slug, ARTIFACT.bindings);
   const appliedInfra = await readJson<AppliedInfra>(artifacts, slug, ARTIFACT.appliedInfra);
   const appliedKube = await readJson<AppliedKubernetes>(artifacts, slug, ARTIFACT.appliedKubernetes);
 
@@ -61,6 +61,8 @@ export async function dryRun(deps: DryRunDeps, tenantId: string): Promise<DryRun
     try {
       const stack = await synthesizer.synthesize(desiredTenant(tenant, { goal: 'update' }), scratch);
       infra = diffResources(appliedInfra?.resources ?? {}, terraformResources(stack.json));
+      // Never applied: preview with the bindings the stack is known to produce.
+      bindings ??= stack.expectedBindings;
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
