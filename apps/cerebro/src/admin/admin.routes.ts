@@ -1,6 +1,7 @@
 /** Managers' pages: access requests, users, groups, engines (read-only), audit, provider access. */
 import { ROLES, type Role } from '@cw/identity';
 import type { CerebroDeps } from '../deps.js';
+import { AuditLog } from '@cw/mcp-gate';
 import { listAudit } from '../audit/audit.js';
 import { actorOf, formBody, param } from '../http/actor.js';
 import { InputError } from '../http/errors.js';
@@ -208,15 +209,31 @@ export function adminRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
             ? new Date(deps.now().getTime() - hours * 3_600_000)
             : undefined;
         const rows = await listAudit(deps, { ...(action ? { action } : {}), ...(since ? { since } : {}) });
+        // The engines write their tool-call rows to the same tenant store (one partition per engine).
+        const engineLog = new AuditLog(deps.store);
+        const calls = (await Promise.all(deps.config.engines.map((e) => engineLog.recent(e.name, 200))))
+          .flat()
+          .filter((r) => (!since || r.at >= since.toISOString()) && (!action || r.tool.startsWith(action)))
+          .sort((a, b) => b.at.localeCompare(a.at))
+          .slice(0, 200);
         sendPage(req, res, {
           title: 'Audit log',
           body: html`<h1>Audit log</h1>
             <form method="get" action="/admin/audit"><label for="action">Action starts with</label><input id="action" name="action" type="text" value="${action ?? ''}" />
               <label for="hours">Last hours</label><input id="hours" name="hours" type="number" min="1" max="8760" value="${String(Number.isFinite(hours) ? hours : 168)}" /><button type="submit">Filter</button></form>
-            <p class="hint">People appear as hashed ids. Engine tool-call rows are not shown here yet.</p>
+            <p class="hint">People appear as hashed ids. The filter matches cerebro actions and engine tool names.</p>
+            <h2>Cerebro</h2>
             <div class="table-wrap"><table><thead><tr><th scope="col">Time</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Who</th><th scope="col">Target</th><th scope="col">Detail</th></tr></thead><tbody>
             ${rows.map((r) => html`<tr><td>${fmtTime(r.at)}</td><td>${r.action}${r.providerAccess ? html` <span class="badge">provider</span>` : ''}</td><td>${r.outcome}</td><td><code>${r.actor ?? ''}</code></td><td><code>${r.target ?? ''}</code></td><td>${r.reason ?? ''}</td></tr>`)}
-            </tbody></table></div>`,
+            </tbody></table></div>
+            <h2>Engine tool calls</h2>
+            ${
+              calls.length
+                ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Time</th><th scope="col">Engine</th><th scope="col">Tool</th><th scope="col">Decision</th><th scope="col">Reason</th><th scope="col">Who</th><th scope="col">Latency</th></tr></thead><tbody>
+                ${calls.map((c) => html`<tr><td>${fmtTime(c.at)}</td><td>${c.engine}</td><td>${c.tool}</td><td>${c.decision}</td><td>${c.reason}</td><td><code>${c.userHash.slice(0, 16)}</code></td><td>${Math.round(c.latencyMs)} ms</td></tr>`)}
+                </tbody></table></div>`
+                : html`<p>No tool calls in this period.</p>`
+            }`,
         });
       },
     },
