@@ -132,7 +132,7 @@ describe('NetworkIsolation', () => {
       { cloud: 'gcp', egress: bindingEgressTargets('acme', bindings.spec) },
     ];
     const ns = props.namespace;
-    const podsHere = [
+    const podsHere: Array<Record<string, string>> = [
       { 'app.kubernetes.io/name': 'cerebro' },
       { 'app.kubernetes.io/name': 'engine-main' },
       {}, // a pod the operator did not make
