@@ -16,6 +16,7 @@ import { SignInFilter, StatusController } from './status/status.controller.js';
 import { AssetsController } from './assets/assets.controller.js';
 import { DeadlineSweepService } from './sweep/deadline-sweep.service.js';
 import { AdminModule } from './admin/admin.module.js';
+import { CatalogModule } from './catalog/catalog.module.js';
 
 /** HTTP helpers every feature module may use. */
 @Module({
@@ -50,6 +51,7 @@ export const featureModules: Type[] = [
   BillingModule,
   SweepModule,
   AdminModule,
+  CatalogModule,
 ];
 
 @Module({})

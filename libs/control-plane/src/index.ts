@@ -45,3 +45,4 @@ export {
   type CatalogChange,
 } from './billing/catalog-sync.js';
 export * from './admin/index.js';
+export * from './catalog/index.js';

@@ -11,6 +11,7 @@ import type { Role } from '@cw/identity';
 import {
   actionResultSchema,
   auditPageSchema,
+  catalogViewSchema,
   changePlanBodySchema,
   dryRunResultSchema,
   listAuditQuerySchema,
@@ -159,6 +160,18 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     query: listAuditQuerySchema,
     response: { status: 200, schema: auditPageSchema },
     errors: [400],
+  },
+  {
+    operationId: 'getCatalog',
+    method: 'GET',
+    path: `${ADMIN_BASE}/catalog`,
+    minRole: 'viewer',
+    summary: 'The plugin catalog (Connector Marketplace)',
+    description:
+      "The plugins the platform offers, from the plugin packages' own manifests (tools with classification, minimum role and approval; credentials needed), and the plan limits on engines and plugins per engine.",
+    tag: 'meta',
+    response: { status: 200, schema: catalogViewSchema },
+    errors: [],
   },
   {
     operationId: 'getSession',

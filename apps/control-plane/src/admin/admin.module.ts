@@ -31,6 +31,7 @@ import type { Logger } from '@cw/observability';
 import type { ControlPlaneConfig } from '../config/config.js';
 import type { AppContext } from '../core/app-context.js';
 import { APP_CONTEXT, CONFIG, LOGGER, STRIPE_GATEWAY } from '../core/tokens.js';
+import { AdminCatalogController } from '../catalog/catalog.controller.js';
 import { CustomerIdentityModule } from '../identity/customer-identity.module.js';
 import { KubeClusterStatusReader } from './adapters/cluster-status.adapter.js';
 import { LazyProvisioningOperations } from './adapters/provisioning-operations.adapter.js';
@@ -150,7 +151,7 @@ const useCases: Provider[] = [
 
 @Module({
   imports: [AdminConfigModule],
-  controllers: [AdminTenantsController, AdminMetaController, AdminLoginController],
+  controllers: [AdminTenantsController, AdminMetaController, AdminLoginController, AdminCatalogController],
   providers: [...adapters, ...useCases, AdminAuthGuard, AdminAuditInterceptor, AdminExceptionFilter],
 })
 export class AdminApiModule implements OnModuleInit, OnApplicationShutdown {

@@ -112,6 +112,7 @@ export function statusPage(view: TenantStatusView, csrfToken: string, notice?: s
     <div id="live" aria-live="polite" data-live="${view.live ? 'true' : 'false'}">
       ${liveFragment(view, csrfToken)}
     </div>
+    <p><a href="/status/plugins">Plugins (Connector Marketplace)</a>: choose each engine's plugins and see the credentials they need.</p>
     <p class="reference">Reference for support: <code>${view.reference}</code></p>`;
   return page({
     title: `${view.tenant.displayName} status`,

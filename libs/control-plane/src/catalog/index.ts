@@ -1,0 +1,3 @@
+export * from './plugin-catalog.js';
+export * from './catalog-view.js';
+export * from './choose-plugins.usecase.js';
