@@ -6,11 +6,12 @@
  * errors; write status in a `finally`, and only when it changed.
  */
 import {
+  PHASES,
   objectKey,
+  phaseOf,
   renderTenantManifest,
   type KubeObject,
   type PhaseObjects,
-  type TenantManifest,
   type TenantRenderOptions,
 } from '@cw/k8s-charts';
 import { describeError, isNotFound, type EventRecorder, type KubeClient } from '@cw/k8s-client';
@@ -20,6 +21,7 @@ import {
   tenantNamespace,
   tenantUrl,
   type Tenant,
+  type ValidationIssue,
   type WorkloadStatus,
 } from '@cw/tenant-model';
 import type { ClusterCache } from '../cluster-cache.js';
@@ -57,6 +59,14 @@ export interface ReconcilerDeps {
   readonly deletePollMs?: number;
   readonly now?: () => Date;
 }
+
+/** A tenant's rendering as kept between reconciles: the objects as JSON, or why it cannot render. */
+type CachedManifest =
+  { key: string; json: string; suspended: boolean; url: string } | { key: string; issues: ValidationIssue[] };
+
+type Rendered =
+  | { ok: true; objects: KubeObject[]; phases: PhaseObjects[]; suspended: boolean; url: string }
+  | { ok: false; issues: readonly ValidationIssue[] };
 
 export class ReconcileError extends Error {
   constructor(
@@ -105,7 +115,7 @@ const describeObject = (o: KubeObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 export class TenantReconciler {
-  private readonly desired = new Map<string, { key: string; manifest: TenantManifest }>();
+  private readonly desired = new Map<string, CachedManifest>();
   private readonly fieldManager: string;
 
   constructor(private readonly deps: ReconcilerDeps) {
@@ -116,17 +126,33 @@ export class TenantReconciler {
     return (this.deps.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  /** Rendering is pure: reuse it until the spec (generation) or the cluster's capabilities change. */
-  private manifestFor(tenant: Tenant): TenantManifest {
+  /**
+   * Rendering is pure: reuse it until the spec (generation) or the cluster's capabilities change.
+   * Kept per tenant as one JSON string (a few KB), not as object trees: at 1,000 tenants the
+   * parsed manifests were a large share of the heap, and parsing one back costs microseconds.
+   */
+  private manifestFor(tenant: Tenant): Rendered {
     const options = this.deps.renderOptions();
     const key = `${tenant.metadata.uid}|${tenant.metadata.generation}|${JSON.stringify(options.capabilities ?? {})}`;
-    const cached = this.desired.get(tenant.metadata.name);
-    if (cached?.key === key) return cached.manifest;
-    // Status is ours and not part of what is validated: a malformed status must not make the spec "invalid".
-    const { status: _status, ...withoutStatus } = tenant;
-    const manifest = renderTenantManifest(withoutStatus, options);
-    this.desired.set(tenant.metadata.name, { key, manifest });
-    return manifest;
+    let cached = this.desired.get(tenant.metadata.name);
+    if (cached?.key !== key) {
+      // Status is ours and not part of what is validated: a malformed status must not make the spec "invalid".
+      const { status: _status, ...withoutStatus } = tenant;
+      const manifest = renderTenantManifest(withoutStatus, options);
+      cached = manifest.ok
+        ? {
+            key,
+            json: JSON.stringify(manifest.objects),
+            suspended: manifest.tenant.spec.suspended,
+            url: tenantUrl(manifest.tenant.spec),
+          }
+        : { key, issues: manifest.issues };
+      this.desired.set(tenant.metadata.name, cached);
+    }
+    if ('issues' in cached) return { ok: false, issues: cached.issues };
+    const objects = JSON.parse(cached.json) as KubeObject[];
+    const phases = PHASES.map((phase) => ({ phase, objects: objects.filter((o) => phaseOf(o) === phase) }));
+    return { ok: true, objects, phases, suspended: cached.suspended, url: cached.url };
   }
 
   async reconcile(name: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number }> {
@@ -164,8 +190,8 @@ export class TenantReconciler {
         outcome = {
           kind: 'applied',
           errors,
-          suspended: manifest.tenant.spec.suspended,
-          url: tenantUrl(manifest.tenant.spec),
+          suspended: manifest.suspended,
+          url: manifest.url,
         };
         if (errors.length > 0) {
           for (const phase of new Set(errors.map((e) => e.phase))) {
