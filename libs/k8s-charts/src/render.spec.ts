@@ -126,6 +126,7 @@ describe('renderTenant', () => {
     expect(result.ok ? [] : result.issues.map((i) => i.path)).toEqual([
       'spec.bindings.vault',
       'spec.bindings.llm.endpoint',
+      // Reported once although cerebro and the engine both need the store binding.
       'spec.bindings.database',
     ]);
   });

@@ -15,6 +15,7 @@ import {
   type ValidationIssue,
 } from '@cw/tenant-model';
 import { bindingEgressTargets, type EgressTarget } from './endpoints.js';
+import { engineConfig, ENGINE_SALT_SECRET } from './engine-config.js';
 import type { ResolvedRenderOptions } from './options.js';
 import { RenderIssue } from './constructs/api.js';
 import { cerebroConfig, SESSION_KEY_SECRET } from './cerebro-config.js';
@@ -55,6 +56,7 @@ export class TenantChart extends Chart {
     const secretRefs: VaultSecretRef[] = [
       ...(spec.bindings.vault ? [{ key: SESSION_KEY_SECRET }] : []),
       ...(spec.identity?.clientSecretRef ? [{ key: spec.identity.clientSecretRef.key }] : []),
+      ...(spec.bindings.vault && spec.engines.length > 0 ? [{ key: ENGINE_SALT_SECRET }] : []),
     ];
     const secrets = this.attempt(
       () =>
@@ -117,19 +119,19 @@ export class TenantChart extends Chart {
       ...(secrets ? { secrets } : {}),
       pdbApiVersion: options.capabilities.podDisruptionBudget,
     });
-    for (const engine of spec.engines) {
+    spec.engines.forEach((engine, index) => {
+      const config = this.attempt(() => engineConfig(tenant, index, secrets));
+      if (!config) return;
       new McpEngine(this, `engine-${engine.name}`, {
         ...common,
         engine: engine.name,
         image: engineImage(engine),
         replicas: engineReplicas(spec, engine),
-        plugins: engine.plugins,
-        readOnly: engine.readOnly,
-        maintenance: engine.maintenance,
-        auditLog: engine.auditLog,
+        config,
+        ...(secrets ? { secrets } : {}),
         pdbApiVersion: options.capabilities.podDisruptionBudget,
       });
-    }
+    });
     new Routing(this, 'routing', {
       slug,
       namespace: ns,
@@ -147,7 +149,9 @@ export class TenantChart extends Chart {
       return fn();
     } catch (error) {
       if (!(error instanceof RenderIssue)) throw error;
-      this.issues.push({ path: error.path, message: error.problem });
+      // Cerebro and every engine read the same bindings: one missing binding is one issue.
+      if (!this.issues.some((i) => i.path === error.path && i.message === error.problem))
+        this.issues.push({ path: error.path, message: error.problem });
       return undefined;
     }
   }

@@ -115,7 +115,7 @@ export function benchTenant(prefix: string, i: number, labels: Record<string, st
       seats: 3,
       cloud: { provider: 'local', region: 'local' },
       hostname: `${name}.localtest.me`,
-      engines: [{ name: 'main', plugins: ['filesystem'] }],
+      engines: [{ name: 'main', plugins: ['payments'] }],
     },
   };
 }

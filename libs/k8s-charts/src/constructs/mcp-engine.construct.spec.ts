@@ -1,17 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { any, find, synth } from '../fixtures.spec-helper.js';
+import { engineConfigSchema, type EngineConfig } from '@cw/tenant-model';
 import { McpEngine, type McpEngineProps } from './mcp-engine.construct.js';
 
+const config: EngineConfig = engineConfigSchema.parse({
+  tenant: 'acme',
+  engine: 'github',
+  plugins: ['github', 'payments'],
+  readOnly: true,
+  maintenance: false,
+  auditLog: true,
+  ports: { dashboard: 5000, mcp: 5001 },
+  auth: {
+    issuer: 'https://acme.example.com',
+    jwksUrl: 'http://cerebro.tenant-acme.svc:5080/.well-known/jwks.json',
+    resource: 'http://engine-github.tenant-acme.svc:5001/mcp',
+  },
+  store: { kind: 'memory' },
+  vault: { kind: 'memory' },
+  saltFile: '/var/run/secrets/contextweaver/engine-audit-salt',
+  allowedHosts: ['engine-github', 'engine-github.tenant-acme.svc'],
+});
 const props: McpEngineProps = {
   slug: 'acme',
   namespace: 'tenant-acme',
   engine: 'github',
   image: 'registry.contextweaver.io/mcp-engine:0.1.0',
   replicas: 1,
-  plugins: ['github', 'acme/jira@1.2.0'],
-  readOnly: true,
-  maintenance: false,
-  auditLog: true,
+  config,
   pdbApiVersion: 'policy/v1',
 };
 const render = (p: Partial<McpEngineProps> = {}) =>
@@ -59,14 +75,29 @@ describe('McpEngine', () => {
     expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'engine-github' });
   });
 
-  it('passes plugins, readOnly, maintenance and auditLog as configuration', () => {
-    const cm = any(find(render({ maintenance: true }), 'ConfigMap', 'engine-github-config'));
-    expect(JSON.parse(cm.data['config.json'])).toMatchObject({
+  it('mounts exactly the engine config file the engine parses (plugins, switches, auth, store)', () => {
+    const cm = any(
+      find(render({ config: { ...config, maintenance: true } }), 'ConfigMap', 'engine-github-config'),
+    );
+    const mounted = JSON.parse(cm.data['config.json']);
+    expect(engineConfigSchema.parse(mounted)).toEqual(mounted);
+    expect(mounted).toMatchObject({
       engine: 'github',
-      plugins: ['github', 'acme/jira@1.2.0'],
+      plugins: ['github', 'payments'],
       readOnly: true,
       maintenance: true,
       auditLog: true,
+      auth: { resource: 'http://engine-github.tenant-acme.svc:5001/mcp' },
     });
+  });
+
+  it('rolls its pods only for changes the engine cannot apply live', () => {
+    const hash = (c: EngineConfig) =>
+      any(find(render({ config: c }), 'Deployment', 'engine-github')).spec.template.metadata.annotations[
+        'platform.contextweaver.io/config-hash'
+      ];
+    const base = hash(config);
+    expect(hash({ ...config, maintenance: true, readOnly: false, plugins: ['payments'] })).toBe(base);
+    expect(hash({ ...config, auth: { ...config.auth, issuer: 'https://other.example.com' } })).not.toBe(base);
   });
 });

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
+import { ENGINE_HOT_FIELDS, type EngineConfig } from '@cw/tenant-model';
 import { selectorLabels, workloadLabels } from '../labels.js';
 import { addObject } from './api.js';
-import type { Placement, Resources } from './pod.js';
+import type { Placement, Resources, Volume } from './pod.js';
 import { configMapManifest, deploymentManifest } from './workload.js';
 
 export const ENGINE_DASHBOARD_PORT = 5000;
@@ -15,10 +16,10 @@ export interface McpEngineProps {
   readonly engine: string;
   readonly image: string;
   readonly replicas: number;
-  readonly plugins: readonly string[];
-  readonly readOnly: boolean;
-  readonly maintenance: boolean;
-  readonly auditLog: boolean;
+  /** The engine config file, typed and validated by the engine's own schema (see engineConfig()). */
+  readonly config: EngineConfig;
+  /** Vault secrets volume (the audit salt). @default undefined (no secrets) */
+  readonly secrets?: Volume;
   /** @default 'mcp-engine' */
   readonly serviceAccountName?: string;
   /** @default {} */
@@ -38,8 +39,8 @@ export const ENGINE_RESOURCES: Resources = {
 
 /**
  * One MCP engine: Deployment `engine-<name>`, Service with the dashboard (5000) and MCP (5001)
- * ports, its configuration (plugins, readOnly, maintenance, auditLog) as a mounted file, and a
- * PodDisruptionBudget so a node drain never takes all of a multi-replica engine's tool servers
+ * ports, its configuration (the engine config file: plugins, switches, auth, store, vault) as a
+ * mounted file, and a PodDisruptionBudget so a node drain never takes all of a multi-replica engine's tool servers
  * at once.
  */
 export class McpEngine extends Construct {
@@ -56,15 +57,12 @@ export class McpEngine extends Construct {
       labels,
       podLabels: props.podLabels ?? {},
       replicas: props.replicas,
-      config: {
-        tenant: props.slug,
-        engine: props.engine,
-        plugins: [...props.plugins],
-        readOnly: props.readOnly,
-        maintenance: props.maintenance,
-        auditLog: props.auditLog,
-        ports: { dashboard: ENGINE_DASHBOARD_PORT, mcp: ENGINE_MCP_PORT },
-      },
+      config: props.config,
+      // The engine watches its file and applies these without a restart: a change of them alone
+      // must not roll the pods (the kubelet updates the mounted file in place).
+      restartConfig: Object.fromEntries(
+        Object.entries(props.config).filter(([k]) => !(ENGINE_HOT_FIELDS as readonly string[]).includes(k)),
+      ),
       serviceAccountName: props.serviceAccountName ?? 'mcp-engine',
       containerName: 'mcp-engine',
       image: props.image,
@@ -76,11 +74,12 @@ export class McpEngine extends Construct {
       env: [
         { name: 'CW_TENANT', value: props.slug },
         { name: 'CW_ENGINE', value: props.engine },
+        ...(props.secrets ? [{ name: 'CW_SECRETS_DIR', value: props.secrets.mountPath }] : []),
       ],
       resources: props.resources ?? ENGINE_RESOURCES,
       liveness: { path: '/healthz', port: 'http-dashboard' },
       readiness: { path: '/readyz', port: 'http-dashboard' },
-      volumes: [],
+      volumes: props.secrets ? [props.secrets] : [],
       ...(props.placement ? { placement: props.placement } : {}),
     };
     addObject(this, 'config', configMapManifest(workload));

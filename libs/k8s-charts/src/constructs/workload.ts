@@ -15,6 +15,8 @@ export interface WorkloadProps extends Omit<HardenedPodProps, 'volumes'> {
   readonly replicas: number;
   /** Non-secret configuration, mounted as config.json. */
   readonly config: unknown;
+  /** The part of `config` whose change must restart the pods. @default config (all of it) */
+  readonly restartConfig?: unknown;
   readonly volumes: HardenedPodProps['volumes'];
 }
 
@@ -51,7 +53,7 @@ export function deploymentManifest(p: WorkloadProps): KubeObject {
           labels: { ...p.labels, ...p.podLabels },
           annotations: {
             // Content hash (never a timestamp): pods roll exactly when their configuration changes.
-            [ANNOTATION_CONFIG_HASH]: sha256(canonicalJson(p.config)).slice(0, 16),
+            [ANNOTATION_CONFIG_HASH]: sha256(canonicalJson(p.restartConfig ?? p.config)).slice(0, 16),
             'kubectl.kubernetes.io/default-container': p.containerName,
           },
         },
