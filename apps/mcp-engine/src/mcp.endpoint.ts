@@ -104,7 +104,9 @@ export class McpEndpoint {
       const read = await readJsonBody(req, this.o.maxRequestBytes());
       if (!read.ok) return sendJson(res, read.status, jsonRpcError(read.message));
       body = read.value;
-      if (!(await isLegacyRequest(await toWebRequest(req, body), body)))
+      // A session id exists only in the 2025 protocol: skip the era classification for those.
+      const sessionful = typeof req.headers['mcp-session-id'] === 'string';
+      if (!sessionful && !(await isLegacyRequest(await toWebRequest(req, body), body)))
         return this.modernNode(req, res, body);
     }
     await this.legacy(req, res, user, body);
