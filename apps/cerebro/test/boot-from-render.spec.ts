@@ -76,7 +76,7 @@ describe('cerebro boots from the config cw render produces', () => {
     child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
     const base = `http://127.0.0.1:${port}`;
     // Generous: tsx compiles the app on start, and the test machine is shared.
-    const deadline = Date.now() + 150_000;
+    const deadline = Date.now() + 240_000;
     let ready = 0;
     while (Date.now() < deadline) {
       ready = await fetch(`${base}/readyz`).then(
@@ -98,7 +98,7 @@ describe('cerebro boots from the config cw render produces', () => {
         masterKey: await readFile(join(secrets, 'vault-master-key'), 'utf8').then((s) => s.trim()),
       }),
     ).toEqual([]);
-  }, 200_000);
+  }, 300_000);
 
   it('a bad config stops the process naming the field', async () => {
     const bad = join(dir || (await mkdtemp(join(tmpdir(), 'cerebro-bad-'))), 'bad.json');
