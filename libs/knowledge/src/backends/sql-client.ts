@@ -15,7 +15,7 @@ export interface SqlClient {
 }
 
 /** Session settings every search connection needs: filtered HNSW scans continue until k rows pass. */
-export const SESSION_SETTINGS = `SET hnsw.iterative_scan = relaxed_order; SET hnsw.ef_search = 100;`;
+export const SESSION_SETTINGS = `SET hnsw.iterative_scan = relaxed_order; SET hnsw.ef_search = 200;`;
 
 export async function openPglite(dataDir?: string): Promise<SqlClient> {
   const db = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
@@ -45,7 +45,7 @@ export function pgliteClient(db: PGlite): SqlClient {
 export function openPostgres(connectionString: string): SqlClient {
   const pool = new pg.Pool({
     connectionString,
-    options: '-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=100',
+    options: '-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=200',
     max: 5,
   });
   const wrap = (c: pg.Pool | pg.PoolClient) => ({
