@@ -20,6 +20,7 @@ import {
   openTenantStore,
 } from '../src/index.js';
 import { startDynalite, type DynamoHarness } from './dynamo-harness.js';
+import { seedPgliteDir } from './pglite-template.js';
 
 const notes = defineCollection('notes', z.object({ text: z.string() }));
 const example = (file: string): Tenant =>
@@ -113,6 +114,7 @@ describe('openTenantStore picks the adapter from the rendered workload config', 
   it('local: PGlite in the workload data directory, opened and used (what npm start runs)', async () => {
     const { tenant, store } = storesOf('local.yaml');
     expect(store.kind).toBe('pglite');
+    await seedPgliteDir(join(dir, 'pglite')); // a fresh cluster from the cached template instead of initdb
     const opened = await openTenantStore(
       { kind: 'pglite', dataDir: join(dir, 'pglite') },
       { tenant: tenant.metadata.name },

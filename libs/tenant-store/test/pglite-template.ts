@@ -28,3 +28,10 @@ export async function pgliteForTests(): Promise<SqlClient> {
   await rename(partial, template); // atomic: a concurrent run reads a whole file or none
   return client;
 }
+
+/** Fills an empty data directory from the template (when one exists), so opening it skips initdb. */
+export async function seedPgliteDir(dataDir: string): Promise<void> {
+  if (!existsSync(template)) return;
+  const client = await pgliteClient(dataDir, { loadDataDir: new Blob([await readFile(template)]) });
+  await client.end();
+}
