@@ -41,7 +41,7 @@ describe('chat in the browser', () => {
     llm.script([{ text: 'A streamed second answer.', chunkDelayMs: 20 }]);
     await page.getByLabel('Message').fill('and now?');
     await page.keyboard.press('Tab');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('send');
+    await expect.poll(() => page.evaluate<string | undefined>('document.activeElement?.id')).toBe('send');
     await page.keyboard.press('Enter');
     await expect
       .poll(() => page.locator('.msg.assistant').last().textContent(), { timeout: 15_000 })
@@ -49,7 +49,9 @@ describe('chat in the browser', () => {
     await page.screenshot({ path: 'coverage/chat-page.png', fullPage: true }).catch(() => undefined);
     await page.reload();
     expect(await page.locator('.msg.assistant').last().textContent()).toContain('A streamed second answer.');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    const overflow = await page.evaluate<boolean>(
+      'document.documentElement.scrollWidth > window.innerWidth + 1',
+    );
     expect(overflow).toBe(false);
     await context.close();
   });
