@@ -42,7 +42,7 @@ it('validates thousands of mutated Tenants without throwing, naming the field of
     spec: {
       cloud: { provider: 'local', region: 'local' },
       hostname: 'fuzz.localtest.me',
-      engines: [{ name: 'main', plugins: ['filesystem'] }],
+      engines: [{ name: 'main', plugins: ['payments'] }],
     },
   });
   const invalid: unknown[] = [];

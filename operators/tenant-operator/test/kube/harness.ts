@@ -80,7 +80,7 @@ export async function startHarness(name: string): Promise<Harness> {
           seats: 3,
           cloud: { provider: 'local', region: 'local' },
           hostname: `${slug}.localtest.me`,
-          engines: [{ name: 'main', plugins: ['filesystem'] }],
+          engines: [{ name: 'main', plugins: ['payments'] }],
           ...spec,
         },
       } as Tenant;
