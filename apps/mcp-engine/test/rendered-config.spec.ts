@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { engineConfigSchema, type EngineConfig } from '@cw/tenant-model';
@@ -23,13 +23,18 @@ const examples = join(root, 'tenants/examples');
 const cw = (...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'tools/cli/bin/cw.js'), ...args], { cwd: root, encoding: 'utf8' });
 
+const rendered = new Map<string, Array<{ name: string; config: unknown }>>();
 function renderedEngineConfigs(file: string): Array<{ name: string; config: unknown }> {
+  const cached = rendered.get(file);
+  if (cached) return cached;
   const r = cw('render', file);
   expect(r.status, r.stderr).toBe(0);
-  return parseAllDocuments(r.stdout)
+  const configs = parseAllDocuments(r.stdout)
     .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string }; data?: Record<string, string> })
     .filter((o) => o?.kind === 'ConfigMap' && /^engine-.*-config$/.test(o.metadata?.name ?? ''))
     .map((o) => ({ name: o.metadata!.name!, config: JSON.parse(o.data!['config.json']!) }));
+  rendered.set(file, configs);
+  return configs;
 }
 
 const freePort = () =>
@@ -63,8 +68,12 @@ function startProcess(configFile: string): {
   return { child, output: () => out, exited };
 }
 
-describe('the engine config cw render produces', () => {
+// Each step spawns processes (cw render, the engine); on a loaded 2-core machine that takes long.
+describe('the engine config cw render produces', { timeout: 240_000 }, () => {
   const files = readdirSync(examples).filter((f) => f.endsWith('.yaml'));
+  beforeAll(() => {
+    for (const f of files) renderedEngineConfigs(join(examples, f));
+  }, 600_000);
 
   it('parses unchanged with the engine schema, for every example tenant', () => {
     let count = 0;
