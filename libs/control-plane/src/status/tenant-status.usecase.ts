@@ -159,12 +159,14 @@ function renderOnlyCommand(
 
 /** The bindings the last run is waiting for (gitops executor: known only after the pipeline applies). */
 function pendingInfrastructure(
-  steps: ReadonlyArray<{ step: string; output: Record<string, unknown> | null }> | undefined,
+  steps: ReadonlyArray<{ step: string; status: string; output: Record<string, unknown> | null }> | undefined,
 ): string[] | undefined {
-  const output = steps?.find((s) => s.step === 'apply-tenant')?.output;
-  return output?.mode === 'pending-infrastructure' && Array.isArray(output.pendingBindings)
-    ? (output.pendingBindings as string[])
-    : undefined;
+  // A skipped step keeps only its reason, `output.reason` (libs/provisioning apply-tenant.step.ts words it so).
+  const apply = steps?.find((s) => s.step === 'apply-tenant');
+  const reason =
+    apply?.status === 'skipped' && typeof apply.output?.reason === 'string' ? apply.output.reason : '';
+  const match = /^not applied: waiting for the infrastructure pipeline to report (.+)$/.exec(reason);
+  return match?.[1]?.split(', ');
 }
 
 const PENDING_WORDS: Record<string, string> = {
