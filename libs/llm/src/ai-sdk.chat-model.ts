@@ -36,6 +36,7 @@ export class AiSdkChatModel implements ChatModelPort {
       tools[t.name] = tool({ description: t.description, inputSchema: jsonSchema(t.inputSchema as never) });
     }
     let failure: unknown;
+    const started = performance.now();
     try {
       const result = streamText({
         model: this.languageModel,
@@ -94,9 +95,12 @@ export class AiSdkChatModel implements ChatModelPort {
       }
       if (failure) throw failure;
       this.usage?.record(this.provider, this.model, usage);
+      this.usage?.call?.(this.provider, this.model, (performance.now() - started) / 1000, 'ok');
       yield { type: 'finish', reason, usage };
     } catch (error) {
-      throw toCallError(error ?? failure, controller.signal);
+      const callError = toCallError(error ?? failure, controller.signal);
+      this.usage?.call?.(this.provider, this.model, (performance.now() - started) / 1000, callError.kind);
+      throw callError;
     } finally {
       if (timer) clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);

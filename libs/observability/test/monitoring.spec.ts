@@ -1,7 +1,7 @@
 /**
  * Monitoring as code is only worth something if it reads metrics that exist. Every PromQL
  * expression of the PrometheusRule and of the dashboards is parsed, and each metric it names
- * must be registered by one of the three processes (their own metrics classes, built here as
+ * must be registered by one of the processes (control plane, provisioner, operator, MCP engine, cerebro) (their own metrics classes, built here as
  * the processes build them), by a collector of this library that a process is to wire (listed
  * below with the line to add), or be an external metric with its source. The checked-in files
  * must equal the generator's output, and every runbook link must land on a section.
@@ -28,6 +28,7 @@ import {
   monitoringFiles,
   parsePromQL,
 } from '../src/monitoring/index.js';
+import { formattedMonitoringFile } from '../src/monitoring/format.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -57,12 +58,54 @@ async function processMetrics(): Promise<Record<string, string[]>> {
   const operator = new OperatorMetrics({ queueDepth: () => 0, tenantPhases: () => [], isLeader: () => false })
     .registry;
 
+  const data = await dataPlaneRegistries();
   return {
+    'mcp-engine': await metricNames(data['mcp-engine']),
+    cerebro: await metricNames(data.cerebro),
     'control-plane': await metricNames(controlPlane),
     provisioner: await metricNames(provisioner),
     'tenant-operator': await metricNames(operator),
   };
 }
+
+/** The data plane's registries, built as the engine and cerebro build them. */
+async function dataPlaneRegistries(): Promise<Record<'mcp-engine' | 'cerebro', Registry>> {
+  const { EngineMetrics } = await load<{
+    EngineMetrics: new (
+      tools: Set<string>,
+      pending: () => Promise<number>,
+      sessions: () => number,
+    ) => {
+      registry: Registry;
+    };
+  }>('apps/mcp-engine/src/engine.metrics.ts');
+  const engine = new EngineMetrics(
+    new Set(),
+    async () => 0,
+    () => 0,
+  ).registry;
+  // As apps/cerebro builds it: boot.ts createRegistry, app.factory createHttpMetrics, services.ts
+  // createSignInMetrics, hub.service.ts createUsageRecorder (libs/llm) + createHubMetrics.
+  const http = await load<{
+    createHttpMetrics(r: Registry): unknown;
+    createSignInMetrics(r: Registry): unknown;
+  }>('apps/cerebro/src/ops/http-metrics.ts');
+  const hub = await load<{ createHubMetrics(r: Registry, tenant: string): unknown }>(
+    'apps/cerebro/src/ops/hub-metrics.ts',
+  );
+  const llm = await load<{ createUsageRecorder(r: Registry, tenant: string): unknown }>(
+    'libs/llm/src/usage.metrics.ts',
+  );
+  const cerebro = createRegistry('cerebro');
+  http.createHttpMetrics(cerebro);
+  http.createSignInMetrics(cerebro);
+  hub.createHubMetrics(cerebro, 'acme');
+  llm.createUsageRecorder(cerebro, 'acme');
+  return { 'mcp-engine': engine, cerebro };
+}
+
+/** A label or PromQL token that would name a person. */
+const PERSON = /(?<![a-z_])(user|users|user_?id|email|e_?mail|sub|subject|actor|principal|person)(?![a-z_])/i;
 
 /** Collectors of this library that rules rely on, the process that is to register them, and how. */
 export const PENDING_WIRING: ReadonlyArray<{
@@ -134,10 +177,41 @@ describe('monitoring as code', () => {
         'cw_tenants',
       ]),
     );
+    expect(byProcess['mcp-engine']).toEqual(
+      expect.arrayContaining(['cw_engine_tool_calls_total', 'cw_engine_approvals_pending']),
+    );
+    expect(byProcess.cerebro).toEqual(
+      expect.arrayContaining([
+        'cw_cerebro_sign_ins_total',
+        'cw_cerebro_engine_token_mints_total',
+        'cw_cerebro_active_users',
+        'cw_knowledge_search_duration_seconds',
+        'cw_llm_request_duration_seconds',
+        'cw_llm_tokens_total',
+      ]),
+    );
     expect(byProcess.provisioner).toContain('cw_provisioning_step_duration_seconds');
     expect(byProcess['tenant-operator']).toEqual(
       expect.arrayContaining(['cw_operator_leader', 'cw_operator_reconcile_total', 'cw_operator_tenants']),
     );
+  });
+
+  it('has no user label anywhere: not in any registry of the data plane, not in any rule or panel', async () => {
+    const registries = await dataPlaneRegistries();
+    let labels = 0;
+    for (const [process, registry] of Object.entries(registries))
+      for (const metric of registry.getMetricsAsArray()) {
+        const names = ((metric as unknown as { labelNames?: string[] }).labelNames ?? []) as string[];
+        labels += names.length;
+        for (const label of names)
+          expect(PERSON.test(label), `${process} ${metric.name} has label ${label}`).toBe(false);
+      }
+    expect(labels).toBeGreaterThan(10);
+    for (const { where, expr } of allExpressions())
+      expect(PERSON.test(expr), `${where}: ${expr}`).toBe(false);
+    // The check itself recognises a person label.
+    expect(PERSON.test('sum by (user_id) (x)')).toBe(true);
+    expect(PERSON.test('sum(cw_cerebro_active_users{window="1h"})')).toBe(false);
   });
 
   it('reports which collectors still wait for their one-line wiring', () => {
@@ -164,6 +238,15 @@ describe('monitoring as code', () => {
         'CwProvisioningQueueBacklog',
         'CwOperatorLeaderLost',
         'CwPodRestarting',
+        'CwMcpToolErrorRateHigh',
+        'CwGateRefusalSpike',
+        'CwApprovalsWaitingTooLong',
+        'CwKnowledgeRetrievalSlow',
+        'CwKnowledgeIngestDelayed',
+        'CwSignInFailures',
+        'CwLlmErrors',
+        'CwLlmLatencyHigh',
+        'CwEngineTokenMintFailures',
       ]),
     );
     expect(new Set(names).size).toBe(names.length);
@@ -204,13 +287,17 @@ describe('monitoring as code', () => {
     }
   });
 
-  it('has the five dashboards, and the checked-in files are the generator output', () => {
+  it('has the platform and data-plane dashboards, and the checked-in files are the generator output', async () => {
     expect(Object.keys(builtDashboards()).sort()).toEqual([
       'billing',
+      'data-plane-security',
+      'knowledge',
+      'mcp-engine',
       'operator',
       'overview',
       'provisioning',
       'security',
+      'users',
     ]);
     for (const [path, content] of Object.entries(monitoringFiles())) {
       let onDisk = '';
@@ -222,7 +309,7 @@ describe('monitoring as code', () => {
       expect(
         onDisk,
         `${path} is stale: run node --import tsx libs/observability/src/monitoring/generate.ts`,
-      ).toBe(content);
+      ).toBe(await formattedMonitoringFile(join(root, path), content));
     }
   });
 });

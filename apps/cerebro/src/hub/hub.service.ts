@@ -7,6 +7,7 @@ import { createChatModel, createUsageRecorder, type ChatModelPort } from '@cw/ll
 import type { Request } from 'express';
 import type { CerebroDeps } from '../deps.js';
 import { actorOf } from '../http/actor.js';
+import { createHubMetrics } from '../ops/hub-metrics.js';
 import { ConversationRepository } from './conversations.repository.js';
 import { EngineToolbox } from './engine-toolbox.js';
 import { EngineTokenMint, type EngineTokenSubject } from './token-mint.js';
@@ -40,6 +41,8 @@ export async function createHub(
   const model = createChatModel(config.llm ?? { kind: 'none' }, {
     usage: createUsageRecorder(deps.metrics, config.tenant),
   });
+  const metrics = createHubMetrics(deps.metrics, config.tenant);
+  metrics.countMints(mint);
   const conversations = new ConversationRepository(deps.store);
   const knowledge =
     options.knowledge ??
@@ -51,6 +54,7 @@ export async function createHub(
       : undefined);
   const subjectOf = (req: Request): EngineTokenSubject => {
     const me = actorOf(req);
+    metrics.active(me.userId);
     return { id: me.userId, email: me.email, roles: me.roles, groups: me.groups };
   };
   return {
@@ -58,7 +62,7 @@ export async function createHub(
     model,
     mint,
     conversations,
-    ...(knowledge ? { knowledge } : {}),
+    ...(knowledge ? { knowledge: metrics.timeKnowledge(knowledge) } : {}),
     subjectOf,
     toolboxFor: (req) =>
       new EngineToolbox(

@@ -5,6 +5,8 @@
  * says what to check first and how to fix it.
  */
 
+import { DATA_PLANE_ALERT_GROUPS } from './data-plane-alerts.js';
+
 /** Where the runbook sections live; anchors are GitHub's heading slugs of docs/observability.md. */
 export const RUNBOOK_BASE_URL = 'https://github.com/contextweaver/platform/blob/main/docs/observability.md';
 
@@ -263,6 +265,7 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
       },
     ],
   },
+  ...DATA_PLANE_ALERT_GROUPS,
 ];
 
 export function prometheusRule(): Record<string, unknown> {

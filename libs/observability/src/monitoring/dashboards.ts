@@ -4,6 +4,7 @@
  * with max(), rates with sum(). `service` is the label createRegistry() sets on every series.
  */
 import { buildDashboard, type DashboardSpec } from './dashboard.js';
+import { DATA_PLANE_DASHBOARDS } from './data-plane-dashboards.js';
 
 const CP = 'service="control-plane"';
 const HTTP = `cw_http_request_duration_seconds`;
@@ -495,6 +496,7 @@ export const DASHBOARDS: Readonly<Record<string, DashboardSpec>> = {
   operator,
   billing,
   security,
+  ...DATA_PLANE_DASHBOARDS,
 };
 
 export const builtDashboards = (): Record<string, Record<string, unknown>> =>

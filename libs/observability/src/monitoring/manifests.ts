@@ -33,6 +33,34 @@ function podMonitors(): Record<string, unknown>[] {
   }));
 }
 
+/**
+ * The data plane: every tenant's engines and cerebro, in their `tenant-<slug>` namespaces, found
+ * by the component label the operator sets (libs/k8s-charts labels.ts). Prometheus adds the
+ * `namespace` label, which is how alerts and dashboards tell tenants apart.
+ */
+const DATA_PLANE = [
+  { component: 'mcp-engine', port: 'http-dashboard' },
+  { component: 'cerebro', port: 'http' },
+] as const;
+
+function dataPlanePodMonitors(): Record<string, unknown>[] {
+  return DATA_PLANE.map((p) => ({
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name: `cw-tenant-${p.component}`, namespace: 'cw-system', labels: LABELS },
+    spec: {
+      namespaceSelector: { any: true },
+      selector: {
+        matchLabels: {
+          'app.kubernetes.io/part-of': 'contextweaver',
+          'app.kubernetes.io/component': p.component,
+        },
+      },
+      podMetricsEndpoints: [{ port: p.port, path: '/metrics', interval: '30s' }],
+    },
+  }));
+}
+
 /** Path (relative to the repository root) → file content. */
 export function monitoringFiles(): Record<string, string> {
   const dashboards = builtDashboards();
@@ -40,9 +68,7 @@ export function monitoringFiles(): Record<string, string> {
     [`${MONITORING_DIR}/prometheus-rules.yaml`]: HEADER + stringify(prometheusRule(), { lineWidth: 0 }),
     [`${MONITORING_DIR}/pod-monitors.yaml`]:
       HEADER +
-      podMonitors()
-        .map((m) => stringify(m, { lineWidth: 0 }))
-        .join('---\n'),
+      [...podMonitors(), ...dataPlanePodMonitors()].map((m) => stringify(m, { lineWidth: 0 })).join('---\n'),
     [`${MONITORING_DIR}/kustomization.yaml`]:
       HEADER +
       stringify(
