@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { renderTenant, type KubeObject } from '@cw/k8s-charts';
+import { chooseCapabilities, renderTenant, type ApiCapabilities, type KubeObject } from '@cw/k8s-charts';
 import { KubeClient } from '@cw/k8s-client';
 import { parseTenant } from '@cw/tenant-model';
 
@@ -28,9 +28,13 @@ export interface RawSsaResult {
 export const RAW_MANAGER_LABEL = 'bench-raw';
 
 /** Objects of the benchmark's tenant `name` (same spec as the operator's tenants), relabelled. */
-export function rawObjects(makeTenant: (i: number) => unknown, count: number): KubeObject[][] {
+export function rawObjects(
+  makeTenant: (i: number) => unknown,
+  count: number,
+  capabilities: ApiCapabilities,
+): KubeObject[][] {
   return Array.from({ length: count }, (_, i) =>
-    renderTenant(parseTenant(makeTenant(i))).map((o) => ({
+    renderTenant(parseTenant(makeTenant(i)), { capabilities }).map((o) => ({
       ...o,
       metadata: {
         ...o.metadata,
@@ -127,11 +131,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     return value;
   };
   const count = Number(env('RAW_SSA_COUNT'));
-  const tenants = rawObjects((i) => benchTenant(`raw-${env('RAW_SSA_RUN')}`, i), count);
   const client = KubeClient.fromKubeconfig(env('RAW_SSA_KUBECONFIG'), {
     fieldManager: 'bench-raw',
     maxInFlight: 256,
   });
+  // The versions this cluster serves, as the operator renders them (policy/v1beta1 on v1.20).
+  const capabilities = chooseCapabilities(await client.discovery.servedGroupVersions());
+  const tenants = rawObjects((i) => benchTenant(`raw-${env('RAW_SSA_RUN')}`, i), count, capabilities);
   const result = await applyRaw(client, tenants, Number(env('RAW_SSA_IN_FLIGHT')));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
