@@ -1,11 +1,16 @@
 /**
  * `npm start`: the platform on embedded defaults. Finds or starts Redis, then runs every process
  * that exists in this checkout (control plane, provisioner, operator when a cluster is configured)
- * as children sharing this terminal; Ctrl-C stops them all.
+ * as children sharing this terminal; Ctrl-C stops them all. Without a cluster, the data plane of
+ * every tenant on the `local` cloud runs here too (data-plane/): its cerebro and engines started
+ * from the rendered manifests, the workspaces routed at http://<slug>.localtest.me:3080.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { LocalDataPlane } from './data-plane/local-data-plane.js';
+import { startLocalRouter } from './data-plane/local-router.js';
 import { findOrStartRedis, RedisUnavailableError } from './redis.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -60,10 +65,31 @@ async function main(): Promise<void> {
     await redis.stop();
     return;
   }
+  // Tenants' workloads run as local processes only when no cluster would run them.
+  let dataPlane: LocalDataPlane | undefined;
+  let router: Awaited<ReturnType<typeof startLocalRouter>> | undefined;
+  if (!process.env.KUBECONFIG && process.env.LOCAL_DATA_PLANE !== 'off') {
+    const routerPort = Number(process.env.LOCAL_DATA_PLANE_PORT ?? 3080);
+    dataPlane = new LocalDataPlane({
+      root,
+      artifactsDir: join(root, process.env.ARTIFACTS_DIR ?? 'tenants'),
+      dataDir: join(root, '.data/data-plane'),
+      routerPort,
+      env,
+      printLinks: env.MAIL_OUTBOX_PRINT_LINKS === 'true',
+      log: (line) => console.log(line),
+    });
+    const plane = dataPlane;
+    router = await startLocalRouter(routerPort, (slug) => plane.cerebroPort(slug));
+    plane.start();
+    console.log(`data plane: workspaces at http://<slug>.localtest.me:${routerPort} once provisioned`);
+  }
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    router?.close();
+    await dataPlane?.stop();
     for (const child of children) child.kill('SIGTERM');
     await redis.stop();
     process.exit(code);

@@ -1,0 +1,271 @@
+/**
+ * The data plane of `npm start` when no cluster is configured: every tenant the provisioner has
+ * rendered into tenants/<slug>/manifests/ on the `local` cloud gets its cerebro and engine
+ * processes, started from those manifests (rendered-workloads.ts → localize.ts), restarted when
+ * the render changes, stopped when it disappears or is scaled to 0 (suspended). Ports are kept
+ * in .data/data-plane/ports.json so a restart of `npm start` brings tenants back where they were.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { localize, type LocalPorts, type LocalWorkload } from './localize.js';
+import { parseManifests, renderedWorkloads, type RenderedWorkload } from './rendered-workloads.js';
+
+export interface LocalDataPlaneOptions {
+  readonly root: string; // checkout root, with a trailing slash
+  readonly artifactsDir: string; // tenants/
+  readonly dataDir: string; // .data/data-plane
+  readonly routerPort: number;
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: (line: string) => void;
+  /** Print the magic links cerebro's dev outbox writes (MAIL_OUTBOX_PRINT_LINKS). */
+  readonly printLinks: boolean;
+  /** Schema name prefix of the tenants' stores on DATABASE_URL. @default 'tenant_' */
+  readonly storeSchemaPrefix?: string;
+  /** Tenants of every cloud (tests), not only `local` ones (npm start). */
+  readonly allClouds?: boolean;
+  /** Runs the apps' esbuild bundles (apps/<app>/dist/app/main.js, `npm run build`) instead of the sources through tsx. */
+  readonly bundles?: boolean;
+}
+
+interface Running {
+  readonly hash: string;
+  readonly ports: LocalPorts;
+  readonly children: ChildProcess[];
+  readonly outboxes: string[];
+  readonly seenMail: Set<string>;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer().once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+export class LocalDataPlane {
+  private readonly tenants = new Map<string, Running>();
+  private timer: NodeJS.Timeout | undefined;
+  private syncing = false;
+
+  constructor(private readonly o: LocalDataPlaneOptions) {}
+
+  /** Where the router sends `<slug>.localtest.me`: the tenant's cerebro port. */
+  cerebroPort(slug: string): number | undefined {
+    return this.tenants.get(slug)?.ports.cerebro;
+  }
+
+  /** The local ports of a running tenant. */
+  portsOf(slug: string): LocalPorts | undefined {
+    return this.tenants.get(slug)?.ports;
+  }
+
+  publicUrl(slug: string): string {
+    return `http://${slug}.localtest.me:${this.o.routerPort}`;
+  }
+
+  start(intervalMs = 3_000): void {
+    const tick = () => {
+      void this.sync()
+        .catch((e: unknown) => this.o.log(`data plane: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => (this.timer = setTimeout(tick, intervalMs)));
+    };
+    tick();
+  }
+
+  /** One pass: start, restart or stop tenants to match tenants/<slug>/manifests/. */
+  async sync(): Promise<void> {
+    if (this.syncing) return;
+    this.syncing = true;
+    try {
+      const wanted = await this.renderedTenants();
+      for (const [slug, running] of this.tenants)
+        if (wanted.get(slug)?.hash !== running.hash)
+          await this.stopTenant(slug, wanted.has(slug) ? 'render changed' : 'gone');
+      for (const [slug, { hash, workloads }] of wanted)
+        if (!this.tenants.has(slug)) await this.startTenant(slug, hash, workloads);
+      if (this.o.printLinks) await this.printNewLinks();
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.all([...this.tenants.keys()].map((slug) => this.stopTenant(slug, 'npm start stopping')));
+  }
+
+  private async renderedTenants(): Promise<Map<string, { hash: string; workloads: RenderedWorkload[] }>> {
+    const out = new Map<string, { hash: string; workloads: RenderedWorkload[] }>();
+    const slugs = existsSync(this.o.artifactsDir) ? await readdir(this.o.artifactsDir) : [];
+    for (const slug of slugs.filter((s) => s !== 'examples' && /^[a-z0-9-]+$/.test(s))) {
+      const dir = join(this.o.artifactsDir, slug, 'manifests');
+      if (!existsSync(dir)) continue;
+      const files = (await readdir(dir, { recursive: true })).filter((f) => /\.ya?ml$/.test(f)).sort();
+      const text = (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n---\n');
+      const workloads = renderedWorkloads(parseManifests(text));
+      const cerebro = workloads.find((w) => w.app === 'cerebro');
+      const cloud = (cerebro?.config.cloud as { provider?: string } | undefined)?.provider;
+      if (!cerebro || (cloud !== 'local' && !this.o.allClouds) || workloads.some((w) => w.replicas === 0))
+        continue;
+      out.set(slug, { hash: createHash('sha256').update(text).digest('hex'), workloads });
+    }
+    return out;
+  }
+
+  private async ports(slug: string, workloads: readonly RenderedWorkload[]): Promise<LocalPorts> {
+    const file = join(this.o.dataDir, 'ports.json');
+    const all = existsSync(file)
+      ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, LocalPorts>)
+      : {};
+    const known = all[slug];
+    const engines: Record<string, { dashboard: number; mcp: number }> = { ...known?.engines };
+    for (const w of workloads.filter((x) => x.app === 'mcp-engine')) {
+      const name = String(w.config.engine ?? 'main');
+      engines[name] ??= { dashboard: await freePort(), mcp: await freePort() };
+    }
+    const ports = { cerebro: known?.cerebro ?? (await freePort()), engines };
+    await writeFile(file, `${JSON.stringify({ ...all, [slug]: ports }, null, 2)}\n`);
+    return ports;
+  }
+
+  private async startTenant(slug: string, hash: string, rendered: RenderedWorkload[]): Promise<void> {
+    const dir = join(this.o.dataDir, slug);
+    await mkdir(join(dir, 'secrets'), { recursive: true, mode: 0o700 });
+    // What the vault CSI driver mounts in a cluster: generated once, kept across restarts.
+    for (const [name, make] of [
+      ['vault-master-key', () => randomBytes(32).toString('base64')],
+      ['engine-audit-salt', () => randomBytes(32).toString('hex')],
+      ['cerebro-session-key', () => randomBytes(32).toString('base64')],
+      // Cerebro signs engine tokens with it (engineTokens.signingKeysDir = the secrets mount).
+      [
+        'engine-signing-1.pem',
+        () =>
+          generateKeyPairSync('ec', { namedCurve: 'P-256' })
+            .privateKey.export({ type: 'pkcs8', format: 'pem' })
+            .toString()
+            .trim(),
+      ],
+    ] as const) {
+      const file = join(dir, 'secrets', name);
+      if (!existsSync(file)) await writeFile(file, `${make()}\n`, { mode: 0o600 });
+    }
+    const ports = await this.ports(slug, rendered);
+    const { workloads, sharedStore } = localize({
+      slug,
+      workloads: rendered,
+      dir,
+      ports,
+      publicUrl: this.publicUrl(slug),
+      env: this.o.env,
+      ...(this.o.storeSchemaPrefix ? { storeSchemaPrefix: this.o.storeSchemaPrefix } : {}),
+    });
+    if (!sharedStore)
+      this.o.log(
+        `data plane ${slug}: no DATABASE_URL, so cerebro and each engine get a PGlite of their own; credentials set in My Credentials do not reach the engine (set DATABASE_URL for the whole journey)`,
+      );
+    const running: Running = { hash, ports, children: [], outboxes: [], seenMail: new Set() };
+    this.tenants.set(slug, running);
+    for (const w of workloads) running.children.push(await this.launch(slug, dir, w));
+    running.outboxes.push(
+      ...workloads.filter((w) => w.workload.app === 'cerebro').map((w) => this.outboxOf(w)),
+    );
+    // Mails of an earlier run were printed then.
+    for (const outbox of running.outboxes)
+      if (existsSync(outbox)) for (const f of await readdir(outbox)) running.seenMail.add(f);
+    const engines = Object.entries(ports.engines)
+      .map(
+        ([n, p]) =>
+          `engine ${n} mcp http://127.0.0.1:${p.mcp}/mcp, dashboard http://127.0.0.1:${p.dashboard}`,
+      )
+      .join('; ');
+    this.o.log(
+      `data plane ${slug}: workspace ${this.publicUrl(slug)} (cerebro :${ports.cerebro}); ${engines}; logs in ${dir}/`,
+    );
+  }
+
+  private outboxOf(w: LocalWorkload): string {
+    return String((w.config.mail as { dir?: string } | undefined)?.dir ?? '');
+  }
+
+  private async launch(slug: string, dir: string, w: LocalWorkload): Promise<ChildProcess> {
+    for (const d of w.dirs) await mkdir(d, { recursive: true, mode: 0o700 });
+    for (const [file, content] of Object.entries(w.secrets)) {
+      await writeFile(file, `${content}\n`, { mode: 0o600 });
+      await chmod(file, 0o600);
+    }
+    await writeFile(w.env.CW_CONFIG_FILE!, `${JSON.stringify(w.config, null, 2)}\n`);
+    const args = this.o.bundles
+      ? ['--enable-source-maps', `apps/${w.workload.app}/dist/app/main.js`]
+      : ['--import', 'tsx', `apps/${w.workload.app}/src/main.ts`];
+    const log = createWriteStream(join(dir, `${w.workload.deployment}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, args, {
+      cwd: this.o.root,
+      env: {
+        PATH: this.o.env.PATH,
+        HOME: this.o.env.HOME,
+        LOG_LEVEL: this.o.env.LOG_LEVEL ?? 'info',
+        ...w.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    // 'close', not 'exit': the last lines (a start failure) are still in the pipes at exit.
+    child.once('close', (code, signal) => {
+      log.end();
+      const running = this.tenants.get(slug);
+      if (running?.children.includes(child)) {
+        this.o.log(
+          `data plane ${slug}: ${w.workload.deployment} exited (${signal ?? code}); see ${dir}/${w.workload.deployment}.log — restarting on the next pass`,
+        );
+        // Forget the tenant: the next sync starts it again (as a Deployment would restart the pod).
+        void this.stopTenant(slug, 'a process exited');
+      }
+    });
+    return child;
+  }
+
+  private async stopTenant(slug: string, why: string): Promise<void> {
+    const running = this.tenants.get(slug);
+    if (!running) return;
+    this.tenants.delete(slug);
+    await Promise.all(
+      running.children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const kill = setTimeout(() => c.kill('SIGKILL'), 5_000);
+            c.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    this.o.log(`data plane ${slug}: stopped (${why})`);
+  }
+
+  /** Magic links are credentials: printed only because `npm start` asks for links (MAIL_OUTBOX_PRINT_LINKS). */
+  private async printNewLinks(): Promise<void> {
+    for (const [slug, running] of this.tenants)
+      for (const outbox of running.outboxes) {
+        if (!existsSync(outbox)) continue;
+        for (const f of (await readdir(outbox)).filter((x) => x.endsWith('.json'))) {
+          if (running.seenMail.has(f)) continue;
+          running.seenMail.add(f);
+          const mail = JSON.parse(await readFile(join(outbox, f), 'utf8')) as {
+            subject?: string;
+            links?: string[];
+          };
+          this.o.log(`data plane ${slug}: mail "${mail.subject ?? ''}" → ${(mail.links ?? []).join(' ')}`);
+        }
+      }
+  }
+}
