@@ -25,6 +25,7 @@ import { NAV, messagePage, setSiteName } from './views/layout.js';
 import { html } from './views/html.js';
 import type { HubHost } from './hub-host.js';
 import { registerHub } from './hub/index.js';
+import { registerKnowledge } from './knowledge/knowledge.routes.js';
 
 export interface CerebroApp {
   readonly express: Express;
@@ -97,7 +98,7 @@ export async function createCerebroApp(deps: CerebroDeps): Promise<CerebroApp> {
     ...credentialRoutes(deps, services),
     ...adminRoutes(deps, services),
   );
-  await registerHub(host, deps);
+  registerKnowledge(host, deps, services, (await registerHub(host, deps)).knowledge);
 
   for (const spec of routes.routes) {
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
