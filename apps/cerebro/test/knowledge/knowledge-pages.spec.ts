@@ -5,6 +5,8 @@
  * source; every ingest/delete (and refusal) is an audit row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { chromiumAvailable, launchChromium } from '@cw/testing/browser';
 import { listAudit } from '../../src/audit/audit.js';
 import { MANAGER, startCerebro, type CerebroHarness, type TestClient } from '../support/cerebro.harness.js';
 
@@ -155,6 +157,36 @@ describe('knowledge pages', () => {
     expect(await zip.text()).toContain('file:');
   });
 
+  it.skipIf(!chromiumAvailable())(
+    'searches like a person in Chromium (screenshot to CEREBRO_SCREENSHOTS)',
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext();
+        await context.addCookies([
+          { name: 'cw_session', value: alice.cookies.get('cw_session')!, url: h.url },
+        ]);
+        const page = await context.newPage();
+        await page.goto(`${h.url}/knowledge`);
+        await page.getByLabel('Search').fill('quarterly figures');
+        await page.keyboard.press('Enter');
+        await page.waitForURL(/q=quarterly/);
+        const hits = page.locator('ol.knowledge-hits > li');
+        expect(await hits.count()).toBeGreaterThanOrEqual(2);
+        expect(await page.locator('ol.knowledge-hits').innerText()).toContain('P4 · GROUP_POLICY');
+        await page.getByRole('link', { name: 'Knowledge' }).waitFor();
+        if (process.env.CEREBRO_SCREENSHOTS)
+          await page.screenshot({
+            path: join(process.env.CEREBRO_SCREENSHOTS, 'knowledge-search.png'),
+            fullPage: true,
+          });
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
+
   it('deletes a source: gone from search and list, audited; others cannot delete it', async () => {
     const page = (await alice.get('/knowledge')).text;
     const id =
@@ -172,5 +204,20 @@ describe('knowledge pages', () => {
     expect(rows.map((x) => x.outcome).sort()).toEqual(['ok', 'refused']);
     await alice.get('/knowledge');
     expect((await alice.post('/knowledge/delete', { sourceId: id! })).status).toBe(404);
+  });
+});
+
+describe('knowledge pages without a knowledge base in the config', () => {
+  it('says so on the page and answers 404 to the forms', async () => {
+    const plain = await startCerebro();
+    try {
+      const c = await plain.signedIn('carol@acme.test', 'viewer', 'Carol');
+      const page = await c.get('/knowledge');
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('No knowledge base is configured');
+      expect((await c.post('/knowledge/text', { scope: 'P5', title: 't', text: 'x' })).status).toBe(404);
+    } finally {
+      await plain.stop();
+    }
   });
 });
