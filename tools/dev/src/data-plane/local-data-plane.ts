@@ -48,6 +48,17 @@ const freePort = () =>
     });
   });
 
+/** Values of `…File` fields that point into the tenant's secrets folder. */
+function secretFilesOf(value: unknown, secretsDir: string, key = ''): string[] {
+  if (typeof value === 'string')
+    return /File$/.test(key) && value.startsWith(`${secretsDir}/`) ? [value] : [];
+  if (value && typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+      secretFilesOf(v, secretsDir, k),
+    );
+  return [];
+}
+
 export class LocalDataPlane {
   private readonly tenants = new Map<string, Running>();
   private timer: NodeJS.Timeout | undefined;
@@ -200,6 +211,16 @@ export class LocalDataPlane {
       await chmod(file, 0o600);
     }
     await writeFile(w.env.CW_CONFIG_FILE!, `${JSON.stringify(w.config, null, 2)}\n`);
+    // Any other mounted secret the config names (e.g. an IdP client secret the provisioner put in
+    // a cloud vault) has no local source: a random placeholder lets the process start, and the
+    // console says that the feature behind it cannot work here.
+    for (const file of secretFilesOf(w.config, join(dir, 'secrets')))
+      if (!existsSync(file)) {
+        await writeFile(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+        this.o.log(
+          `data plane ${slug}: ${file} has no local source; wrote a placeholder (what needs it, e.g. the IdP sign-in, will fail)`,
+        );
+      }
     const args = this.o.bundles
       ? ['--enable-source-maps', `apps/${w.workload.app}/dist/app/main.js`]
       : ['--import', 'tsx', `apps/${w.workload.app}/src/main.ts`];
