@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LocalDataPlane } from './data-plane/local-data-plane.js';
 import { startLocalRouter } from './data-plane/local-router.js';
 import { findOrStartRedis, RedisUnavailableError } from './redis.js';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const routerPort = Number(process.env.LOCAL_DATA_PLANE_PORT ?? 3080);
     dataPlane = new LocalDataPlane({
       root,
-      artifactsDir: join(root, process.env.ARTIFACTS_DIR ?? 'tenants'),
+      artifactsDir: resolve(root, process.env.ARTIFACTS_DIR ?? 'tenants'),
       dataDir: join(root, '.data/data-plane'),
       routerPort,
       env,
