@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLimits, effectiveLimits, type LimitPolicy } from './limits.js';
-import type { ToolUser } from './plugin.js';
+import type { LimitRule, ToolUser } from './plugin.js';
 
 const user: ToolUser = {
   id: 'u1',
@@ -29,7 +29,7 @@ const mine = (rules: LimitPolicy['rules']): LimitPolicy => ({
 const check = (
   policies: LimitPolicy[],
   args: Record<string, unknown>,
-  defaults = [{ argument: 'recipients', maxItems: 20 }],
+  defaults: readonly LimitRule[] = [{ argument: 'recipients', maxItems: 20 }],
 ) => checkLimits(tool, effectiveLimits(tool, defaults, policies, user), args);
 const recipients = (n: number) => Array.from({ length: n }, (_, i) => `r${i}@acme.test`);
 

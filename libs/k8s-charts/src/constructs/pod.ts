@@ -47,6 +47,9 @@ export interface HardenedPodProps {
   readonly placement?: Placement;
 }
 
+/** Where tenant apps keep local data (embedded store, dev outbox); an emptyDir. */
+export const DATA_DIR = '/var/lib/contextweaver';
+
 /** UID/GID of the tenant images' unprivileged user. */
 export const RUN_AS_USER = 10001;
 
@@ -58,9 +61,12 @@ const probe = (p: HttpProbe, failureThreshold: number) => ({
 });
 
 export function hardenedPodSpec(props: HardenedPodProps): Record<string, unknown> {
-  // A writable /tmp is the only writable path, since the root filesystem is read-only.
+  // The root filesystem is read-only: /tmp and the app's data directory (a local tenant's
+  // embedded store, the dev outbox) are the only writable paths. An emptyDir lives as long as
+  // the pod: tenants that must keep data across restarts bind a database (spec.bindings.database).
   const volumes = [
     { name: 'tmp', mountPath: '/tmp', source: { emptyDir: { sizeLimit: '256Mi' } } },
+    { name: 'data', mountPath: DATA_DIR, source: { emptyDir: { sizeLimit: '1Gi' } } },
     ...props.volumes,
   ];
   return {
@@ -100,7 +106,7 @@ export function hardenedPodSpec(props: HardenedPodProps): Record<string, unknown
         volumeMounts: volumes.map((v) => ({
           name: v.name,
           mountPath: v.mountPath,
-          ...(v.name === 'tmp' ? {} : { readOnly: true }),
+          ...(v.name === 'tmp' || v.name === 'data' ? {} : { readOnly: true }),
         })),
       },
     ],
