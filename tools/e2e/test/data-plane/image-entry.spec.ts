@@ -141,7 +141,10 @@ describe.each([
 
     // The declared emptyDirs, plus any data path the config names without one (the test above fails on those).
     const config = JSON.parse(w.config) as Record<string, unknown>;
-    const dataDirs = [...new Set([...w.emptyDirs.filter((d) => d !== '/tmp'), ...writablePathsOf(config)])];
+    const wanted = [...new Set([...w.emptyDirs.filter((d) => d !== '/tmp'), ...writablePathsOf(config)])];
+    // Outermost directories only: a path inside a declared emptyDir is mapped with it (replacing
+    // both would map the inner one twice).
+    const dataDirs = wanted.filter((d) => !wanted.some((o) => o !== d && under(d, [o])));
     const hostPath = (p: string) => join(base, 'fs', p);
     let text = w.config;
     for (const d of dataDirs) text = text.replaceAll(d, hostPath(d));
