@@ -3,11 +3,19 @@
  * @nx/enforce-module-boundaries is when no project graph is cached: `npm run lint` computes it first).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
+/** nx's CLI entry, from its package.json (it moved from bin/ to dist/bin/ in nx 22.7). */
+const nxBin = (): string => {
+  const pkg = JSON.parse(readFileSync(`${root}node_modules/nx/package.json`, 'utf8')) as {
+    bin: Record<string, string>;
+  };
+  return `${root}node_modules/nx/${pkg.bin.nx}`;
+};
 const lint = async (filePath: string, code: string) => {
   const [result] = await new ESLint({ cwd: root }).lintText(code, { filePath: `${root}${filePath}` });
   return result!.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
@@ -15,7 +23,7 @@ const lint = async (filePath: string, code: string) => {
 
 describe('module boundaries', () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [`${root}node_modules/nx/bin/nx.js`, 'show', 'projects'], {
+    execFileSync(process.execPath, [nxBin(), 'show', 'projects'], {
       cwd: root,
       env: { ...process.env, NX_DAEMON: 'false' },
       stdio: 'ignore',
