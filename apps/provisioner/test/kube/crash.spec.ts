@@ -78,6 +78,9 @@ it(
         type: 'string',
       },
       identity_role_arn: { value: 'arn:aws:iam::123456789012:role/cw-tenant-crash', type: 'string' },
+      // The tenant's data store: without it the Tenant cannot be rendered (a render issue).
+      database_endpoint: { value: 'https://dynamodb.eu-west-1.amazonaws.com', type: 'string' },
+      database_name: { value: 'cw-tenants', type: 'string' },
     });
     const platformFile = join(tf.binDir, 'platform-aws.yaml');
     await writeFile(platformFile, JSON.stringify(defaultPlatformConfig('aws', 'eu-west-1')));
