@@ -170,12 +170,9 @@ export const engineSchema = z
       .describe('Engine name, unique within the tenant; the Deployment is named engine-<name>.'),
     plugins: z
       .array(
-        z
-          .string()
-          .max(200)
-          .regex(re(PLUGIN_PATTERN), {
-            message: 'must be a plugin id such as "github" or "acme/jira@1.2.0"',
-          }),
+        z.string().max(200).regex(re(PLUGIN_PATTERN), {
+          message: 'must be a plugin id such as "github" or "acme/jira@1.2.0"',
+        }),
       )
       .max(100)
       .default([])
