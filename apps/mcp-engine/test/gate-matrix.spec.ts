@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roleRank, ROLES, type Role } from '@cw/mcp-gate';
-import { paymentsPlugin } from '@cw/plugin-payments';
 import { startHarness, textOf, USERS, type Harness } from './support/harness.js';
+// Loaded lazily, as the engine's plugin catalog loads plugins.
+const { paymentsPlugin } = await import('@cw/plugin-payments');
 
 let h: Harness;
 beforeAll(async () => {

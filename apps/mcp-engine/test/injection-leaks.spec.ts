@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AUDIT, definePlugin, defineTool, type ToolUser } from '@cw/mcp-gate';
 import { findLeaks, describeLeaks } from '@cw/observability';
-import { paymentsPlugin } from '@cw/plugin-payments';
 import { SALT, startHarness, textOf, USERS, type Harness } from './support/harness.js';
 import { createHash } from 'node:crypto';
+// Loaded lazily, as the engine's plugin catalog loads plugins.
+const { paymentsPlugin } = await import('@cw/plugin-payments');
 
 /** A tool that reports who it runs as and what it received, to prove what reaches plugins. */
 const seen: Array<{ user: ToolUser; args: Record<string, unknown> }> = [];

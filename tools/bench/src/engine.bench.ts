@@ -21,6 +21,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { z } from 'zod';
+import { definePlugin, defineTool } from '@cw/mcp-gate';
+import { createLogger } from '@cw/observability';
+import { engineConfigSchema } from '@cw/tenant-model';
+import { MemoryTenantStore } from '@cw/tenant-store';
+import { MemoryVaultBackend } from '@cw/vault';
 import { percentile, round, type Figure } from './figure.js';
 
 const SECONDS = Number(process.env.ENGINE_BENCH_SECONDS ?? 10);
@@ -34,17 +39,12 @@ const self = fileURLToPath(import.meta.url);
 // Server side (child process): `engine.bench.ts serve gated|plain <jwksUrl> <issuer>`
 
 async function serveGated(jwksUrl: string, issuer: string): Promise<number> {
-  const { definePlugin, defineTool } = await import('@cw/mcp-gate');
   // The engine runs as its own process, as http.bench runs the control plane; loaded by path
   // because only this composition can add the no-op plugin (tools never import apps statically).
   const app = join(fileURLToPath(new URL('../../../', import.meta.url)), 'apps/mcp-engine/src/index.ts');
   const { startEngine } = (await import(
     pathToFileURL(app).href
   )) as typeof import('../../../apps/mcp-engine/src/index.js');
-  const { MemoryTenantStore } = await import('@cw/tenant-store');
-  const { MemoryVaultBackend } = await import('@cw/vault');
-  const { createLogger } = await import('@cw/observability');
-  const { engineConfigSchema } = await import('@cw/tenant-model');
   const dir = mkdtempSync(join(tmpdir(), 'cw-engine-bench-'));
   writeFileSync(join(dir, 'salt'), 'engine-bench-salt-0123456789');
   const noop = definePlugin({

@@ -5,7 +5,8 @@ import {
   type ImapTestServer,
   type SmtpTestServer,
 } from '@cw/testing/mail-servers';
-import { credentialCascade, testToolContext } from '@cw/testing/mcp';
+import { testToolContext } from '@cw/testing/mcp';
+import { credentialCascade } from '@cw/vault/testing';
 import type { ToolDefinition, ToolResult } from '@cw/mcp-gate';
 import { plugin } from '../src/index.js';
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuardedFetch } from '@cw/outbound';
 import { startGithubServer, type GithubTestServer } from '@cw/testing/github';
-import { credentialCascade, testToolContext } from '@cw/testing/mcp';
+import { testToolContext } from '@cw/testing/mcp';
+import { credentialCascade } from '@cw/vault/testing';
 import type { ToolDefinition } from '@cw/mcp-gate';
 import { plugin } from '../src/index.js';
 

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createGuardedFetch } from '@cw/outbound';
 import {
-  credentialCascade,
   manifestProblems,
   startUpstreamMcpServer,
   testToolContext,
   type UpstreamMcpTestServer,
 } from '@cw/testing/mcp';
+import { credentialCascade } from '@cw/vault/testing';
 import { MemoryTenantStore } from '@cw/tenant-store';
 import {
   createProxyPlugin,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuardedFetch } from '@cw/outbound';
 import { startTravelServer, type TravelTestServer } from '@cw/testing/travel';
-import { credentialCascade, testToolContext } from '@cw/testing/mcp';
+import { testToolContext } from '@cw/testing/mcp';
+import { credentialCascade } from '@cw/vault/testing';
 import type { ToolDefinition } from '@cw/mcp-gate';
 import { plugin } from '../src/index.js';
 

@@ -4,7 +4,6 @@ export {
   type TestUser,
   type CredentialResolverLike,
 } from './tool-context.js';
-export { credentialCascade, type CascadeValues } from './credential-cascade.js';
 export {
   startUpstreamMcpServer,
   type UpstreamTool,
