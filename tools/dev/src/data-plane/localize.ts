@@ -34,6 +34,8 @@ export interface LocalizeInput {
     LLM_BASE_URL?: string | undefined;
     LLM_MODEL?: string | undefined;
     LLM_API_KEY?: string | undefined;
+    /** Comma-separated e-mails that are the workspace's managers from the start (the customer admin). */
+    CW_WORKSPACE_MANAGERS?: string | undefined;
   };
 }
 
@@ -105,6 +107,13 @@ export function localize(input: LocalizeInput): { workloads: LocalWorkload[]; sh
       config.url = input.publicUrl;
       config.hostname = new URL(input.publicUrl).hostname;
       config.session = { ...(config.session as object), insecureCookies: true };
+      // Nothing in the Tenant names the customer admin (an e-mail is kept out of cluster objects),
+      // so a magic-link workspace has no first manager unless one is named here.
+      const managers = (input.env.CW_WORKSPACE_MANAGERS ?? '')
+        .split(',')
+        .map((m) => m.trim().toLowerCase())
+        .filter(Boolean);
+      if (managers.length) config.bootstrapManagers = managers;
       config.llm = input.env.LLM_BASE_URL
         ? {
             kind: 'openai-compatible',
