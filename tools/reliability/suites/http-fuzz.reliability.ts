@@ -210,7 +210,7 @@ async function buildCases(): Promise<Case[]> {
     });
   }
   // Admin API: bodies of the actions and queries of the lists, on a real tenant and on nonsense.
-  const slug = `fuzz-admin-${r.string(4)}`;
+  const slug = `fuzz-admin-${r.string(4, 'abcdefghijklmnopqrstuvwxyz0123456789')}`;
   const spec = validateTenantSpec({
     displayName: 'Fuzz Admin',
     plan: 'team',
