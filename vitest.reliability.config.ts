@@ -12,10 +12,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'reliability', root: 'tools/reliability', include: ['suites/**/*.reliability.ts'] },
+        test: {
+          name: 'reliability',
+          root: 'tools/reliability',
+          include: ['suites/**/*.reliability.ts'],
+          // Per project: vitest 5 runs a root-level global setup only for the root project.
+          globalSetup: [resolve('libs/testing/src/kube/global-setup.ts')],
+        },
       },
     ],
-    globalSetup: [resolve('libs/testing/src/kube/global-setup.ts')],
     testTimeout: 300_000,
     hookTimeout: 180_000,
     pool: 'forks',
