@@ -153,7 +153,15 @@ export function runAsImage(name: string, o: RunOptions): PlatformProcess<string>
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const script = [
     ...o.writable.map((d) => `mount --bind ${q(d)} ${q(d)}`),
-    ...(o.tmpfsTmp ? ['mount -t tmpfs -o size=256m,mode=1777 tmpfs /tmp'] : []),
+    // A fresh tmpfs on /tmp, as the pod's emptyDir — unless the checkout itself lives under /tmp
+    // (a CI clone), whose node_modules the image layout links to: then /tmp stays, bound writable.
+    ...(o.tmpfsTmp
+      ? [
+          ROOT.startsWith('/tmp/')
+            ? 'mount --bind /tmp /tmp'
+            : 'mount -t tmpfs -o size=256m,mode=1777 tmpfs /tmp',
+        ]
+      : []),
     'mount -o remount,bind,ro /',
     `exec setpriv --reuid=${o.stage.user.uid} --regid=${o.stage.user.gid} --clear-groups --no-new-privs ${argv.map(q).join(' ')}`,
   ].join(' && ');
