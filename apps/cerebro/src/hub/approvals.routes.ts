@@ -62,6 +62,7 @@ export function approvalRoutes(hub: Hub): RouteSpec[] {
         sendPage(req, res, {
           title: 'Approvals',
           body: html`<h1>Approvals</h1>
+            ${perEngine.length === 0 ? html`<p>This workspace has no engines yet, so nothing can wait for approval.</p>` : ''}
             ${perEngine.map(
               (p) => html`<section aria-labelledby="eng-${p.engine}">
                 <h2 id="eng-${p.engine}">Engine ${p.engine}</h2>
