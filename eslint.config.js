@@ -30,7 +30,12 @@ const typeConstraints = (allowTesting) => [
   },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:testing'] },
   // tools/dev starts the apps in-process for `npm start` on embedded PGlite: the one launcher.
-  { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:app'] },
+  // It may use @cw/testing's local protocol servers (the Stripe stand-in of `npm start`); it is
+  // never part of an image.
+  {
+    sourceTag: 'type:launcher',
+    onlyDependOnLibsWithTags: ['type:model', 'type:lib', 'type:app', 'type:testing'],
+  },
 ];
 const boundaries = (allowTesting, allow = []) => [
   'error',
