@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { LocalDataPlane } from './data-plane/local-data-plane.js';
 import { startLocalRouter } from './data-plane/local-router.js';
+import { startLocalStripe, type LocalStripe } from './local-stripe.js';
 import { findOrStartRedis, RedisUnavailableError } from './redis.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,7 +30,18 @@ async function main(): Promise<void> {
   }
   console.log(`redis: ${redis.url} (${redis.source})`);
   // A developer clicks the magic link printed by the dev outbox (elsewhere links stay out of output).
-  const env = { MAIL_OUTBOX_PRINT_LINKS: 'true', ...process.env, REDIS_URL: redis.url };
+  const env: NodeJS.ProcessEnv = { MAIL_OUTBOX_PRINT_LINKS: 'true', ...process.env, REDIS_URL: redis.url };
+  // No Stripe account configured: the local Stripe-compatible server takes its place, so checkout
+  // (a hosted page with a Pay button) and its signed webhooks work offline. LOCAL_STRIPE=off keeps
+  // billing off instead (sign-ups start a trial).
+  let stripe: LocalStripe | undefined;
+  if (!process.env.STRIPE_SECRET_KEY && process.env.LOCAL_STRIPE !== 'off') {
+    stripe = await startLocalStripe(process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`);
+    Object.assign(env, stripe.env);
+    console.log(
+      `stripe: local Stripe-compatible server at ${stripe.server.url} (checkout is a page with a Pay button; LOCAL_STRIPE=off for billing off)`,
+    );
+  }
   // Embedded PGlite is one process's database: without DATABASE_URL the control plane and the
   // provisioner share one process (embedded.ts); with it they run separately, as in production.
   const embedded = !process.env.DATABASE_URL;
@@ -62,6 +74,7 @@ async function main(): Promise<void> {
     console.log(
       'Nothing to run yet in this checkout: only libraries and the cw command exist (try `npx cw --help`).',
     );
+    await stripe?.close();
     await redis.stop();
     return;
   }
@@ -91,6 +104,7 @@ async function main(): Promise<void> {
     router?.close();
     await dataPlane?.stop();
     for (const child of children) child.kill('SIGTERM');
+    await stripe?.close();
     await redis.stop();
     process.exit(code);
   };
