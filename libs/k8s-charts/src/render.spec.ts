@@ -55,7 +55,10 @@ describe('renderTenant', () => {
   });
 
   it('groups objects by reconcile phase', () => {
-    const phases = renderTenantPhases(tenant('acme'));
+    // Two engine replicas: a PodDisruptionBudget is only rendered from two replicas on.
+    const phases = renderTenantPhases(
+      tenant('acme', { engines: [{ name: 'main', plugins: ['github'], replicas: 2 }] }),
+    );
     expect(phases.map((p) => p.phase)).toEqual([...PHASES]);
     const kinds = Object.fromEntries(
       phases.map((p) => [p.phase, [...new Set(p.objects.map((o) => o.kind))]]),
@@ -68,6 +71,21 @@ describe('renderTenant', () => {
       workloads: ['ConfigMap', 'Service', 'Deployment', 'PodDisruptionBudget'],
       routing: ['HTTPRoute'],
     });
+  });
+
+  it('renders a PodDisruptionBudget exactly for the workloads with two replicas or more', () => {
+    const pdbs = (spec: Parameters<typeof tenant>[1]) =>
+      renderTenant(tenant('acme', spec))
+        .filter((o) => o.kind === 'PodDisruptionBudget')
+        .map((o) => o.metadata.name);
+    expect(pdbs({})).toEqual([]); // starter: one cerebro, one engine replica
+    expect(pdbs({ plan: 'team', seats: 5, engines: [{ name: 'a' }, { name: 'b', replicas: 3 }] })).toEqual([
+      'cerebro',
+      'engine-b',
+    ]);
+    expect(pdbs({ plan: 'team', seats: 5, suspended: true, engines: [{ name: 'b', replicas: 3 }] })).toEqual(
+      [],
+    );
   });
 
   it('stamps each object with the hash of its content, which changes only with the content', () => {

@@ -56,7 +56,7 @@ describe('Cerebro', () => {
     expect(deployment.spec.selector.matchLabels).toEqual(svc.spec.selector);
   });
 
-  it('has a PodDisruptionBudget in the API version discovery chose', () => {
+  it('has a PodDisruptionBudget in the API version discovery chose (two replicas)', () => {
     for (const apiVersion of ['policy/v1', 'policy/v1beta1'] as const) {
       const pdb = any(find(render({ pdbApiVersion: apiVersion }), 'PodDisruptionBudget'));
       expect(pdb.apiVersion).toBe(apiVersion);
@@ -64,6 +64,13 @@ describe('Cerebro', () => {
         maxUnavailable: 1,
         selector: { matchLabels: { 'app.kubernetes.io/name': 'cerebro' } },
       });
+    }
+  });
+
+  it('has no PodDisruptionBudget with one replica or none (suspended)', () => {
+    for (const replicas of [0, 1]) {
+      const kinds = render({ replicas }).map((o) => o.kind);
+      expect(kinds).not.toContain('PodDisruptionBudget');
     }
   });
 

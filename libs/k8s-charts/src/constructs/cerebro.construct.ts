@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { workloadLabels, selectorLabels, tenantLabels } from '../labels.js';
 import { addObject } from './api.js';
 import type { EnvVar, Placement, Resources, Volume } from './pod.js';
-import { configMapManifest, deploymentManifest } from './workload.js';
+import { configMapManifest, deploymentManifest, disruptionBudgetManifest } from './workload.js';
 
 export const CEREBRO_NAME = 'cerebro';
 export const CEREBRO_PORT = 5080;
@@ -33,7 +33,7 @@ export const CEREBRO_RESOURCES: Resources = {
   limits: { cpu: '1', memory: '1Gi' },
 };
 
-/** Cerebro, the tenant app: Deployment, Service on 5080, PodDisruptionBudget and its config. */
+/** Cerebro, the tenant app: Deployment, Service on 5080, its config, and a PodDisruptionBudget from two replicas on. */
 export class Cerebro extends Construct {
   readonly selector: Record<string, string>;
 
@@ -77,12 +77,7 @@ export class Cerebro extends Construct {
         ports: [{ name: 'http', port: CEREBRO_PORT, targetPort: 'http', protocol: 'TCP' }],
       },
     });
-    // maxUnavailable (not minAvailable) so a single replica, or zero while suspended, never blocks a node drain.
-    addObject(this, 'pdb', {
-      apiVersion: props.pdbApiVersion,
-      kind: 'PodDisruptionBudget',
-      metadata: { name: CEREBRO_NAME, namespace: props.namespace, labels: tenantLabels(props.slug) },
-      spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } },
-    });
+    const pdb = disruptionBudgetManifest(workload, tenantLabels(props.slug), props.pdbApiVersion);
+    if (pdb) addObject(this, 'pdb', pdb);
   }
 }

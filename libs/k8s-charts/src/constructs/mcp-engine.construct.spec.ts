@@ -53,17 +53,27 @@ describe('McpEngine', () => {
     expect(pod.containers[0].readinessProbe.httpGet.port).toBe('http-dashboard');
   });
 
-  it('has a PodDisruptionBudget over its own pods that never blocks a drain (maxUnavailable 1)', () => {
+  it('has a PodDisruptionBudget over its own pods from two replicas on, never blocking a drain (maxUnavailable 1)', () => {
     for (const apiVersion of ['policy/v1', 'policy/v1beta1'] as const) {
-      const pdb = any(find(render({ pdbApiVersion: apiVersion }), 'PodDisruptionBudget', 'engine-github'));
+      const pdb = any(
+        find(render({ pdbApiVersion: apiVersion, replicas: 2 }), 'PodDisruptionBudget', 'engine-github'),
+      );
       expect(pdb.apiVersion).toBe(apiVersion);
       expect(pdb.spec).toEqual({
         maxUnavailable: 1,
         selector: { matchLabels: { 'app.kubernetes.io/name': 'engine-github' } },
       });
     }
-    const d = any(find(render(), 'Deployment', 'engine-github'));
+    const d = any(find(render({ replicas: 2 }), 'Deployment', 'engine-github'));
     expect(d.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'engine-github' });
+  });
+
+  it('has no PodDisruptionBudget below two replicas (one pod: it would guard nothing; zero: suspended)', () => {
+    for (const replicas of [0, 1]) {
+      const kinds = render({ replicas }).map((o) => o.kind);
+      expect(kinds).not.toContain('PodDisruptionBudget');
+      expect(kinds).toContain('Deployment');
+    }
   });
 
   it('serves the dashboard on 5000 and MCP on 5001', () => {

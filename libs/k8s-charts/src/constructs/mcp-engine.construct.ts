@@ -3,7 +3,7 @@ import { ENGINE_HOT_FIELDS, type EngineConfig } from '@cw/tenant-model';
 import { selectorLabels, workloadLabels } from '../labels.js';
 import { addObject } from './api.js';
 import type { Placement, Resources, Volume } from './pod.js';
-import { configMapManifest, deploymentManifest } from './workload.js';
+import { configMapManifest, deploymentManifest, disruptionBudgetManifest } from './workload.js';
 
 export const ENGINE_DASHBOARD_PORT = 5000;
 export const ENGINE_MCP_PORT = 5001;
@@ -40,8 +40,8 @@ export const ENGINE_RESOURCES: Resources = {
 /**
  * One MCP engine: Deployment `engine-<name>`, Service with the dashboard (5000) and MCP (5001)
  * ports, its configuration (the engine config file: plugins, switches, auth, store, vault) as a
- * mounted file, and a PodDisruptionBudget so a node drain never takes all of a multi-replica engine's tool servers
- * at once.
+ * mounted file, and from two replicas on a PodDisruptionBudget so a node drain never takes all of
+ * the engine's tool servers at once.
  */
 export class McpEngine extends Construct {
   readonly name: string;
@@ -102,13 +102,7 @@ export class McpEngine extends Construct {
         ],
       },
     });
-    // maxUnavailable (not minAvailable), as for cerebro: a single replica, or zero while
-    // suspended, never blocks a node drain; two or more keep all but one serving.
-    addObject(this, 'pdb', {
-      apiVersion: props.pdbApiVersion,
-      kind: 'PodDisruptionBudget',
-      metadata: { name: this.name, namespace: props.namespace, labels },
-      spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(this.name) } },
-    });
+    const pdb = disruptionBudgetManifest(workload, labels, props.pdbApiVersion);
+    if (pdb) addObject(this, 'pdb', pdb);
   }
 }

@@ -33,6 +33,29 @@ export function configMapManifest(p: WorkloadProps): KubeObject {
   };
 }
 
+/**
+ * The PodDisruptionBudget of a workload, or none when it runs fewer than two replicas.
+ * `maxUnavailable: 1` (not minAvailable) so a drain never takes all of a multi-replica workload
+ * at once and never blocks on one. Below two replicas a budget guards nothing: with one healthy
+ * pod it allows that pod's eviction (1 − 1 = 0 must stay), with an unhealthy one it refuses the
+ * eviction on Kubernetes before 1.26 (a drain stuck on a crash-looping pod), and at zero
+ * (suspended) there is nothing to guard. Not rendering it saves a write and an object per
+ * single-replica workload; scaling to two renders it (applied), back to one prunes it.
+ */
+export function disruptionBudgetManifest(
+  p: Pick<WorkloadProps, 'name' | 'namespace' | 'replicas'>,
+  labels: Record<string, string>,
+  apiVersion: 'policy/v1' | 'policy/v1beta1',
+): KubeObject | undefined {
+  if (p.replicas < 2) return undefined;
+  return {
+    apiVersion,
+    kind: 'PodDisruptionBudget',
+    metadata: { name: p.name, namespace: p.namespace, labels },
+    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(p.name) } },
+  };
+}
+
 export function deploymentManifest(p: WorkloadProps): KubeObject {
   const config = {
     name: 'config',
