@@ -26,6 +26,7 @@ import { html } from './views/html.js';
 import type { HubHost } from './hub-host.js';
 import { registerHub } from './hub/index.js';
 import { registerKnowledge } from './knowledge/knowledge.routes.js';
+import { registerOAuth } from './oauth/index.js';
 
 export interface CerebroApp {
   readonly express: Express;
@@ -98,7 +99,9 @@ export async function createCerebroApp(deps: CerebroDeps): Promise<CerebroApp> {
     ...credentialRoutes(deps, services),
     ...adminRoutes(deps, services),
   );
-  registerKnowledge(host, deps, services, (await registerHub(host, deps)).knowledge);
+  const hub = await registerHub(host, deps);
+  registerKnowledge(host, deps, services, hub.knowledge);
+  await registerOAuth(host, deps, services, hub.mint);
 
   for (const spec of routes.routes) {
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';

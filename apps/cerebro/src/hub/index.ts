@@ -1,7 +1,8 @@
 /**
  * The AI hub: chat with an agent that calls the tenant's tools as the signed-in person, the
  * direct "run a tool" form, approvals for managers, and cerebro's role as the engines'
- * authorization server (JWKS + metadata). Registered once at boot by cerebro.
+ * authorization server (JWKS; the OAuth endpoints and metadata are in ../oauth). Registered once
+ * at boot by cerebro.
  */
 import { readFileSync } from 'node:fs';
 import type { CerebroDeps } from '../deps.js';
@@ -27,23 +28,6 @@ export async function registerHub(
       name: 'jwks',
       handler: (_req, res) => {
         res.set('cache-control', 'public, max-age=300').json(hub.mint.jwks());
-      },
-    },
-    {
-      method: 'GET',
-      path: '/.well-known/oauth-authorization-server',
-      access: 'public',
-      name: 'as-metadata',
-      // RFC 8414 metadata. Only what exists is listed: cerebro mints engine tokens for its own
-      // signed-in people; the authorization-code flow for external MCP clients is not built yet.
-      handler: (_req, res) => {
-        res.json({
-          issuer: deps.config.url,
-          jwks_uri: new URL('/.well-known/jwks.json', deps.config.url).href,
-          token_endpoint_auth_signing_alg_values_supported: ['ES256'],
-          response_types_supported: [],
-          grant_types_supported: [],
-        });
       },
     },
     {

@@ -66,6 +66,18 @@ export class EngineTokenMint {
     return { keys: this.keys.map((k) => k.publicJwk) };
   }
 
+  /**
+   * The same keys as private JWKs, newest first, for the OAuth authorization server
+   * (oidc-provider signs with the first key of an algorithm), so external MCP clients get tokens
+   * the engines verify with this JWKS, signed by the key the mint uses.
+   */
+  async privateJwks(): Promise<JWK[]> {
+    const out: JWK[] = [];
+    for (const k of [...this.keys].reverse())
+      out.push({ ...(await exportJWK(k.privateKey)), kid: k.kid, alg: 'ES256', use: 'sig' });
+    return out;
+  }
+
   async mint(
     user: EngineTokenSubject,
     audience: string,
