@@ -56,9 +56,10 @@ describe('cw render', () => {
   });
 
   it('renders for an older cluster when told what it serves', async () => {
+    // gcp-dedicated runs several replicas: PodDisruptionBudgets exist from two replicas on.
     const { out } = await cw(
       'render',
-      join(examples, 'local.yaml'),
+      join(examples, 'gcp-dedicated.yaml'),
       '--served-api-versions',
       'v1,apps/v1,policy/v1beta1',
     );
