@@ -20,7 +20,6 @@ export * from './lifecycle/billing-deadlines.usecase.js';
 export * from './lifecycle/expire-signups.usecase.js';
 export * from './status/tenant-access.js';
 export * from './status/tenant-status.usecase.js';
-export * from './queue/bullmq-provisioning.queue.js';
 export * from './rate-limit/redis-rate-limiter.js';
 export {
   StripeGateway,

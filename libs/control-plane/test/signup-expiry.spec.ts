@@ -8,8 +8,8 @@ import type { TenantState } from '@cw/tenant-model';
 import { createLogger, createTestLogSink } from '@cw/observability';
 import type { Database } from '@cw/db';
 import { openTestDatabase, type TestDatabase } from '@cw/db/testing';
+import { BullmqProvisioningQueue } from '@cw/provisioning/queue';
 import {
-  BullMqProvisioningQueue,
   EnforceBillingDeadlinesUseCase,
   ExpireSignupsUseCase,
   ProvisioningDispatcher,
@@ -26,7 +26,7 @@ let testDb: TestDatabase;
 let db: Database;
 let sql: pg.Client;
 let redis: Redis;
-let queue: BullMqProvisioningQueue;
+let queue: BullmqProvisioningQueue;
 let transitions: TransitionTenantUseCase;
 let dispatcher: ProvisioningDispatcher;
 const sink = createTestLogSink();
@@ -44,7 +44,7 @@ beforeAll(async () => {
   sql = new pg.Client({ connectionString: testDb.url, options: `-c search_path=${testDb.schema}` });
   await sql.connect();
   redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  queue = new BullMqProvisioningQueue({ connection: redis, prefix });
+  queue = new BullmqProvisioningQueue({ connection: redis, prefix });
   dispatcher = new ProvisioningDispatcher(db, queue, logger);
   transitions = new TransitionTenantUseCase(db, dispatcher, metrics);
 });

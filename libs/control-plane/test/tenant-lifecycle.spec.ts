@@ -15,18 +15,14 @@ import {
 import { createLogger } from '@cw/observability';
 import type { Database } from '@cw/db';
 import { openTestDatabase, type TestDatabase } from '@cw/db/testing';
-import {
-  BullMqProvisioningQueue,
-  ProvisioningDispatcher,
-  TransitionTenantUseCase,
-  noMetrics,
-} from '../src/index.js';
+import { BullmqProvisioningQueue } from '@cw/provisioning/queue';
+import { ProvisioningDispatcher, TransitionTenantUseCase, noMetrics } from '../src/index.js';
 import { tenantFactory } from './support/tenants.js';
 
 let testDb: TestDatabase;
 let db: Database;
 let redis: Redis;
-let queue: BullMqProvisioningQueue;
+let queue: BullmqProvisioningQueue;
 let useCase: TransitionTenantUseCase;
 const prefix = `cwtest-lifecycle-${randomUUID().slice(0, 8)}`;
 
@@ -34,7 +30,7 @@ beforeAll(async () => {
   testDb = await openTestDatabase('lifecycle');
   db = testDb.db;
   redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  queue = new BullMqProvisioningQueue({ connection: redis, prefix });
+  queue = new BullmqProvisioningQueue({ connection: redis, prefix });
   const logger = createLogger({ name: 'test', level: 'silent' });
   useCase = new TransitionTenantUseCase(db, new ProvisioningDispatcher(db, queue, logger), noMetrics);
 });

@@ -63,3 +63,21 @@ export const nextStep = (goal: ProvisioningGoal, step: ProvisioningStep): Provis
 /** Retry policy of every step: bounded attempts with exponential backoff. */
 export const STEP_ATTEMPTS = 5;
 export const STEP_BACKOFF_MS = 2_000;
+
+/**
+ * Options of every provisioning job, whoever enqueues it (the control plane the first step, the
+ * provisioner the next ones, the admin API a retry): the producer and the worker agree on them.
+ * A plain object shaped like BullMQ's `JobsOptions`, so this contract needs no BullMQ import.
+ */
+export const provisioningJobOptions = (data: ProvisioningJobData) => ({
+  jobId: provisioningJobId(data.tenantId, data.runId, data.step),
+  // A run's later steps go to the head of the queue: tenants already under way finish before
+  // new ones start (depth first), so a burst of sign-ups does not delay everyone's last step.
+  lifo: GOAL_STEPS[data.goal][0] !== data.step,
+  attempts: STEP_ATTEMPTS,
+  backoff: { type: 'exponential' as const, delay: STEP_BACKOFF_MS },
+  // Completed jobs are kept a week so that a late duplicate enqueue still finds its id.
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  // Failed jobs stay until retried from the admin API or removed by hand (docs/provisioning.md).
+  removeOnFail: false as const,
+});

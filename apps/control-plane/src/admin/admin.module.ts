@@ -6,9 +6,9 @@
  */
 import { Inject, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import { createBearerVerifier, createBrowserLogin } from '@cw/identity';
+import type { BullmqProvisioningQueue } from '@cw/provisioning/queue';
 import {
   AdminAuditLogUseCase,
-  BullMqProvisioningQueue,
   ChangePlanUseCase,
   DryRunTenantUseCase,
   ListTenantsUseCase,
@@ -104,7 +104,7 @@ const adapters: Provider[] = [
     useFactory: (ctx: AppContext, a: AdminConfig) =>
       new LazyProvisioningOperations({
         db: ctx.db,
-        queue: (ctx.queue as BullMqProvisioningQueue).queue,
+        queue: (ctx.queue as BullmqProvisioningQueue).queue,
         artifactsDir: a.artifactsDir,
         platformConfigs: a.platformConfigs,
       }),

@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 import { createLogger, type Logger } from '@cw/observability';
 import { openDatabase, type Database } from '@cw/db';
 import { createMailer, type Mailer } from '@cw/mail';
+import { BullmqProvisioningQueue } from '@cw/provisioning/queue';
 import {
-  BullMqProvisioningQueue,
   RedisRateLimiter,
   SigningKeys,
   StripeGateway,
@@ -66,7 +66,7 @@ export async function createAppContext(
   // BullMQ needs maxRetriesPerRequest null; commands wait for reconnection instead of failing fast.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const queue = new BullMqProvisioningQueue({ connection: redis, prefix: config.redis.queuePrefix });
+  const queue = new BullmqProvisioningQueue({ connection: redis, prefix: config.redis.queuePrefix });
   const mailer = overrides.mailer ?? (await createMailer(config.mail));
   const gateway = config.stripe ? new StripeGateway(config.stripe) : undefined;
   const metrics = new MetricsService(db);

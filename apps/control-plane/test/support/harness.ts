@@ -11,7 +11,8 @@ import type { Queue } from 'bullmq';
 import { createLogger } from '@cw/observability';
 import { OutboxMailer, readOutbox } from '@cw/mail';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
-import type { BullMqProvisioningQueue, Clock } from '@cw/control-plane';
+import type { Clock } from '@cw/control-plane';
+import type { BullmqProvisioningQueue } from '@cw/provisioning/queue';
 import { freePort } from '@cw/testing/processes';
 import { startStripeServer, WebhookEmitter, type StripeTestServer } from '@cw/testing/stripe';
 import { loadConfig, type ControlPlaneConfig } from '../../src/config/config.js';
@@ -95,7 +96,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     rateLimitPrefix: `${prefix}:rl`,
   });
   await started.app.listen(port, '127.0.0.1');
-  const queue = (started.ctx.queue as BullMqProvisioningQueue).queue;
+  const queue = (started.ctx.queue as BullmqProvisioningQueue).queue;
   return {
     ...started,
     url,

@@ -1,36 +1,17 @@
 /**
- * ProvisioningQueue over BullMQ: one job per tenant, run and step (job id from the contract, see
- * docs/adr/0001-job-ids.md), bounded attempts with exponential backoff. Used by the control plane
- * to enqueue the first step and by the provisioner to hand off to the next.
+ * The one BullMQ producer of PROVISIONING_QUEUE: one job per tenant, run and step (job id from the
+ * contract, see docs/adr/0001-job-ids.md), with the contract's job options (libs/tenant-model
+ * queue.ts). Used by the control plane to enqueue a run's first step (imported as
+ * `@cw/provisioning/queue`, which loads nothing of the pipeline), by the provisioner to hand off
+ * to the next step and by the admin API to retry one.
  */
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import {
-  GOAL_STEPS,
-  PROVISIONING_QUEUE,
-  STEP_ATTEMPTS,
-  STEP_BACKOFF_MS,
-  provisioningJobId,
-  type ProvisioningJobData,
-} from '@cw/tenant-model';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { PROVISIONING_QUEUE, provisioningJobOptions, type ProvisioningJobData } from '@cw/tenant-model';
 import type { ProvisioningQueue } from '../ports.js';
-
-/** Options of every provisioning job; the producer and the worker must agree on them. */
-export const provisioningJobOptions = (data: ProvisioningJobData): JobsOptions => ({
-  jobId: provisioningJobId(data.tenantId, data.runId, data.step),
-  // A run's later steps go to the head of the queue: tenants already under way finish before
-  // new ones start (depth first), so a burst of sign-ups does not delay everyone's last step.
-  lifo: GOAL_STEPS[data.goal][0] !== data.step,
-  attempts: STEP_ATTEMPTS,
-  backoff: { type: 'exponential', delay: STEP_BACKOFF_MS },
-  // Completed jobs are kept a week so that a late duplicate enqueue still finds its id.
-  removeOnComplete: { age: 7 * 24 * 3600 },
-  // Failed jobs stay until retried from the admin API or removed by hand.
-  removeOnFail: false,
-});
 
 export interface BullmqQueueOptions {
   readonly connection: ConnectionOptions;
-  /** Redis key prefix (tests isolate by prefix). @default 'bull' */
+  /** Redis key prefix; producer and provisioner must use the same one. @default 'bull' (BullMQ's own) */
   readonly prefix?: string;
 }
 
@@ -54,7 +35,7 @@ export class BullmqProvisioningQueue implements ProvisioningQueue {
 
   async enqueue(data: ProvisioningJobData): Promise<{ jobId: string; added: boolean }> {
     const options = provisioningJobOptions(data);
-    const jobId = options.jobId!;
+    const jobId = options.jobId;
     // BullMQ ignores an add with an existing id; looking first tells the caller which happened.
     const existing = await this.queue.getJob(jobId);
     if (existing) return { jobId, added: false };
@@ -64,7 +45,7 @@ export class BullmqProvisioningQueue implements ProvisioningQueue {
 
   async requeue(data: ProvisioningJobData): Promise<{ jobId: string }> {
     const options = provisioningJobOptions(data);
-    const jobId = options.jobId!;
+    const jobId = options.jobId;
     const job = await this.queue.getJob(jobId);
     if (!job) {
       await this.queue.add(data.step, data, options);

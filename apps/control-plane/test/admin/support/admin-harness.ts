@@ -13,7 +13,7 @@ import { createLogger } from '@cw/observability';
 import { OutboxMailer } from '@cw/mail';
 import type { AuditRecord, TenantRecord } from '@cw/db';
 import { validateTenantSpec, type TenantSpecInput, type TenantState } from '@cw/tenant-model';
-import type { BullMqProvisioningQueue } from '@cw/control-plane';
+import type { BullmqProvisioningQueue } from '@cw/provisioning/queue';
 import { startOidcProvider, type SignTokenOptions, type TestOidcProvider } from '@cw/testing/oidc';
 import { freePort } from '@cw/testing/processes';
 import { startStripeServer, type StripeTestServer } from '@cw/testing/stripe';
@@ -159,7 +159,7 @@ export async function startAdminHarness(
     }),
   );
   await started.app.listen(port, '127.0.0.1');
-  const queue = (started.ctx.queue as BullMqProvisioningQueue).queue;
+  const queue = (started.ctx.queue as BullmqProvisioningQueue).queue;
 
   const call: AdminHarness['call'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
