@@ -62,3 +62,15 @@ describe('tenant lifecycle table', () => {
     );
   });
 });
+
+describe('gone and live states', () => {
+  it('split the states in two, and from a gone state only offboarding completes', async () => {
+    const { GONE_STATES, LIVE_STATES, TENANT_STATES, isGone } = await import('./lifecycle.js');
+    expect([...LIVE_STATES, ...GONE_STATES].sort()).toEqual([...TENANT_STATES].sort());
+    for (const state of TENANT_STATES) expect(isGone(state)).toBe(!LIVE_STATES.includes(state as never));
+    const fromGone = LIFECYCLE_EVENT_TYPES.filter((e) =>
+      (LIFECYCLE_TRANSITIONS[e].from as readonly string[]).some((s) => isGone(s as never)),
+    );
+    expect(fromGone).toEqual(['offboarding_completed']);
+  });
+});

@@ -19,6 +19,16 @@ export const TENANT_STATES = [
 ] as const;
 export type TenantState = (typeof TENANT_STATES)[number];
 
+/** States of a tenant that is being removed or is removed: nothing may start for it any more. */
+export const GONE_STATES = ['offboarding', 'deleted'] as const satisfies readonly TenantState[];
+/** Every other state: the tenant exists and may still be signed in to, paid, changed or offboarded. */
+export const LIVE_STATES = TENANT_STATES.filter(
+  (s): s is Exclude<TenantState, (typeof GONE_STATES)[number]> =>
+    !(GONE_STATES as readonly string[]).includes(s),
+);
+export const isGone = (state: TenantState): boolean =>
+  (GONE_STATES as readonly TenantState[]).includes(state);
+
 interface Transition {
   readonly from: readonly TenantState[];
   /** Target state; `null` keeps the current state (the event is still recorded). */
