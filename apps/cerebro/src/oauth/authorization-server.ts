@@ -76,11 +76,17 @@ export interface OidcProvider {
     options?: { mergeWithLastSubmission?: boolean },
   ): Promise<string>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  use(middleware: (ctx: KoaCtx, next: () => Promise<void>) => Promise<void>): unknown;
 }
 interface Check {
   new (reason: string, description: string, check: (ctx: OidcCtx) => boolean): unknown;
   REQUEST_PROMPT: boolean;
   NO_NEED_TO_PROMPT: boolean;
+}
+interface KoaCtx {
+  path: string;
+  method: string;
+  query: Record<string, unknown>;
 }
 interface OidcCtx {
   req: IncomingMessage;
@@ -142,7 +148,8 @@ export async function createAuthorizationServer(
       id_token_signed_response_alg: 'ES256',
     },
     responseTypes: ['code'],
-    scopes: ['openid', 'offline_access', RESOURCE_SCOPE],
+    scopes: ['openid', 'offline_access'],
+    discovery: { scopes_supported: ['openid', 'offline_access', RESOURCE_SCOPE] },
     claims: { openid: ['sub'] },
     cookies: {
       keys: [createHmac('sha256', deps.sessionKey).update('cerebro oauth cookies').digest('base64url')],
@@ -219,6 +226,13 @@ export async function createAuthorizationServer(
           <p class="hint">Error code: <code>${out.error ?? 'invalid_request'}</code>. Start the connection again from your MCP client.</p>`,
       });
     },
+  });
+  // MCP clients usually ask for no scope (the engines' metadata lists none); oidc-provider grants
+  // nothing without one, so an authorization request without `scope` asks for the engines' scope.
+  provider.use(async (ctx: KoaCtx, next: () => Promise<void>) => {
+    if (ctx.path === '/auth' && ctx.method === 'GET' && !ctx.query.scope)
+      ctx.query = { ...ctx.query, scope: RESOURCE_SCOPE };
+    await next();
   });
   // Behind the ingress the public scheme and host come from X-Forwarded-*.
   provider.proxy = true;
