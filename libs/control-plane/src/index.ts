@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './ports.js';
 export * from './context.js';
+export * from './plan-spec.js';
 export * from './signup/mask-email.js';
 export * from './signup/signup-input.js';
 export * from './signup/rate-limits.js';

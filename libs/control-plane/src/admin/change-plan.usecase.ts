@@ -5,26 +5,20 @@
  * dashboard would (one path, no double bookkeeping). Without a subscription (billing off, trial)
  * the new spec is applied directly through the state machine with an `update` run.
  */
-import { PLANS, formatIssue, validateTenantSpec, type TenantSpec } from '@cw/tenant-model';
+import { PLANS, formatIssue, type TenantSpec } from '@cw/tenant-model';
 import type { Database, TenantRecord } from '@cw/db';
 import type { Logger } from '../ports.js';
 import { ValidationFailedError } from '../errors.js';
+import { specForPlan, samePlan, type PlanChange } from '../plan-spec.js';
 import type { TransitionTenantUseCase } from '../lifecycle/transition-tenant.usecase.js';
 import { parseInput } from './admin-input.js';
 import { BillingUnavailableError, type AdminContext, type SubscriptionBilling } from './admin-ports.js';
 import { changePlanBodySchema, type PlanChangeResult } from './admin-schemas.js';
 import { findTenant, lockTenant } from './admin-views.js';
 
-/** The spec with the new plan/seats, isolation kept when the plan allows it, or every problem by field. */
-export function plannedSpec(
-  spec: TenantSpec,
-  change: { plan?: TenantSpec['plan']; seats?: number },
-): TenantSpec {
-  const plan = change.plan ?? spec.plan;
-  const isolation = (PLANS[plan].isolation as readonly string[]).includes(spec.isolation)
-    ? spec.isolation
-    : PLANS[plan].isolation[0];
-  const checked = validateTenantSpec({ ...spec, plan, seats: change.seats ?? spec.seats, isolation });
+/** The spec with the new plan/seats (the one rule, plan-spec.ts), or every problem by field. */
+export function plannedSpec(spec: TenantSpec, change: PlanChange): TenantSpec {
+  const checked = specForPlan(spec, change);
   if (!checked.ok) {
     throw new ValidationFailedError(
       checked.issues.map((i) => ({
@@ -48,7 +42,7 @@ export class ChangePlanUseCase {
     const change = parseInput(changePlanBodySchema, body);
     const tenant = await findTenant(this.db, ref);
     const spec = plannedSpec(tenant.spec, change);
-    if (spec.plan === tenant.spec.plan && spec.seats === tenant.spec.seats) {
+    if (samePlan(tenant.spec, spec)) {
       return this.view(
         tenant,
         'direct',

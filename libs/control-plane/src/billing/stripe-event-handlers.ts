@@ -11,7 +11,6 @@
 import {
   canTransition,
   planByLookupKey,
-  validateTenantSpec,
   formatIssue,
   type TenantSpec,
   type TenantState,
@@ -19,6 +18,7 @@ import {
 import type { Repositories, StripeEventOutcome, TenantPatch, TenantRecord } from '@cw/db';
 import type { TransitionOutcome, TransitionTenantUseCase } from '../lifecycle/transition-tenant.usecase.js';
 import { idOf, type Stripe, type SubscriptionSnapshot } from './stripe.gateway.js';
+import { samePlan, specForPlan } from '../plan-spec.js';
 
 export interface BillingPolicy {
   /** How long a tenant stays active after a failed payment before it is suspended. */
@@ -170,12 +170,9 @@ export function specFromSubscription(
   const plan = snapshot.lookupKey ? planByLookupKey(snapshot.lookupKey) : undefined;
   if (!plan)
     return { error: `subscription price lookup key ${JSON.stringify(snapshot.lookupKey)} is not a plan` };
-  const seats = snapshot.quantity ?? spec.seats;
-  if (plan.name === spec.plan && seats === spec.seats) return {};
-  const isolation = (plan.isolation as readonly string[]).includes(spec.isolation)
-    ? spec.isolation
-    : plan.isolation[0];
-  const checked = validateTenantSpec({ ...spec, plan: plan.name, seats, isolation });
+  const change = { plan: plan.name, seats: snapshot.quantity ?? spec.seats };
+  if (samePlan(spec, change)) return {};
+  const checked = specForPlan(spec, change);
   if (!checked.ok)
     return { error: `subscription asks for an invalid spec: ${checked.issues.map(formatIssue).join('; ')}` };
   return { spec: checked.value };
