@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditRow, Gate } from '@cw/mcp-gate';
 import type { EngineMetrics } from './engine.metrics.js';
 import { sendJson } from './http.util.js';
+import type { ProxyState } from './proxy.runtime.js';
 
 export interface DashboardState {
   gate: Gate;
@@ -15,6 +16,8 @@ export interface DashboardState {
   ready: () => boolean;
   /** Plugins the config lists that this build does not contain. */
   missingPlugins: () => readonly string[];
+  /** The proxy kind's state (off, ready with n tools, unavailable with the reason). */
+  proxy?: () => ProxyState;
   recent: () => readonly AuditRow[];
 }
 
@@ -27,6 +30,7 @@ export function status(s: DashboardState) {
     switches: { readOnly: settings.readOnly, maintenance: settings.maintenance, auditLog: settings.auditLog },
     plugins: settings.plugins,
     missingPlugins: s.missingPlugins(),
+    proxy: s.proxy?.() ?? { state: 'off' },
     tools: s.gate.catalogListing().map((t) => ({
       name: t.name,
       plugin: t.plugin,
@@ -56,7 +60,8 @@ function page(s: DashboardState): string {
 <style>body{font:14px system-ui;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}</style></head>
 <body><main><h1>Engine ${esc(st.engine)} <small>(${esc(st.tenant)})</small></h1>
 <p>Ready: ${st.ready ? 'yes' : 'no'} · read-only: ${st.switches.readOnly} · maintenance: ${st.switches.maintenance} · audit log: ${st.switches.auditLog}</p>
-${st.missingPlugins.length ? `<p role="alert">Not available in this engine build: ${esc(st.missingPlugins.join(', '))}</p>` : ''}
+${st.missingPlugins.length ? `<p role="alert">Not available in this engine: ${esc(st.missingPlugins.join(', '))}</p>` : ''}
+${st.proxy.state === 'unavailable' ? `<p role="alert">Proxy: ${esc(st.proxy.reason)}</p>` : ''}
 <h2>Tools</h2><table><thead><tr><th>Tool</th><th>Plugin enabled</th><th>Classification</th><th>Minimum role</th></tr></thead>
 <tbody>${rows(st.tools.map((t) => [t.name, t.enabled ? 'yes' : 'no', t.classification, t.minRole]))}</tbody></table>
 <h2>Recent decisions</h2><table><thead><tr><th>Time</th><th>User (hashed)</th><th>Tool</th><th>Decision</th><th>Reason</th><th>Result</th><th>ms</th></tr></thead>

@@ -20,6 +20,8 @@ import { EngineMetrics } from './engine.metrics.js';
 import { sendJson } from './http.util.js';
 import { McpEndpoint } from './mcp.endpoint.js';
 import { loadCatalog } from './plugin.catalog.js';
+import { PROXY_ID, ProxyRuntime } from './proxy.runtime.js';
+import { handleToolPins } from './tool-pins.controller.js';
 import { TokenVerifier } from './token.verifier.js';
 
 export interface EngineOptions {
@@ -33,6 +35,8 @@ export interface EngineOptions {
   catalog?: readonly Plugin[];
   fetch?: typeof fetch;
   configPollMs?: number;
+  /** How long before an unreachable proxy upstream is tried again (default 30 s). */
+  proxyRetryMs?: number;
 }
 
 export interface EngineHandle {
@@ -40,6 +44,8 @@ export interface EngineHandle {
   readonly dashboardUrl: string;
   readonly gate: Gate;
   readonly store: TenantStore;
+  /** The proxy kind built from `pluginConfig.proxy` (state, pins, re-approval). */
+  readonly proxy: ProxyRuntime;
   readonly config: () => EngineConfig;
   /** Re-read the config file now instead of waiting for the poller. */
   readonly reloadConfig: () => void;
@@ -84,7 +90,11 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
   const catalog = options.catalog
     ? { plugins: [...options.catalog], missing: [] as string[] }
     : await loadCatalog();
-  const missingEnabled = () => config.plugins.filter((p) => catalog.missing.includes(p as never));
+  // The proxy package exports no fixed plugin: it is built from its config (ProxyRuntime below).
+  const missingEnabled = () => [
+    ...config.plugins.filter((p) => p !== PROXY_ID && catalog.missing.includes(p as never)),
+    ...(config.plugins.includes(PROXY_ID) && proxy.state.state !== 'ready' ? [PROXY_ID] : []),
+  ];
 
   const recent: AuditRow[] = [];
   const knownTools = new Set(catalog.plugins.flatMap((p) => p.tools.map((t) => `${p.id}.${t.name}`)));
@@ -94,14 +104,17 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
     () => gate.approvals.countPending(),
     () => endpoint.sessionCount,
   );
+  // One outbound policy for fetch and for the sockets plugins open themselves (SMTP, IMAP):
+  // outbound.allowHosts is empty in production, so only public addresses are reachable.
+  const outboundPolicy = { allowHosts: config.outbound.allowHosts, timeoutMs: config.calls.timeoutMs };
+  const guardedFetch = options.fetch ?? createGuardedFetch(outboundPolicy);
   const gate = new Gate(
     {
       store,
       credentials: new CredentialResolver(vault, { cacheTtlMs: 10_000 }),
       salt,
-      fetch:
-        options.fetch ??
-        createGuardedFetch({ allowHosts: config.outbound.allowHosts, timeoutMs: config.calls.timeoutMs }),
+      fetch: guardedFetch,
+      outboundPolicy,
       catalog: catalog.plugins,
       onAudit: (row) => {
         metrics.record(row);
@@ -112,6 +125,19 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
     },
     gateSettings(config),
   );
+  const proxy = new ProxyRuntime({
+    gate,
+    store,
+    vault,
+    fetch: guardedFetch,
+    log,
+    engine: config.engine,
+    ...(options.proxyRetryMs ? { retryMs: options.proxyRetryMs } : {}),
+    onBuilt: (plugin) => {
+      for (const t of plugin.tools) knownTools.add(`${plugin.id}.${t.name}`);
+    },
+  });
+  await proxy.apply(config);
   const verifier = new TokenVerifier({
     ...config.auth,
     tenant: config.tenant,
@@ -141,6 +167,8 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
       if (url.pathname === '/mcp') return endpoint.handle(req, res);
       if (url.pathname === '/approvals' || url.pathname.startsWith('/approvals/'))
         return handleApprovals(req, res, url.pathname, url.searchParams, gate, endpoint);
+      if (url.pathname === '/tool-pins' || url.pathname.startsWith('/tool-pins/'))
+        return handleToolPins(req, res, url.pathname, url.searchParams, proxy, endpoint);
       sendJson(res, 404, { error: 'not_found' });
     })();
     work.catch((error: unknown) => fail(log, res, error));
@@ -153,15 +181,17 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
       tenant: config.tenant,
       ready: () => !closing,
       missingPlugins: missingEnabled,
+      proxy: () => proxy.state,
       recent: () => recent,
     }).catch((error: unknown) => fail(log, res, error));
   });
   const mcpAddr = await listen(mcpServer, config.ports.mcp, config.listenHost);
   const dashAddr = await listen(dashboard, config.ports.dashboard, config.listenHost);
-  if (missingEnabled().length > 0)
+  const notBuilt = missingEnabled().filter((p) => p !== PROXY_ID);
+  if (notBuilt.length > 0)
     log.error(
-      { missing: missingEnabled() },
-      `plugins listed in the config are not built into this engine: ${missingEnabled().join(', ')}`,
+      { missing: notBuilt },
+      `plugins listed in the config are not built into this engine: ${notBuilt.join(', ')}`,
     );
 
   const watcher = options.configFile
@@ -171,6 +201,7 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
         (change) => {
           config = change.next;
           gate.update(gateSettings(config));
+          void proxy.apply(config);
           if (change.applied.length) log.info({ fields: change.applied }, 'engine config change applied');
           if (change.needsRestart.length)
             log.warn({ fields: change.needsRestart }, 'engine config change needs a restart to take effect');
@@ -187,11 +218,13 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
     dashboardUrl: `http://${host}:${dashAddr.port}`,
     gate,
     store,
+    proxy,
     config: () => config,
     reloadConfig: () => watcher?.check(),
     async close() {
       closing = true;
       watcher?.stop();
+      proxy.close();
       await endpoint.close();
       await Promise.all([closeServer(mcpServer), closeServer(dashboard)]);
       if (!options.store) await store.close();

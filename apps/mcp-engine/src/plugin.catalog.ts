@@ -1,17 +1,18 @@
 /**
  * The plugins built into this engine, by id. Each plugin package exports its Plugin; a plugin
  * whose package is not built yet (or exports none) is reported as missing, and the gate refuses
- * its tools as "plugin-disabled" — never silently ignored.
+ * its tools as "plugin-disabled" — never silently ignored. The proxy kind is not here: it has no
+ * fixed tools and is built from `pluginConfig.proxy` at run time (proxy.runtime.ts).
  */
 import { KNOWN_PLUGINS, type KnownPlugin } from '@cw/tenant-model';
 import type { Plugin } from '@cw/mcp-gate';
 
-const loaders: Record<KnownPlugin, () => Promise<Record<string, unknown>>> = {
+type FixedPlugin = Exclude<KnownPlugin, 'proxy'>;
+const loaders: Record<FixedPlugin, () => Promise<Record<string, unknown>>> = {
   payments: () => import('@cw/plugin-payments'),
   email: () => import('@cw/plugin-email'),
   github: () => import('@cw/plugin-github'),
   travel: () => import('@cw/plugin-travel'),
-  proxy: () => import('@cw/plugin-proxy'),
 };
 
 /** A Plugin, not its manifest (which has the same id and tools, but no schemas or functions). */
@@ -26,6 +27,7 @@ export async function loadCatalog(): Promise<{ plugins: Plugin[]; missing: Known
   const plugins: Plugin[] = [];
   const missing: KnownPlugin[] = [];
   for (const id of KNOWN_PLUGINS) {
+    if (id === 'proxy') continue;
     const mod = await loaders[id]().catch(() => ({}) as Record<string, unknown>);
     const plugin = Object.values(mod).find((v) => isPlugin(v, id));
     if (plugin) plugins.push(plugin);

@@ -18,6 +18,11 @@ export const REFUSAL_REASONS = [
   'credentials',
   'timeout',
   'tool-failed',
+  /** The platform's outbound guard refused the plugin's target (address, size, time). */
+  'outbound',
+  /** Proxy pins: the upstream changed or removed the tool since it was approved. */
+  'tool-changed',
+  'tool-removed',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 

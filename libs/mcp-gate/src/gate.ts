@@ -13,8 +13,16 @@ import { allow, pendingText, refusalText, refuse, type GateDecision, type Result
 import { stripIdentityKeys } from './identity.js';
 import { checkLimits, effectiveLimits } from './limits.js';
 import { inputJsonSchema } from './manifest.js';
-import type { Plugin, ToolDefinition, ToolResult, ToolUser } from './plugin.js';
+import {
+  PLUGIN_REFUSALS,
+  type Plugin,
+  type ToolDefinition,
+  type ToolOutboundPolicy,
+  type ToolResult,
+  type ToolUser,
+} from './plugin.js';
 import { PolicyRepository } from './policy.repository.js';
+import { findRefusal } from '@cw/outbound';
 import type { TenantStore } from '@cw/tenant-store';
 
 export interface GateSettings extends GateSwitches {
@@ -42,6 +50,8 @@ export interface GateDeps {
   readonly credentials: CredentialSource;
   readonly salt: string;
   readonly fetch: typeof fetch;
+  /** The rules behind `fetch`, handed to plugins that open sockets themselves (SMTP, IMAP). */
+  readonly outboundPolicy?: ToolOutboundPolicy;
   readonly catalog: readonly Plugin[];
   readonly now?: () => Date;
   /** Called once per call with the audit row (metrics, dashboard, logs read the same value). */
@@ -105,25 +115,38 @@ export class Gate {
     this.policies = new PolicyRepository(deps.store);
     this.audit = new AuditLog(deps.store);
     this.approvals = new ApprovalService(deps.store, settings.engine, (id) => this.hash(id), this.now);
-    for (const plugin of deps.catalog) {
-      for (const tool of plugin.tools) {
-        const inputSchema = inputJsonSchema(tool.input);
-        const props = (inputSchema.properties ?? {}) as Record<string, unknown>;
-        this.tools.set(`${plugin.id}.${tool.name}`, {
-          plugin,
-          tool,
-          declared: new Set(Object.keys(props)),
-          listed: {
-            name: `${plugin.id}.${tool.name}`,
-            title: tool.title,
-            description: tool.description,
-            inputSchema,
-            classification: classificationOf(tool),
-            minRole: tool.minRole,
-          },
-        });
-      }
+    for (const plugin of deps.catalog) this.setPlugin(plugin);
+  }
+
+  /**
+   * Adds a plugin, or replaces the one with the same id (its tools, schemas and metadata), for
+   * plugins built at run time from their config (the proxy kind). Calls already running finish
+   * with the tool they started with.
+   */
+  setPlugin(plugin: Plugin): void {
+    this.removePlugin(plugin.id);
+    for (const tool of plugin.tools) {
+      const inputSchema = inputJsonSchema(tool.input);
+      const props = (inputSchema.properties ?? {}) as Record<string, unknown>;
+      this.tools.set(`${plugin.id}.${tool.name}`, {
+        plugin,
+        tool,
+        declared: new Set(Object.keys(props)),
+        listed: {
+          name: `${plugin.id}.${tool.name}`,
+          title: tool.title,
+          description: tool.description,
+          inputSchema,
+          classification: classificationOf(tool),
+          minRole: tool.minRole,
+        },
+      });
     }
+  }
+
+  /** Drops a plugin's tools (they answer `unknown-tool` until it is set again). */
+  removePlugin(id: string): void {
+    for (const [name, e] of this.tools) if (e.plugin.id === id) this.tools.delete(name);
   }
 
   /** Hot reload: plugins, readOnly, maintenance, auditLog and plugin config take effect on the next call. */
@@ -342,12 +365,16 @@ export class Gate {
         fetch: this.deps.fetch,
         signal: controller.signal,
         config: this.settings.pluginConfig[entry.plugin.id] ?? {},
+        ...(this.deps.outboundPolicy ? { outboundPolicy: this.deps.outboundPolicy } : {}),
       });
       const result = await Promise.race([run, timedOut]);
       if (result === 'timeout')
         return refused(refuse('timeout', `the tool did not finish within ${timeoutMs} ms`));
       return this.shape(decision, result);
     } catch (error) {
+      // The guard's refusal names a rule (address class, size, time), never a value: pass it on.
+      const refusal = findRefusal(error);
+      if (refusal) return refused(refuse('outbound', refusal.message.slice(0, 300)));
       // The tool's own error text may carry downstream detail; the caller gets its class only.
       const detail = error instanceof Error ? error.name : 'error';
       return { decision, result: 'error', text: `error: the tool failed (${detail})`, isError: true };
@@ -358,6 +385,8 @@ export class Gate {
   }
 
   private shape(decision: GateDecision, result: ToolResult): CallOutcome {
+    if (result.refusal && (PLUGIN_REFUSALS as readonly string[]).includes(result.refusal.reason))
+      return refused(refuse(result.refusal.reason, result.refusal.detail.slice(0, 500)));
     const size =
       Buffer.byteLength(result.text) +
       (result.structured ? Buffer.byteLength(JSON.stringify(result.structured)) : 0);

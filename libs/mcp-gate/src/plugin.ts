@@ -50,12 +50,32 @@ export interface CredentialNeed {
   readonly description: string;
 }
 
+/**
+ * Refusals a plugin may report from inside a run, for checks only the plugin can make (the proxy's
+ * tool pins: the upstream changed or removed a tool since a manager approved it). The gate turns
+ * them into its own refusal value, so they are answered, audited and counted as refusals.
+ */
+export const PLUGIN_REFUSALS = ['tool-changed', 'tool-removed'] as const;
+export type PluginRefusal = (typeof PLUGIN_REFUSALS)[number];
+
 /** What a tool returns: text for the model, plus optional structured content. */
 export interface ToolResult {
   readonly text: string;
   readonly structured?: Record<string, unknown>;
   /** The downstream call failed in a way the user should see (not a gate refusal). */
   readonly isError?: boolean;
+  /** The call was refused by a check inside the plugin (see PLUGIN_REFUSALS); `text` is ignored. */
+  readonly refusal?: { readonly reason: PluginRefusal; readonly detail: string };
+}
+
+/**
+ * The engine's outbound rules for plugins that open sockets themselves (SMTP, IMAP): the same
+ * shape as @cw/outbound's OutboundPolicy. `allowHosts` holds "host:port" exceptions that the
+ * engine config allowlists for tests; empty in production (no loopback/private/link-local/metadata).
+ */
+export interface ToolOutboundPolicy {
+  readonly allowHosts?: readonly string[];
+  readonly timeoutMs?: number;
 }
 
 /** Everything a tool may use while it runs; given by the gate after every check has passed. */
@@ -69,6 +89,8 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** The plugin's own non-secret configuration from the engine config (e.g. an API base URL). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The rules `fetch` applies, for sockets the plugin opens itself; absent = public addresses only. */
+  readonly outboundPolicy?: ToolOutboundPolicy;
 }
 
 export interface ToolDefinition<Input extends z.ZodType = z.ZodType> {

@@ -55,6 +55,8 @@ export interface HarnessOptions {
   store?: TenantStore;
   config?: Partial<EngineConfigInput>;
   catalog?: readonly Plugin[];
+  /** Credentials the engine needs at start (e.g. the proxy's org-level token to list tools). */
+  seedVault?: (vault: MemoryVaultBackend) => Promise<void>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -90,6 +92,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     stripe.secretKey,
     'admin',
   );
+  await opts.seedVault?.(vault);
   const logs = createTestLogSink();
   const engine = await startEngine(loadEngineConfig(configFile), {
     configFile,

@@ -49,11 +49,10 @@ export async function mailLogin(ctx: ToolContext): Promise<MailLogin> {
 }
 
 /**
- * The engine's outbound policy (allowlisted test hosts, timeouts) when the gate hands it to
- * plugins; without it the strict default applies (public addresses only).
+ * The engine's outbound policy (the gate hands every tool the engine config's allowlisted test
+ * hosts and its timeout); without it the strict default applies (public addresses only).
  */
-export const outboundPolicy = (ctx: ToolContext): OutboundPolicy =>
-  (ctx as ToolContext & { outboundPolicy?: OutboundPolicy }).outboundPolicy ?? {};
+export const outboundPolicy = (ctx: ToolContext): OutboundPolicy => ctx.outboundPolicy ?? {};
 
 /** The address to connect to, after the guard's checks; refuses like guardedFetch does. */
 export async function guardedAddress(server: MailServer, policy: OutboundPolicy): Promise<string> {

@@ -4,6 +4,7 @@ export {
   type ProxyDeps,
   type ProxyPlugin,
   type PinEvent,
+  type PendingToolVersion,
 } from './proxy.plugin.js';
 export {
   proxyConfigSchema,

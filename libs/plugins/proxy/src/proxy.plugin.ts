@@ -40,10 +40,19 @@ export interface ProxyDeps {
   now?: () => Date;
 }
 
+/** A pending change with what the upstream offers now, for the manager who decides. */
+export interface PendingToolVersion extends ToolPin {
+  readonly pendingHash: string;
+  /** The upstream's current version when its hash is the pending one (else it changed again). */
+  readonly upstream?: { readonly description: string; readonly inputSchema: Record<string, unknown> };
+}
+
 export interface ProxyPlugin extends Plugin {
   readonly manifest: PluginManifest;
   /** Tools whose upstream version changed and waits for approval. */
   pendingChanges(): Promise<ToolPin[]>;
+  /** Pending changes with the upstream's current description and schema (listed with the enabling credential). */
+  pendingVersions(): Promise<PendingToolVersion[]>;
   /** A manager approves the pending version `hash` of `tool` (the engine checks the role). */
   approveToolVersion(tool: string, hash: string, approvedBy: string): Promise<ToolPin>;
 }
@@ -54,7 +63,11 @@ const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Enabling is a one-off manager action: it may wait longer than a call for a cold upstream. */
 const ENABLE_TIMEOUT_MS = 30_000;
 const MAX_SCHEMA_BYTES = 64 * 1024;
-const refused = (text: string): ToolResult => ({ text: `refused: ${text}`, isError: true });
+const refused = (reason: 'tool-changed' | 'tool-removed', detail: string): ToolResult => ({
+  text: `refused: ${reason}: ${detail}`,
+  isError: true,
+  refusal: { reason, detail },
+});
 
 /** The upstream's JSON Schema as the zod input the gate validates with (strict object at the top). */
 function inputFor(schema: Record<string, unknown>): z.ZodType {
@@ -72,15 +85,24 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
   const report = (event: PinEvent) => deps.onPinEvent?.(event);
   const credentialName = config.auth?.credential;
 
-  const listed = await withUpstream(
-    {
-      url: config.url,
-      ...(deps.enableCredential ? { token: await deps.enableCredential() } : {}),
-      fetch: deps.fetch,
-      timeoutMs: Math.max(config.timeoutMs, ENABLE_TIMEOUT_MS),
-    },
-    (s) => s.listTools(),
-  );
+  const listWithEnableCredential = async () =>
+    withUpstream(
+      {
+        url: config.url,
+        ...(deps.enableCredential ? { token: await deps.enableCredential() } : {}),
+        fetch: deps.fetch,
+        timeoutMs: Math.max(config.timeoutMs, ENABLE_TIMEOUT_MS),
+      },
+      (s) => s.listTools(),
+    );
+  const listed = await listWithEnableCredential();
+
+  /** Records a version seen upstream that differs from the pin; reports it the first time only. */
+  async function markPending(pin: ToolPin, seen: string): Promise<void> {
+    if (pin.pendingHash === seen) return;
+    await deps.pins.put({ ...pin, pendingHash: seen, pendingSince: now().toISOString() });
+    report({ kind: 'changed', plugin: config.id, tool: pin.tool, pinned: pin.hash, seen });
+  }
 
   const tools: ToolDefinition[] = [];
   for (const upstream of listed) {
@@ -104,18 +126,28 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
         approvedAt: now().toISOString(),
       });
       report({ kind: 'pinned', plugin: config.id, tool: upstream.name, hash });
+    } else if (existing.hash !== hash) {
+      // Re-created (restart, config change) while a change waits: never re-pinned silently, and
+      // its unapproved description and schema are not shown to anyone.
+      await markPending(existing, hash);
+      tools.push(proxiedTool(upstream, false));
+      continue;
     }
-    tools.push(proxiedTool(upstream));
+    tools.push(proxiedTool(upstream, true));
   }
 
-  function proxiedTool(upstream: UpstreamTool): ToolDefinition {
+  function proxiedTool(upstream: UpstreamTool, approved: boolean): ToolDefinition {
     const cls = classify(upstream.name, config);
     return {
       name: upstream.name,
       title: upstream.name,
-      // The pinned description; a later upstream change never reaches tools/list unapproved.
-      description: (upstream.description ?? '').slice(0, 2000),
-      input: inputFor(upstream.inputSchema ?? { type: 'object' }),
+      // The approved description; a later upstream change never reaches tools/list unapproved.
+      description: approved
+        ? (upstream.description ?? '').slice(0, 2000)
+        : `${upstream.name} changed on the upstream server since it was approved; calls are refused until a manager approves the new version.`,
+      input: approved
+        ? inputFor(upstream.inputSchema ?? { type: 'object' })
+        : z.record(z.string(), z.unknown()),
       classification: cls.classification,
       minRole: cls.minRole,
       approval: cls.approval,
@@ -144,15 +176,18 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
           const pin = await deps.pins.get(config.id, tool);
           if (!current) {
             report({ kind: 'removed', plugin: config.id, tool });
-            return refused(`tool-removed: ${config.id}.${tool} is no longer offered by the upstream server`);
+            return refused(
+              'tool-removed',
+              `${config.id}.${tool} is no longer offered by the upstream server`,
+            );
           }
           const seen = toolHash(current);
           if (!pin || pin.hash !== seen) {
-            if (pin && pin.pendingHash !== seen)
-              await deps.pins.put({ ...pin, pendingHash: seen, pendingSince: now().toISOString() });
-            report({ kind: 'changed', plugin: config.id, tool, pinned: pin?.hash ?? '', seen });
+            if (pin) await markPending(pin, seen);
+            else report({ kind: 'changed', plugin: config.id, tool, pinned: '', seen });
             return refused(
-              `tool-changed: ${config.id}.${tool} changed upstream (description or input schema) and waits for a manager to approve version ${seen.slice(0, 12)}`,
+              'tool-changed',
+              `${config.id}.${tool} changed upstream (description or input schema) and waits for a manager to approve version ${seen.slice(0, 12)}`,
             );
           }
           const result = await session.callTool(tool, args);
@@ -201,6 +236,25 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
     ...plugin,
     manifest: pluginManifest(plugin),
     pendingChanges: async () => (await deps.pins.list(config.id)).filter((p) => p.pendingHash),
+    async pendingVersions() {
+      const pending = (await deps.pins.list(config.id)).filter(
+        (p): p is ToolPin & { pendingHash: string } => typeof p.pendingHash === 'string',
+      );
+      if (pending.length === 0) return [];
+      const offered = new Map((await listWithEnableCredential()).map((t) => [t.name, t]));
+      return pending.map((p) => {
+        const current = offered.get(p.tool);
+        return current && toolHash(current) === p.pendingHash
+          ? {
+              ...p,
+              upstream: {
+                description: (current.description ?? '').slice(0, 4000),
+                inputSchema: current.inputSchema ?? {},
+              },
+            }
+          : p;
+      });
+    },
     async approveToolVersion(tool, hash, approvedBy) {
       const pin = await deps.pins.get(config.id, tool);
       if (!pin || pin.pendingHash !== hash)

@@ -72,14 +72,23 @@ const pinSchema = z.object({
 });
 export const TOOL_PINS = defineCollection<ToolPin>('proxy-tool-pins', pinSchema);
 
-/** Pins in the tenant's data store: partition = plugin id, id = tool name. */
+/**
+ * Pins in the tenant's data store: partition = `<scope>/<plugin id>` (the engine sets `scope` to
+ * its name, so two engines of a tenant proxying different servers never share pins), id = tool.
+ */
 export class TenantStoreToolPinStore implements ToolPinStore {
-  constructor(private readonly store: TenantStore) {}
+  constructor(
+    private readonly store: TenantStore,
+    private readonly scope?: string,
+  ) {}
+  private partition(plugin: string) {
+    return this.scope ? `${this.scope}/${plugin}` : plugin;
+  }
   async get(plugin: string, tool: string) {
-    return (await this.store.collection(TOOL_PINS).get(plugin, tool))?.value;
+    return (await this.store.collection(TOOL_PINS).get(this.partition(plugin), tool))?.value;
   }
   async put(pin: ToolPin) {
-    await this.store.collection(TOOL_PINS).put(pin.plugin, pin.tool, pin);
+    await this.store.collection(TOOL_PINS).put(this.partition(pin.plugin), pin.tool, pin);
   }
   async list(plugin: string) {
     const out: ToolPin[] = [];
@@ -87,7 +96,7 @@ export class TenantStoreToolPinStore implements ToolPinStore {
     do {
       const page = await this.store
         .collection(TOOL_PINS)
-        .query(plugin, { limit: 1000, ...(cursor ? { cursor } : {}) });
+        .query(this.partition(plugin), { limit: 1000, ...(cursor ? { cursor } : {}) });
       out.push(...page.items.map((i) => i.value));
       cursor = page.cursor;
     } while (cursor);

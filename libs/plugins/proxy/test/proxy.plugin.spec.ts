@@ -324,8 +324,16 @@ describe('proxy plugin in front of a local upstream MCP server', () => {
       { id: 'tickets2', url: upstream.url, auth: { credential: 'token' } },
       deps,
     );
-    // Re-enabling does not silently re-pin a changed tool.
-    expect(await stored.get('tickets2', 'get_ticket')).toEqual(first);
+    // Re-enabling does not silently re-pin a changed tool: the approved hash stays, the new one
+    // waits as pending, and the unapproved description is not what tools/list shows.
+    expect(await stored.get('tickets2', 'get_ticket')).toEqual({
+      ...first,
+      pendingHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      pendingSince: expect.any(String),
+    });
+    expect(again.tools.find((t) => t.name === 'get_ticket')!.description).toMatch(
+      /changed on the upstream server since it was approved/,
+    );
     const c = testToolContext({
       plugin: 'tickets2',
       resolver: cascade.resolver,
