@@ -73,6 +73,11 @@ const envSchema = z.object({
   AWAIT_READY_TIMEOUT_MS: positiveInt('AWAIT_READY_TIMEOUT_MS', 600_000),
   OFFBOARD_TIMEOUT_MS: positiveInt('OFFBOARD_TIMEOUT_MS', 300_000),
   PROVISIONER_LOCK_MS: positiveInt('PROVISIONER_LOCK_MS', 30_000),
+  // The local vault (master key, and its PGlite without DATABASE_URL); the control plane's default too.
+  VAULT_DIR: z.string().min(1).default('.data/vault'),
+  DATA_PLANE_SECRETS: z
+    .enum(['local', 'all', 'off'], { message: 'must be local, all or off' })
+    .default('local'),
   METRICS_PORT: z
     .string()
     .regex(/^\d{1,5}$/, { message: 'must be a port number' })
@@ -110,6 +115,10 @@ export interface ProvisioningConfig {
   /** BullMQ lock of an active job; a killed worker's job is picked up again after about this long. */
   readonly lockMs: number;
   readonly metricsPort?: number;
+  /** VAULT_DIR: the local vault's master key (and store without DATABASE_URL). */
+  readonly vaultDir: string;
+  /** Which tenant vaults the render step seeds with the data-plane secrets (DATA_PLANE_SECRETS). */
+  readonly dataPlaneSecrets: 'local' | 'all' | 'off';
   /** PATH to resolve TERRAFORM_BIN on. */
   readonly searchPath?: string;
 }
@@ -179,6 +188,8 @@ export function provisioningConfigFromEnv(
     offboardTimeoutMs: e.OFFBOARD_TIMEOUT_MS,
     lockMs: e.PROVISIONER_LOCK_MS,
     metricsPort: e.METRICS_PORT,
+    vaultDir: resolve(cwd, e.VAULT_DIR),
+    dataPlaneSecrets: e.DATA_PLANE_SECRETS,
     searchPath: env.PATH,
   };
 }

@@ -28,6 +28,8 @@ export * from './adapters/cloud-stacks-synthesizer.js';
 export * from './adapters/charts-renderer.js';
 export * from './adapters/mail-notifier.js';
 export * from './adapters/kube-cluster-gateway.js';
+export * from './adapters/vault-data-plane-secrets.js';
+export * from './tenant-secrets.js';
 export * from './config.js';
 export * from './runtime.js';
 export * from './admin.js';

@@ -5,6 +5,7 @@ import type { ProvisioningMetrics } from './metrics.js';
 import type {
   ArtifactStore,
   ClusterGateway,
+  DataPlaneSecrets,
   InfraExecutor,
   InfraSynthesizer,
   Notifier,
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   /** Absent: no cluster configured, render only. */
   readonly cluster?: ClusterGateway;
   readonly notifier: Notifier;
+  /** Seeds the tenant vault's data-plane secrets at render; absent: nobody does (tests). */
+  readonly secrets?: DataPlaneSecrets;
   readonly metrics: ProvisioningMetrics;
   readonly log: Logger;
   readonly crash?: CrashHook;

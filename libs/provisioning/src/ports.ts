@@ -113,6 +113,21 @@ export interface ClusterGateway {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tenant vault
+
+export type DataPlaneSecretsResult =
+  { readonly created: readonly string[]; readonly kept: readonly string[] } | { readonly skipped: string };
+
+/**
+ * Seeds the secrets the tenant's data plane mounts (engine audit salt, cerebro session key,
+ * engine-token signing keys) into the tenant's vault; never regenerates one that exists, and
+ * never returns a value (tenant-secrets.ts).
+ */
+export interface DataPlaneSecrets {
+  seed(tenant: Tenant): Promise<DataPlaneSecretsResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Control-plane state
 
 /** The tenant as the control plane knows it: the desired spec, without bindings. */

@@ -16,6 +16,7 @@ import { LocalArtifactStore } from './adapters/local-artifact-store.js';
 import { MailNotifier } from './adapters/mail-notifier.js';
 import { BullmqProvisioningQueue } from './adapters/bullmq-queue.js';
 import { TerraformExecutor, resolveTerraformBin } from './adapters/terraform-executor.js';
+import { VaultDataPlaneSecrets } from './adapters/vault-data-plane-secrets.js';
 import type { ProvisioningConfig } from './config.js';
 import { crashHookFromEnv, type CrashHook } from './crash-hook.js';
 import { ProvisioningConfigError, errorMessage } from './errors.js';
@@ -105,6 +106,12 @@ export async function createProvisioningRuntime(
     });
     closers.push(() => queue.close());
     const store = new DbRunStore(db);
+    const secrets = new VaultDataPlaneSecrets({
+      vaultDir: config.vaultDir,
+      database: { url: config.databaseUrl, schema: config.databaseSchema },
+      mode: config.dataPlaneSecrets,
+    });
+    closers.push(() => secrets.close());
     const deps: PipelineDeps = {
       store,
       queue,
@@ -114,6 +121,7 @@ export async function createProvisioningRuntime(
       renderer,
       cluster,
       notifier,
+      secrets,
       metrics: createProvisioningMetrics(options.registry),
       log,
       crash: options.crash ?? crashHookFromEnv(),
@@ -134,6 +142,7 @@ export async function createProvisioningRuntime(
         artifacts: config.artifactsDir,
         database: db.driver,
         mail: config.mail.transport,
+        dataPlaneSecrets: config.dataPlaneSecrets,
         platforms: config.platformConfigs.length || 'built-in placeholders',
         concurrency: config.concurrency,
       },

@@ -34,6 +34,8 @@ export function provisionerEnv(extra: NodeJS.ProcessEnv = {}): ProvisionerTestEn
       ARTIFACTS_DIR: artifactsDir,
       MAIL_TRANSPORT: 'outbox',
       MAIL_OUTBOX_DIR: outboxDir,
+      // The local vault the render step seeds (its PGlite is per process: never the checkout's).
+      VAULT_DIR: join(dir, 'vault'),
       PROVISIONER_CONCURRENCY: '8',
       PROVISIONER_LOCK_MS: '2000',
       LOG_LEVEL: 'warn',

@@ -9,11 +9,19 @@ import type { Tenant, TenantBindings } from '@cw/tenant-model';
 import { ARTIFACT, readJson, writeJson } from '../artifacts.js';
 import { PendingBindingsError } from '../errors.js';
 import { desiredTenant } from '../desired-tenant.js';
-import type { ArtifactStore, KubeObject, TenantRenderer } from '../ports.js';
+import type {
+  ArtifactStore,
+  DataPlaneSecrets,
+  DataPlaneSecretsResult,
+  KubeObject,
+  TenantRenderer,
+} from '../ports.js';
 import { skipped, succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
 
 export interface RenderTenantInput {
   readonly tenant: Tenant;
+  /** Seed the tenant vault's data-plane secrets (not when offboarding). */
+  readonly seedSecrets?: boolean;
 }
 
 export interface RenderTenantOutput {
@@ -22,6 +30,8 @@ export interface RenderTenantOutput {
   readonly suspended: boolean;
   /** Binding paths the infrastructure has not reported yet (nothing rendered to deploy). */
   readonly pendingBindings?: readonly string[];
+  /** Names of the data-plane secrets created or kept in the tenant vault (never values). */
+  readonly secrets?: DataPlaneSecretsResult;
 }
 
 export const toYaml = (object: unknown): string => stringify(object, { lineWidth: 0, sortMapEntries: false });
@@ -36,7 +46,13 @@ export const manifestFileName = (object: KubeObject, index: number): string =>
 export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTenantOutput> {
   readonly name = 'render-tenant' as const;
 
-  constructor(private readonly deps: { renderer: TenantRenderer; artifacts: ArtifactStore }) {}
+  constructor(
+    private readonly deps: {
+      renderer: TenantRenderer;
+      artifacts: ArtifactStore;
+      secrets?: DataPlaneSecrets | undefined;
+    },
+  ) {}
 
   async input(ctx: StepContext): Promise<RenderTenantInput> {
     const bindings = await readJson<TenantBindings>(this.deps.artifacts, ctx.tenant.slug, ARTIFACT.bindings);
@@ -46,6 +62,7 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
         bindings,
         correlationId: ctx.run.correlationId,
       }),
+      seedSecrets: ctx.job.goal !== 'offboard',
     };
   }
 
@@ -69,6 +86,9 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
         pendingBindings: error.paths,
       });
     }
+    // Before the manifests: whatever starts the workloads from them finds their secrets in the vault.
+    const secrets =
+      input.seedSecrets && this.deps.secrets ? await this.deps.secrets.seed(input.tenant) : undefined;
     await artifacts.remove(slug, ARTIFACT.pendingBindings);
     await artifacts.write(slug, ARTIFACT.tenant, toYaml(input.tenant));
     const wanted = new Set<string>();
@@ -86,8 +106,17 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
         tenantFile: `${slug}/${ARTIFACT.tenant}`,
         manifests: objects.length,
         suspended: input.tenant.spec.suspended,
+        ...(secrets && { secrets }),
       },
-      `${ARTIFACT.tenant} and ${objects.length} manifests`,
+      `${ARTIFACT.tenant} and ${objects.length} manifests${secretsSummary(secrets)}`,
     );
   }
+}
+
+function secretsSummary(result: DataPlaneSecretsResult | undefined): string {
+  if (!result) return '';
+  if ('skipped' in result) return `; vault secrets ${result.skipped}`;
+  return result.created.length
+    ? `; vault secrets created: ${result.created.join(', ')}`
+    : '; vault secrets present';
 }

@@ -1,0 +1,152 @@
+// The data-plane secrets the render step seeds into the tenant vault: the real local vault
+// backend (AES-256-GCM records in PostgreSQL on 127.0.0.1, master key file), the names cerebro
+// and the engine read, never regenerated, never in a step output, artifact or log line.
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
+import { REGIONS } from '@cw/tenant-model';
+import type { LocalVaultBackend } from '@cw/vault';
+import { ARTIFACT } from './artifacts.js';
+import { VaultDataPlaneSecrets, localVaultSchema } from './adapters/vault-data-plane-secrets.js';
+import { harness } from './fakes.spec-helper.js';
+import {
+  CEREBRO_SESSION_KEY,
+  ENGINE_AUDIT_SALT,
+  engineSigningKeyName,
+  mountedFileName,
+  rotateEngineSigningKey,
+  seedDataPlaneSecrets,
+} from './tenant-secrets.js';
+import { startRun } from './usecases/start-run.usecase.js';
+
+const schema = uniqueSchemaName('dps');
+let dir: string;
+let secrets: VaultDataPlaneSecrets;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cw-dps-'));
+  secrets = new VaultDataPlaneSecrets({
+    vaultDir: join(dir, 'vault'),
+    database: { url: TEST_DATABASE_URL, schema },
+  });
+});
+
+afterAll(async () => {
+  await secrets.close();
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${localVaultSchema(schema)}" CASCADE`);
+  await client.end();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const read = async (slug: string, key: string) =>
+  ((await secrets.openLocal(slug)) as unknown as LocalVaultBackend).readTenantSecret(key);
+
+describe('data-plane secrets in the tenant vault', () => {
+  it('creates the salt, the session key and a P-256 signing key once, and keeps them', async () => {
+    const vault = await secrets.openLocal('acme');
+    const first = await seedDataPlaneSecrets(vault);
+    const signing = engineSigningKeyName(1);
+    expect(first).toEqual({ created: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, signing], kept: [] });
+    const values = {
+      salt: await read('acme', ENGINE_AUDIT_SALT),
+      session: await read('acme', CEREBRO_SESSION_KEY),
+      key: await read('acme', signing),
+    };
+    // What the engine refuses below 16 characters; what cerebro imports as ES256 PKCS#8.
+    expect(values.salt).toMatch(/^[0-9a-f]{64}$/);
+    expect(Buffer.from(values.session!, 'base64')).toHaveLength(32);
+    const key = createPrivateKey(values.key!);
+    expect(key.asymmetricKeyType).toBe('ec');
+    expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+
+    const again = await seedDataPlaneSecrets(vault);
+    expect(again).toEqual({ created: [], kept: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, signing] });
+    expect({
+      salt: await read('acme', ENGINE_AUDIT_SALT),
+      session: await read('acme', CEREBRO_SESSION_KEY),
+      key: await read('acme', signing),
+    }).toEqual(values);
+    // Another tenant gets its own values.
+    await seedDataPlaneSecrets(await secrets.openLocal('globex'));
+    expect(await read('globex', ENGINE_AUDIT_SALT)).not.toBe(values.salt);
+  });
+
+  it('rotation adds the next signing key; name order is age order and the files match cerebro', async () => {
+    const vault = await secrets.openLocal('rotor');
+    await seedDataPlaneSecrets(vault);
+    const names = [engineSigningKeyName(1)];
+    for (let i = 0; i < 10; i++) names.push(await rotateEngineSigningKey(vault));
+    expect(names.at(-1)).toBe('engine-signing-0011');
+    // Cerebro signs with the last file by name (token-mint.ts): lexical order must be age order.
+    const files = names.map(mountedFileName);
+    expect([...files].sort()).toEqual(files);
+    for (const f of files) expect(f).toMatch(/^engine-signing-[\w.-]+\.pem$/);
+    expect(mountedFileName(ENGINE_AUDIT_SALT)).toBe(ENGINE_AUDIT_SALT);
+    expect(await read('rotor', names[0]!)).not.toBe(await read('rotor', names.at(-1)!));
+    // A later seed keeps every key.
+    expect((await seedDataPlaneSecrets(vault)).created).toEqual([]);
+  });
+
+  it('a cloud vault is not written unless DATA_PLANE_SECRETS=all, and says so', async () => {
+    const result = await secrets.seed({
+      apiVersion: 'platform.contextweaver.io/v1alpha1',
+      kind: 'Tenant',
+      metadata: { name: 'cloudy' },
+      spec: {
+        cloud: { provider: 'aws', region: REGIONS.aws[0]! },
+        bindings: {
+          vault: {
+            kind: 'aws-secrets-manager',
+            uri: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cw/tenants/cloudy/',
+          },
+        },
+      },
+    } as never);
+    expect(result).toEqual({ skipped: expect.stringMatching(/aws-secrets-manager.*DATA_PLANE_SECRETS=all/) });
+  });
+
+  it('the render step seeds a local tenant before writing its manifests; no value in output or artifacts', async () => {
+    const h = harness({ cluster: false, overrides: { secrets } });
+    const tenant = h.store.addTenant({
+      slug: 'rendered',
+      cloud: { provider: 'local', region: REGIONS.local[0]! },
+    });
+    const { run } = await startRun(h.deps, {
+      tenantId: tenant.id,
+      goal: 'provision',
+      correlationId: 'corr',
+      idempotencyKey: 'provision',
+    });
+    await h.queue.drain(h.runner);
+    const r = (await h.store.getRun(run.id))!;
+    const render = r.steps.find((s) => s.step === 'render-tenant')!;
+    expect(render).toMatchObject({
+      status: 'succeeded',
+      output: {
+        secrets: { created: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, engineSigningKeyName(1)], kept: [] },
+      },
+    });
+    expect(render.message).toContain('vault secrets created: engine-audit-salt');
+    const values = await Promise.all(
+      [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, engineSigningKeyName(1)].map((k) => read('rendered', k)),
+    );
+    const keyBody = values[2]!.split('\n')[1]!;
+    const written = listFiles(h.artifacts.root).map((f) => readFileSync(f, 'utf8'));
+    expect(written.length).toBeGreaterThan(3);
+    for (const text of [...written, JSON.stringify(r)])
+      for (const v of [values[0]!, values[1]!, keyBody]) expect(text).not.toContain(v);
+    expect(await h.artifacts.read('rendered', ARTIFACT.tenant)).toBeDefined();
+  });
+});
+
+function listFiles(d: string): string[] {
+  return readdirSync(d, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
