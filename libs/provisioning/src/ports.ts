@@ -124,7 +124,8 @@ export type DataPlaneSecretsResult =
  * never returns a value (tenant-secrets.ts).
  */
 export interface DataPlaneSecrets {
-  seed(tenant: Tenant): Promise<DataPlaneSecretsResult>;
+  /** `firstManagers`: the customer admin's e-mail, cerebro's first manager. */
+  seed(tenant: Tenant, options?: { firstManagers?: readonly string[] }): Promise<DataPlaneSecretsResult>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { ARTIFACT } from './artifacts.js';
 import { VaultDataPlaneSecrets, localVaultSchema } from './adapters/vault-data-plane-secrets.js';
 import { harness } from './fakes.spec-helper.js';
 import {
+  CEREBRO_FIRST_MANAGERS,
   CEREBRO_SESSION_KEY,
   ENGINE_AUDIT_SALT,
   engineSigningKeyName,
@@ -129,7 +130,10 @@ describe('data-plane secrets in the tenant vault', () => {
     expect(render).toMatchObject({
       status: 'succeeded',
       output: {
-        secrets: { created: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, engineSigningKeyName(1)], kept: [] },
+        secrets: {
+          created: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, CEREBRO_FIRST_MANAGERS, engineSigningKeyName(1)],
+          kept: [],
+        },
       },
     });
     expect(render.message).toContain('vault secrets created: engine-audit-salt');
@@ -137,10 +141,13 @@ describe('data-plane secrets in the tenant vault', () => {
       [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, engineSigningKeyName(1)].map((k) => read('rendered', k)),
     );
     const keyBody = values[2]!.split('\n')[1]!;
+    // The customer admin (from sign-up) is the workspace's first manager, kept in the vault only.
+    expect(await read('rendered', CEREBRO_FIRST_MANAGERS)).toBe(tenant.adminEmail);
     const written = listFiles(h.artifacts.root).map((f) => readFileSync(f, 'utf8'));
     expect(written.length).toBeGreaterThan(3);
     for (const text of [...written, JSON.stringify(r)])
       for (const v of [values[0]!, values[1]!, keyBody]) expect(text).not.toContain(v);
+    for (const text of written) expect(text).not.toContain(tenant.adminEmail);
     expect(await h.artifacts.read('rendered', ARTIFACT.tenant)).toBeDefined();
   });
 });

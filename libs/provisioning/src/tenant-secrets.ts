@@ -7,6 +7,13 @@
  * | `engine-audit-salt`     | `engine-audit-salt`         | mcp-engine `saltFile` (hashed user ids)   |
  * | `cerebro-session-key`   | `cerebro-session-key`       | cerebro `sessionKeyFile` (CSRF key)       |
  * | `engine-signing-NNNN`   | `engine-signing-NNNN.pem`   | cerebro `engineTokens.signingKeysDir`     |
+ * | `cerebro-first-managers`| `cerebro-first-managers`    | cerebro's first managers (see below)      |
+ *
+ * `cerebro-first-managers` holds the customer admin's e-mail from sign-up (one per line): the
+ * workspace's first manager, so a magic-link workspace has somebody who may sign in and approve
+ * the others. It is kept in the vault, not in the Tenant or a ConfigMap, because cluster objects
+ * carry no personal data. `npm start`'s local data plane reads it into `bootstrapManagers`; in a
+ * cluster the chart must mount it and cerebro read it (docs/provisioning.md, "Tenant vault").
  *
  * Idempotent: a secret that exists is never regenerated (a new salt would orphan every audit
  * row's hash, a new session key would sign everyone out, a replaced signing key would break
@@ -32,6 +39,7 @@ export interface TenantSecretWriter {
 export const ENGINE_AUDIT_SALT = 'engine-audit-salt';
 export const CEREBRO_SESSION_KEY = 'cerebro-session-key';
 export const ENGINE_SIGNING_PREFIX = 'engine-signing-';
+export const CEREBRO_FIRST_MANAGERS = 'cerebro-first-managers';
 /** Who the provisioner writes as (hashed into the record's setBy like any actor). */
 export const PROVISIONER_ACTOR = 'provisioner:data-plane-secrets';
 
@@ -73,11 +81,24 @@ export async function engineSigningKeys(vault: TenantSecretWriter, max = 9999): 
   return names;
 }
 
+export interface SeedOptions {
+  /** The customer admin's e-mail(s): the workspace's first managers (written once, when absent). */
+  readonly firstManagers?: readonly string[];
+}
+
 /** Creates every data-plane secret the vault lacks; keeps the ones it has. */
-export async function seedDataPlaneSecrets(vault: TenantSecretWriter): Promise<SeedResult> {
+export async function seedDataPlaneSecrets(
+  vault: TenantSecretWriter,
+  options: SeedOptions = {},
+): Promise<SeedResult> {
   const created: string[] = [];
   const kept: string[] = [];
-  for (const [name, make] of FIXED) {
+  const managers = (options.firstManagers ?? []).map((m) => m.trim().toLowerCase()).filter(Boolean);
+  const fixed: Array<readonly [string, () => string]> = [
+    ...FIXED,
+    ...(managers.length ? [[CEREBRO_FIRST_MANAGERS, () => managers.join('\n')] as const] : []),
+  ];
+  for (const [name, make] of fixed) {
     if (await vault.hasTenantSecret(name)) kept.push(name);
     else {
       await vault.putTenantSecret(name, make(), PROVISIONER_ACTOR);

@@ -17,7 +17,7 @@ import { vaultAdapterFromBinding, type Tenant } from '@cw/tenant-model';
 import { PostgresTenantStore, pgliteClient, pgPoolClient, type SqlClient } from '@cw/tenant-store';
 import { ensureMasterKeyFile, openTenantSecrets, type WorkloadIdentityOptions } from '@cw/vault';
 import type { DataPlaneSecrets, DataPlaneSecretsResult } from '../ports.js';
-import { seedDataPlaneSecrets, type TenantSecretWriter } from '../tenant-secrets.js';
+import { seedDataPlaneSecrets, type SeedOptions, type TenantSecretWriter } from '../tenant-secrets.js';
 
 export type DataPlaneSecretsMode = 'local' | 'all' | 'off';
 
@@ -39,7 +39,7 @@ export class VaultDataPlaneSecrets implements DataPlaneSecrets {
     this.masterKeyFile = join(opts.vaultDir, 'master.key');
   }
 
-  async seed(tenant: Tenant): Promise<DataPlaneSecretsResult> {
+  async seed(tenant: Tenant, options: SeedOptions = {}): Promise<DataPlaneSecretsResult> {
     const mode = this.opts.mode ?? 'local';
     if (mode === 'off') return { skipped: 'DATA_PLANE_SECRETS=off: the tenant vault is seeded elsewhere' };
     const slug = tenant.metadata.name;
@@ -55,7 +55,7 @@ export class VaultDataPlaneSecrets implements DataPlaneSecrets {
       return {
         skipped: `not seeded: the tenant vault is a ${config.kind}; set DATA_PLANE_SECRETS=all where the provisioner may write it`,
       };
-    return seedDataPlaneSecrets(await this.open(slug, config));
+    return seedDataPlaneSecrets(await this.open(slug, config), options);
   }
 
   /** The local store's connection (closed with the runtime). */

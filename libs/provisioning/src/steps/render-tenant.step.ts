@@ -22,6 +22,8 @@ export interface RenderTenantInput {
   readonly tenant: Tenant;
   /** Seed the tenant vault's data-plane secrets (not when offboarding). */
   readonly seedSecrets?: boolean;
+  /** The customer admin's e-mail: the workspace's first manager, into the vault only. */
+  readonly firstManagers?: readonly string[];
 }
 
 export interface RenderTenantOutput {
@@ -63,6 +65,7 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
         correlationId: ctx.run.correlationId,
       }),
       seedSecrets: ctx.job.goal !== 'offboard',
+      firstManagers: ctx.tenant.adminEmail ? [ctx.tenant.adminEmail] : [],
     };
   }
 
@@ -88,7 +91,9 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
     }
     // Before the manifests: whatever starts the workloads from them finds their secrets in the vault.
     const secrets =
-      input.seedSecrets && this.deps.secrets ? await this.deps.secrets.seed(input.tenant) : undefined;
+      input.seedSecrets && this.deps.secrets
+        ? await this.deps.secrets.seed(input.tenant, { firstManagers: input.firstManagers ?? [] })
+        : undefined;
     await artifacts.remove(slug, ARTIFACT.pendingBindings);
     await artifacts.write(slug, ARTIFACT.tenant, toYaml(input.tenant));
     const wanted = new Set<string>();
