@@ -3,7 +3,7 @@
  * quantity = seats, the admin e-mail prefilled, and the tenant id + correlation id in the
  * session's and the subscription's metadata (webhooks find the tenant by them).
  */
-import { PLANS } from '@cw/tenant-model';
+import { PLANS, isGone } from '@cw/tenant-model';
 import type { Database } from '@cw/db';
 import type { RequestContext } from '../context.js';
 import { BillingDisabledError, ConflictError } from '../errors.js';
@@ -49,7 +49,7 @@ export class StartCheckoutUseCase {
     await this.db.transaction(async (tx) => {
       // The sign-up may have expired while Stripe answered: then no one is sent to pay for it.
       const locked = await tx.tenants.findByIdForUpdate(tenant.id);
-      if (!locked || locked.state === 'deleted' || locked.state === 'offboarding')
+      if (!locked || isGone(locked.state))
         throw new ConflictError('this sign-up is no longer open; please sign up again');
       await tx.tenants.update(tenant.id, { stripeCheckoutSessionId: checkout.id });
       await tx.audit.record({

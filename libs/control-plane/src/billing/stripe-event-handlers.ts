@@ -10,10 +10,10 @@
  */
 import {
   canTransition,
+  isGone,
   planByLookupKey,
   formatIssue,
   type TenantSpec,
-  type TenantState,
 } from '@cw/tenant-model';
 import type { Repositories, StripeEventOutcome, TenantPatch, TenantRecord } from '@cw/db';
 import type { TransitionOutcome, TransitionTenantUseCase } from '../lifecycle/transition-tenant.usecase.js';
@@ -46,7 +46,6 @@ export interface HandlerResult {
   transitions: TransitionOutcome[];
 }
 
-const GONE: readonly TenantState[] = ['offboarding', 'deleted'];
 const result = (
   outcome: StripeEventOutcome,
   tenant?: TenantRecord,
@@ -198,7 +197,7 @@ async function checkoutCompleted(input: HandlerInput): Promise<HandlerResult> {
     subscriptionId,
   });
   if (!tenant) return result('ignored', undefined, 'no tenant for this checkout session');
-  if (GONE.includes(tenant.state)) return checkoutForGoneTenant(tx, event, session, tenant);
+  if (isGone(tenant.state)) return checkoutForGoneTenant(tx, event, session, tenant);
   if (isForeignSubscription(tenant, subscriptionId))
     return recordDuplicateSubscription(input, tenant, subscriptionId!);
   const patch = missingIds(tenant, { customerId, subscriptionId, checkoutSessionId: session.id });
@@ -262,7 +261,7 @@ async function subscriptionUpdated(input: HandlerInput): Promise<HandlerResult> 
     customerId: idOf(object.customer),
   });
   if (!tenant) return result('ignored', undefined, 'no tenant for this subscription');
-  if (GONE.includes(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
+  if (isGone(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
   if (isForeignSubscription(tenant, object.id)) return recordDuplicateSubscription(input, tenant, object.id);
   const at = eventTime(event);
   if (tenant.subscriptionEventAt && at < tenant.subscriptionEventAt)
@@ -320,7 +319,7 @@ async function subscriptionDeleted(input: HandlerInput): Promise<HandlerResult> 
   });
   if (!tenant) return result('ignored', undefined, 'no tenant for this subscription');
   if (isForeignSubscription(tenant, object.id)) return recordDuplicateSubscription(input, tenant, object.id);
-  if (GONE.includes(tenant.state) || tenant.offboardAt)
+  if (isGone(tenant.state) || tenant.offboardAt)
     return result('duplicate', tenant, 'offboarding already scheduled');
   const at = eventTime(event);
   const offboardAt = new Date(at.getTime() + policy.offboardGraceMs);
@@ -356,7 +355,7 @@ async function invoicePaymentFailed(input: HandlerInput): Promise<HandlerResult>
   if (!tenant) return result('ignored', undefined, 'no tenant for this invoice');
   if (isForeignSubscription(tenant, refs.subscriptionId))
     return recordDuplicateSubscription(input, tenant, refs.subscriptionId!);
-  if (GONE.includes(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
+  if (isGone(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
   const at = eventTime(event);
   if (tenant.paymentEventAt && at <= tenant.paymentEventAt)
     return result('stale', tenant, 'a newer invoice event was applied');
@@ -384,7 +383,7 @@ async function invoicePaid(input: HandlerInput): Promise<HandlerResult> {
   if (!tenant) return result('ignored', undefined, 'no tenant for this invoice');
   if (isForeignSubscription(tenant, refs.subscriptionId))
     return recordDuplicateSubscription(input, tenant, refs.subscriptionId!);
-  if (GONE.includes(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
+  if (isGone(tenant.state)) return result('ignored', tenant, `tenant is ${tenant.state}`);
   const at = eventTime(event);
   // Strictly older only: on a tie with a failure, the payment wins.
   if (tenant.paymentEventAt && at < tenant.paymentEventAt)

@@ -5,7 +5,7 @@
  * goes to the tenant's vault (never the database or the Tenant), `spec.identity` names it by key,
  * and a `resync` run re-applies the Tenant.
  */
-import { validateTenantSpec, type TenantIdentity, type TenantState } from '@cw/tenant-model';
+import { isGone, validateTenantSpec, type TenantIdentity, type TenantState } from '@cw/tenant-model';
 import type { Database } from '@cw/db';
 import { hashId } from '@cw/observability';
 import { validateCustomerIdp } from '@cw/identity';
@@ -41,7 +41,6 @@ export interface ConnectIdpResult {
 
 /** States whose Tenant is (being) applied: a re-sync carries the change to the cluster. */
 const APPLIED: readonly TenantState[] = ['provisioning', 'active', 'suspended'];
-const GONE: readonly TenantState[] = ['offboarding', 'deleted'];
 const LIMITS: Record<IdpField, number> = { issuer: 2048, clientId: 255, clientSecret: 4096 };
 const LABELS: Record<IdpField, string> = {
   issuer: 'The issuer URL',
@@ -102,7 +101,7 @@ export class ConnectCustomerIdpUseCase {
     ctx: RequestContext,
   ): Promise<ConnectIdpResult> {
     const tenant = await tenantForSession(this.db, session, text(raw.tenantId) || undefined);
-    if (GONE.includes(tenant.state))
+    if (isGone(tenant.state))
       throw new ConflictError(
         `the workspace is ${tenant.state}; its identity provider can no longer be changed`,
       );
@@ -170,7 +169,7 @@ export class ConnectCustomerIdpUseCase {
     );
     const planned = await this.db.transaction(async (tx) => {
       const locked = await tx.tenants.findByIdForUpdate(tenant.id);
-      if (!locked || GONE.includes(locked.state))
+      if (!locked || isGone(locked.state))
         throw new ConflictError(
           'the workspace is being removed; its identity provider can no longer be changed',
         );

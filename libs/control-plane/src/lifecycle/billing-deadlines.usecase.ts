@@ -4,6 +4,7 @@
  * and relays provisioning runs that never reached the queue. Safe to run on every replica at
  * once: each tenant is re-checked under its row lock, and runs are idempotent by key.
  */
+import { isGone } from '@cw/tenant-model';
 import type { Database } from '@cw/db';
 import type { Clock, Logger } from '../ports.js';
 import type { ExpireSignupsUseCase } from './expire-signups.usecase.js';
@@ -53,13 +54,7 @@ export class EnforceBillingDeadlinesUseCase {
       const outcome = await this.guarded(due.id, () =>
         this.db.transaction(async (tx) => {
           const tenant = await tx.tenants.findByIdForUpdate(due.id);
-          if (
-            !tenant?.offboardAt ||
-            tenant.offboardAt > now ||
-            tenant.state === 'offboarding' ||
-            tenant.state === 'deleted'
-          )
-            return undefined;
+          if (!tenant?.offboardAt || tenant.offboardAt > now || isGone(tenant.state)) return undefined;
           return this.transitions.inTransaction(tx, tenant.id, 'offboard_started', {
             actor: { kind: 'system', reason: 'subscription cancelled; grace period over' },
             cause: `offboarding due ${tenant.offboardAt.toISOString()}`,

@@ -3,6 +3,7 @@
  * while the tenant waits for verification, a sign-in link afterwards. The answer never says whether
  * the address is known (no account enumeration); rate-limited per address and per IP.
  */
+import { LIVE_STATES } from '@cw/tenant-model';
 import type { Database } from '@cw/db';
 import type { RequestContext } from '../context.js';
 import { ValidationFailedError } from '../errors.js';
@@ -34,14 +35,7 @@ export class ResendLinkUseCase {
     await enforceLimit(this.limiter, 'resend-ip', ctx.ip, this.limits.perIp);
     await enforceLimit(this.limiter, 'resend-email', email.toLowerCase(), this.limits.resendPerEmail);
 
-    const tenants = await this.db.tenants.findByAdminEmail(email, [
-      'pending_verification',
-      'pending_payment',
-      'provisioning',
-      'active',
-      'suspended',
-      'failed',
-    ]);
+    const tenants = await this.db.tenants.findByAdminEmail(email, LIVE_STATES);
     for (const tenant of tenants.slice(0, 5)) {
       const purpose = tenant.state === 'pending_verification' ? 'verify-email' : 'sign-in';
       const prepared = await this.db.transaction((tx) => this.links.prepare(tx, tenant, purpose));

@@ -4,6 +4,7 @@
  */
 import {
   PLANS,
+  isGone,
   tenantUrl,
   type ProvisioningGoal,
   type ProvisioningStep,
@@ -103,7 +104,7 @@ export class TenantStatusUseCase {
         hostname: tenant.spec.hostname,
         url: tenant.state === 'active' ? tenantUrl(tenant.spec) : null,
         identity: tenant.spec.identity ? { issuer: tenant.spec.identity.issuer } : null,
-        canConnectIdentity: tenant.state !== 'offboarding' && tenant.state !== 'deleted',
+        canConnectIdentity: !isGone(tenant.state),
       },
       billing: {
         mode: tenant.billingMode,

@@ -5,7 +5,7 @@
  * to `pending_payment` when billing is on, or straight to `provisioning` on a trial (with the
  * provisioning run, enqueued after commit). Either way the result carries the session to set.
  */
-import { PLANS } from '@cw/tenant-model';
+import { PLANS, isGone } from '@cw/tenant-model';
 import type { Database, TenantRecord } from '@cw/db';
 import type { RequestContext } from '../context.js';
 import { InvalidTokenError } from '../errors.js';
@@ -51,8 +51,7 @@ export class VerifyEmailUseCase {
         consumed = await tx.emailTokens.consume(checked.hash, 'sign-in', now);
       if (consumed.status !== 'ok') throw new InvalidTokenError(consumed.status);
       const current = await tx.tenants.findByIdForUpdate(consumed.token.tenantId);
-      if (!current || current.state === 'deleted' || current.state === 'offboarding')
-        throw new InvalidTokenError('not_pending');
+      if (!current || isGone(current.state)) throw new InvalidTokenError('not_pending');
       if (consumed.token.purpose === 'sign-in' || current.state !== 'pending_verification') return current;
 
       const actor = { kind: 'customer' as const, emailHash: current.adminEmailHash };

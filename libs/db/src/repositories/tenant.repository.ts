@@ -15,7 +15,7 @@ import {
   sql,
   type SQL,
 } from 'drizzle-orm';
-import type { TenantSpec, TenantState } from '@cw/tenant-model';
+import { LIVE_STATES, type TenantSpec, type TenantState } from '@cw/tenant-model';
 import { hashId } from '@cw/observability';
 import { tenants } from '../schema.js';
 import type { Executor } from '../executor.js';
@@ -262,14 +262,7 @@ export class TenantRepository {
         and(
           isNotNull(tenants.offboardAt),
           lte(tenants.offboardAt, now),
-          inArray(tenants.state, [
-            'pending_verification',
-            'pending_payment',
-            'provisioning',
-            'active',
-            'suspended',
-            'failed',
-          ]),
+          inArray(tenants.state, [...LIVE_STATES]),
         ),
       )
       .orderBy(asc(tenants.offboardAt))
