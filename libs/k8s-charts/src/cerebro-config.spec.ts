@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cerebroConfigSchema, parseTenant } from '@cw/tenant-model';
+import { cerebroConfigSchema, parseTenant, type Tenant } from '@cw/tenant-model';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { cerebroConfig } from './cerebro-config.js';
+import { cerebroConfig, LOCAL_KNOWLEDGE_DATA_DIR } from './cerebro-config.js';
+import { DATA_DIR } from './constructs/pod.js';
 import type { Volume } from './constructs/pod.js';
 
 const example = (name: string) =>
@@ -42,6 +43,68 @@ describe('cerebroConfig', () => {
     const { database: _omit, ...bindings } = t.spec.bindings;
     expect(() => cerebroConfig({ ...t, spec: { ...t.spec, bindings } }, secrets)).toThrow(
       /spec\.bindings\.database/,
+    );
+  });
+
+  describe('knowledge section (what cerebro opens with openKnowledge)', () => {
+    const render = (name: string, t?: Tenant) => {
+      const config = cerebroConfig(t ?? example(name), name === 'local' ? undefined : secrets);
+      // Through the JSON the ConfigMap carries, parsed by the schema cerebro boots with.
+      return cerebroConfigSchema.parse(JSON.parse(JSON.stringify(config)));
+    };
+
+    it('Azure with a search binding: AI Search, the exact index the tenant stack grants, workload identity', () => {
+      const t = example('azure-shared');
+      expect(render('azure-shared').knowledge).toEqual({
+        search: {
+          kind: 'azure-ai-search',
+          endpoint: t.spec.bindings.search!.endpoint,
+          indexName: `${t.metadata.name}-documents`,
+          auth: { kind: 'workload-identity' },
+        },
+        embedder: { kind: 'local-lexical', dimensions: 256 },
+      });
+    });
+
+    it('AWS with a search binding: OpenSearch Serverless, index inside the <slug>_* grant, SigV4', () => {
+      const t = example('aws-shared');
+      expect(render('aws-shared').knowledge).toEqual({
+        search: {
+          kind: 'opensearch',
+          node: t.spec.bindings.search!.endpoint,
+          indexName: `${t.metadata.name}_knowledge`,
+          auth: { kind: 'aws-sigv4', region: t.spec.cloud.region, service: 'aoss' },
+        },
+        embedder: { kind: 'local-lexical', dimensions: 256 },
+      });
+    });
+
+    it('local: pgvector on PGlite inside the writable data emptyDir (the root filesystem is read-only)', () => {
+      const knowledge = render('local').knowledge;
+      expect(knowledge?.search).toEqual({
+        kind: 'pgvector',
+        connection: { driver: 'pglite', dataDir: LOCAL_KNOWLEDGE_DATA_DIR },
+        schema: 'knowledge',
+        textSearchConfig: 'english',
+      });
+      expect(LOCAL_KNOWLEDGE_DATA_DIR.startsWith(`${DATA_DIR}/`)).toBe(true);
+    });
+
+    it('no backend the stack provisions (GCP: no search binding, Firestore; a cloud tenant before its search binding): no section', () => {
+      expect(example('gcp-dedicated').spec.bindings.search).toBeUndefined();
+      expect(render('gcp-dedicated').knowledge).toBeUndefined();
+      const t = example('azure-shared');
+      const { search: _omit, ...bindings } = t.spec.bindings;
+      expect(render('azure-shared', { ...t, spec: { ...t.spec, bindings } }).knowledge).toBeUndefined();
+    });
+
+    it.each(['local', 'azure-shared', 'aws-shared'])(
+      '%s: the section survives a strict re-parse unchanged',
+      (name) => {
+        const knowledge = cerebroConfig(example(name), name === 'local' ? undefined : secrets).knowledge;
+        expect(knowledge).toBeDefined();
+        expect(cerebroConfigSchema.shape.knowledge.parse(knowledge)).toEqual(knowledge);
+      },
     );
   });
 });
