@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ObjectLike } from '@cw/k8s-client';
 import { applyReason } from './reconcile/drift.js';
-import { trimOwned } from './cluster-cache.js';
+import { ownedChangeMatters, trimOwned } from './cluster-cache.js';
 
 const live = {
   metadata: {
@@ -53,5 +54,101 @@ describe('trimOwned', () => {
     expect(applyReason(desired, trimOwned(live, true))).toBeUndefined();
     const edited = { ...live, spec: { ...live.spec, replicas: 5 } };
     expect(applyReason(desired, trimOwned(edited, true))).toBe('drifted');
+  });
+});
+
+describe('ownedChangeMatters', () => {
+  const deployment = trimOwned(live, true);
+  type Live = Omit<typeof live, 'metadata' | 'status'> & {
+    metadata: Record<string, unknown>;
+    status: Record<string, unknown>;
+  };
+  const next = (patch: (o: Live) => Live) => trimOwned(patch(structuredClone(live) as Live), true);
+
+  it('wakes nobody for a new resourceVersion alone, or status fields a reconcile does not read', () => {
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({ ...o, metadata: { ...o.metadata, resourceVersion: '43' } })),
+      ),
+    ).toBe(false);
+    const conditions = next((o) => ({
+      ...o,
+      metadata: { ...o.metadata, resourceVersion: '44' },
+      status: { ...o.status, conditions: [{ type: 'Available', lastUpdateTime: 'now' }] },
+    }));
+    expect(ownedChangeMatters(deployment, conditions)).toBe(false);
+    // Kinds whose status is not kept: a ResourceQuota's usage changing is invisible.
+    const quota = { metadata: { name: 'q', resourceVersion: '1' }, spec: { hard: { pods: '10' } } };
+    const used: ObjectLike = {
+      ...quota,
+      metadata: { name: 'q', resourceVersion: '2' },
+      status: { used: { pods: '1' } },
+    } as ObjectLike;
+    expect(ownedChangeMatters(trimOwned(quota, false), trimOwned(used, false))).toBe(false);
+  });
+
+  it('wakes the tenant for readiness changes and for any edit of what the operator sets', () => {
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({ ...o, status: { ...o.status, readyReplicas: 0 } })),
+      ),
+    ).toBe(true);
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({ ...o, status: { ...o.status, observedGeneration: 4 } })),
+      ),
+    ).toBe(true);
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({ ...o, spec: { ...o.spec, replicas: 5 } })),
+      ),
+    ).toBe(true);
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({ ...o, metadata: { ...o.metadata, labels: { 'app.kubernetes.io/name': 'x' } } })),
+      ),
+    ).toBe(true);
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({
+          ...o,
+          metadata: { ...o.metadata, annotations: { 'platform.contextweaver.io/applied-hash': 'h2' } },
+        })),
+      ),
+    ).toBe(true);
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({ ...o, metadata: { ...o.metadata, generation: 4 } })),
+      ),
+    ).toBe(true);
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({
+          ...o,
+          metadata: { ...o.metadata, deletionTimestamp: '2026-01-02T00:00:00Z' },
+        })),
+      ),
+    ).toBe(true);
+  });
+
+  it('drops the token Secrets a ServiceAccount lists (never set, never compared)', () => {
+    const sa = { metadata: { name: 'cerebro', resourceVersion: '1' }, automountServiceAccountToken: false };
+    const withToken = {
+      ...sa,
+      metadata: { name: 'cerebro', resourceVersion: '2' },
+      secrets: [{ name: 'cerebro-token-x' }],
+    };
+    expect(trimOwned(withToken, false, ['secrets'])).not.toHaveProperty('secrets');
+    expect(
+      ownedChangeMatters(trimOwned(sa, false, ['secrets']), trimOwned(withToken, false, ['secrets'])),
+    ).toBe(false);
   });
 });

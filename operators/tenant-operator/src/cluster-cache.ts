@@ -48,7 +48,11 @@ interface OwnedCache {
  * Dropped: managedFields, the last-applied annotation, uid, timestamps, and the status of every
  * other kind — a large share of memory at 1,000 tenants, never read.
  */
-export function trimOwned(obj: ObjectLike, keepStatus: boolean): KubeObject {
+export function trimOwned(
+  obj: ObjectLike,
+  keepStatus: boolean,
+  dropFields: readonly string[] = [],
+): KubeObject {
   const { metadata = {}, status, ...rest } = obj as ObjectLike & { status?: unknown };
   const { name, namespace, labels, annotations, resourceVersion, generation, deletionTimestamp } =
     metadata as Record<string, unknown>;
@@ -70,8 +74,60 @@ export function trimOwned(obj: ObjectLike, keepStatus: boolean): KubeObject {
     },
   };
   if (status !== undefined && keepStatus) trimmed.status = status;
+  for (const field of dropFields) delete trimmed[field];
   return trimmed as unknown as KubeObject;
 }
+
+/** Deep equality of JSON values (the caches hold parsed JSON only). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every(
+    (k) => k in b && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+/** The Deployment status fields a reconcile reads (workloadStatus); conditions and timestamps are not. */
+const READINESS_FIELDS = [
+  'observedGeneration',
+  'replicas',
+  'readyReplicas',
+  'updatedReplicas',
+  'availableReplicas',
+] as const;
+
+/**
+ * Whether a change to a cached owned object can change what a reconcile does: anything but its
+ * resourceVersion in what the cache keeps (labels, annotations, body: a hand edit is drift), and
+ * for Deployments the readiness counts. A Deployment's conditions being re-stamped or a status
+ * that the cache does not even keep (ResourceQuota usage, a PDB's counts) wakes nobody: at
+ * 1,000 tenants those were most of the watch events, each a full reconcile for nothing.
+ */
+export function ownedChangeMatters(previous: KubeObject, current: KubeObject): boolean {
+  const {
+    metadata: pm,
+    status: ps,
+    ...pBody
+  } = previous as KubeObject & { status?: Record<string, unknown> };
+  const { metadata: cm, status: cs, ...cBody } = current as KubeObject & { status?: Record<string, unknown> };
+  const { resourceVersion: _pv, ...pMeta } = pm;
+  const { resourceVersion: _cv, ...cMeta } = cm;
+  if (!sameJson(pMeta, cMeta) || !sameJson(pBody, cBody)) return true;
+  if (ps === cs) return false;
+  return READINESS_FIELDS.some((k) => ps?.[k] !== cs?.[k]);
+}
+
+/**
+ * Top-level fields of a kind that other controllers write and the operator never sets (so never
+ * compares): a ServiceAccount's token Secrets, listed by the token controller up to v1.23. Kept,
+ * each SA's update woke its tenant once more, for nothing.
+ */
+const DROPPED_FIELDS: Readonly<Record<string, readonly string[]>> = { ServiceAccount: ['secrets'] };
 
 const tenantOf = (obj: ObjectLike): string | undefined =>
   (obj.metadata?.labels as Record<string, string> | undefined)?.[LABEL_TENANT];
@@ -122,9 +178,10 @@ export class ClusterCache {
         path: resourcePath(info),
         labelSelector: managedSelector(),
         indexBy: tenantOf,
-        transform: (obj) => trimOwned(obj, resource.kind === 'Deployment'),
+        transform: (obj) => trimOwned(obj, resource.kind === 'Deployment', DROPPED_FIELDS[resource.kind]),
         watchTimeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
-        onEvent: (type, obj) => {
+        onEvent: (type, obj, previous) => {
+          if (type === 'MODIFIED' && previous && !ownedChangeMatters(previous, obj)) return;
           const slug = tenantOf(obj);
           if (slug) this.options.onOwned(slug, type, obj);
         },

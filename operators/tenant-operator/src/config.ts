@@ -33,6 +33,7 @@ const envSchema = z.object({
   LEASE_RETRY_PERIOD_SECONDS: seconds(2),
   API_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(64),
   TENANT_LABEL_SELECTOR: z.string().optional(),
+  STATUS_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
 
 export interface OperatorConfig {
@@ -55,6 +56,8 @@ export interface OperatorConfig {
   readonly apiMaxInFlight: number;
   /** Only Tenants matching this label selector are reconciled (shards; isolated test runs). Default: all. */
   readonly tenantSelector: string | undefined;
+  /** How long a rolling-out (Provisioning) status waits before it is written; 0: at once. */
+  readonly statusSettleMs: number;
   readonly render: TenantRenderOptions;
 }
 
@@ -94,6 +97,7 @@ export function parseOperatorConfig(env: Record<string, string | undefined> = pr
     },
     apiMaxInFlight: e.API_MAX_IN_FLIGHT,
     tenantSelector: e.TENANT_LABEL_SELECTOR,
+    statusSettleMs: e.STATUS_SETTLE_MS,
     render: renderOptions(env),
   };
 }

@@ -85,6 +85,7 @@ export class TenantOperator {
       metrics: this.metrics,
       log: this.log,
       fieldManager: FIELD_MANAGER,
+      statusSettleMs: config.statusSettleMs,
     });
     if (config.leaderElection.enabled) {
       this.elector = new LeaderElector({

@@ -44,7 +44,11 @@ function writeThroughCache(): ClusterCache {
   } as unknown as ClusterCache;
 }
 
-function reconciler(api: Partial<Record<keyof typeof failingApi, unknown>>, cache = writeThroughCache()) {
+function reconciler(
+  api: Partial<Record<keyof typeof failingApi, unknown>>,
+  cache = writeThroughCache(),
+  statusSettleMs?: number,
+) {
   const client = { ...failingApi, ...api } as unknown as KubeClient;
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
   return new TenantReconciler({
@@ -57,8 +61,13 @@ function reconciler(api: Partial<Record<keyof typeof failingApi, unknown>>, cach
       { defaultMetrics: false },
     ),
     log: silent,
+    ...(statusSettleMs !== undefined ? { statusSettleMs } : {}),
   });
 }
+
+const applyOk = (o: KubeObject) =>
+  Promise.resolve({ ...o, metadata: { ...o.metadata, resourceVersion: '1' } });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('TenantReconciler', () => {
   it('keeps the phase errors when writing status fails afterwards', async () => {
@@ -99,5 +108,87 @@ describe('TenantReconciler', () => {
     expect(last('ServiceAccount')).toBeLessThan(first('Deployment'));
     expect(last('ConfigMap')).toBeLessThan(first('Deployment'));
     expect(last('Service')).toBeLessThan(first('Deployment'));
+  });
+
+  it('holds a rolling-out status back for the settle time: a quick rollout writes Ready alone', async () => {
+    const cache = writeThroughCache();
+    const statuses: string[] = [];
+    const r = reconciler(
+      {
+        applyObject: applyOk,
+        patchTenantStatus: (_: string, status: { phase: string }) => {
+          statuses.push(status.phase);
+          return Promise.resolve(tenant);
+        },
+      },
+      cache,
+      200,
+    );
+    const signal = new AbortController().signal;
+    const first = await r.reconcile('acme', signal);
+    expect(first.requeueAfterMs).toBeGreaterThan(0);
+    expect(first.requeueAfterMs).toBeLessThanOrEqual(200);
+    expect(statuses).toEqual([]); // Provisioning held back
+    // The Deployments become ready before the settle time is up.
+    for (const name of ['cerebro', 'engine-main']) {
+      const live = cache.live({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'tenant-acme' },
+      })!;
+      cache.wrote({
+        ...live,
+        status: {
+          observedGeneration: 0,
+          replicas: 1,
+          readyReplicas: 1,
+          updatedReplicas: 1,
+          availableReplicas: 1,
+        },
+      });
+    }
+    expect(await r.reconcile('acme', signal)).toEqual({});
+    expect(statuses).toEqual(['Ready']);
+  });
+
+  it('writes a rolling-out status once it has stood for the settle time', async () => {
+    const statuses: string[] = [];
+    const r = reconciler(
+      {
+        applyObject: applyOk,
+        patchTenantStatus: (_: string, status: { phase: string }) => {
+          statuses.push(status.phase);
+          return Promise.resolve(tenant);
+        },
+      },
+      writeThroughCache(),
+      50,
+    );
+    const signal = new AbortController().signal;
+    expect((await r.reconcile('acme', signal)).requeueAfterMs).toBeGreaterThan(0);
+    expect(statuses).toEqual([]);
+    await sleep(60);
+    expect(await r.reconcile('acme', signal)).toEqual({});
+    expect(statuses).toEqual(['Provisioning']);
+  });
+
+  it('writes every change at once with a settle time of 0, and a failure at once whatever it is', async () => {
+    const statuses: string[] = [];
+    const patch = (_: string, status: { phase: string }) => {
+      statuses.push(status.phase);
+      return Promise.resolve(tenant);
+    };
+    const signal = new AbortController().signal;
+    expect(
+      await reconciler({ applyObject: applyOk, patchTenantStatus: patch }, writeThroughCache(), 0).reconcile(
+        'acme',
+        signal,
+      ),
+    ).toEqual({});
+    expect(statuses).toEqual(['Provisioning']);
+    await reconciler({ patchTenantStatus: patch }, writeThroughCache(), 60_000)
+      .reconcile('acme', signal)
+      .catch(() => undefined);
+    expect(statuses).toEqual(['Provisioning', 'Degraded']);
   });
 });

@@ -3,7 +3,8 @@
  * finalize; ensure the finalizer; run the named phases (namespace, identity, policies, quotas,
  * workloads, routing), each applying with server-side apply only what differs from what was last
  * applied; prune what carries the tenant's labels but is no longer desired; aggregate phase
- * errors; write status in a `finally`, and only when it changed.
+ * errors; write status in a `finally`, and only when it changed (a status that only says "still
+ * rolling out" once it has stood for a moment: a quick rollout writes its outcome alone).
  */
 import {
   PHASES,
@@ -21,6 +22,7 @@ import {
   tenantNamespace,
   tenantUrl,
   type Tenant,
+  type TenantStatus,
   type ValidationIssue,
   type WorkloadStatus,
 } from '@cw/tenant-model';
@@ -57,6 +59,12 @@ export interface ReconcilerDeps {
   readonly applyConcurrency?: number;
   /** How often a deleting tenant checks whether its namespace is gone. @default 2_000 */
   readonly deletePollMs?: number;
+  /**
+   * How long a rolling-out status (Provisioning, or Suspended while scaling down) waits before it
+   * is written; a rollout that ends sooner costs one status write (its outcome) instead of one per
+   * readiness change. 0 writes every change at once. @default 1_000
+   */
+  readonly statusSettleMs?: number;
   readonly now?: () => Date;
 }
 
@@ -114,8 +122,16 @@ function byKind(objects: readonly KubeObject[]): KubeObject[][] {
 const describeObject = (o: KubeObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
+/** A status that only says "still rolling out": worth holding back briefly, unlike an outcome. */
+const rollingOut = (status: TenantStatus): boolean =>
+  status.phase === 'Provisioning' ||
+  (status.phase === 'Suspended' &&
+    status.conditions?.some((c) => c.type === 'Progressing' && c.status === 'True') === true);
+
 export class TenantReconciler {
   private readonly desired = new Map<string, CachedManifest>();
+  /** Tenants whose rolling-out status is being held back, and since when (ms). */
+  private readonly held = new Map<string, number>();
   private readonly fieldManager: string;
 
   constructor(private readonly deps: ReconcilerDeps) {
@@ -159,6 +175,7 @@ export class TenantReconciler {
     const tenant = this.deps.cache.tenants.get(undefined, name);
     if (!tenant) {
       this.desired.delete(name);
+      this.held.delete(name);
       return {};
     }
     if (tenant.metadata.deletionTimestamp) return this.finalize(tenant, signal);
@@ -212,9 +229,10 @@ export class TenantReconciler {
       };
       failure = { error };
     }
+    let requeueAfterMs: number | undefined;
     if (outcome && !signal.aborted) {
       try {
-        await this.writeStatus(current, outcome, workloads);
+        requeueAfterMs = await this.writeStatus(current, outcome, workloads, !failure);
       } catch (statusError) {
         // Both matter: the reconcile's own error says what to fix, the status error why it is not shown.
         if (failure)
@@ -227,7 +245,7 @@ export class TenantReconciler {
       }
     }
     if (failure) throw failure.error;
-    return {};
+    return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
   }
 
   private async applyPhases(
@@ -347,25 +365,51 @@ export class TenantReconciler {
       if (!isNotFound(error)) throw error;
     }
     this.desired.delete(slug);
+    this.held.delete(slug);
     this.deps.log.info({ tenant: slug }, 'tenant finalized');
     return {};
   }
 
-  private async writeStatus(tenant: Tenant, outcome: Outcome, workloads: WorkloadStatus[]): Promise<void> {
+  /**
+   * Writes the status when it changed. A rolling-out status (`mayHold`: the reconcile itself went
+   * well) is held back until it has stood for `statusSettleMs`, and the tenant re-queued for then:
+   * a rollout that finishes meanwhile writes its outcome only. Every other status (Ready, Degraded,
+   * Terminating...) is written at once. Returns the re-queue delay while holding.
+   */
+  private async writeStatus(
+    tenant: Tenant,
+    outcome: Outcome,
+    workloads: WorkloadStatus[],
+    mayHold = false,
+  ): Promise<number | undefined> {
+    const name = tenant.metadata.name;
     const next = computeStatus({ tenant, outcome, workloads, now: this.now() });
-    if (!statusChanged(tenant.status, next)) return;
+    if (!statusChanged(tenant.status, next)) {
+      this.held.delete(name);
+      return undefined;
+    }
+    const settleMs = this.deps.statusSettleMs ?? 1_000;
+    if (mayHold && settleMs > 0 && rollingOut(next)) {
+      const now = Date.now();
+      const since = this.held.get(name) ?? now;
+      if (!this.held.has(name)) this.held.set(name, now);
+      const wait = since + settleMs - now;
+      if (wait > 0) return wait;
+    }
+    this.held.delete(name);
     try {
-      const updated = await this.deps.client.patchTenantStatus(tenant.metadata.name, next);
+      const updated = await this.deps.client.patchTenantStatus(name, next);
       this.deps.cache.tenants.upsert(updated);
       this.deps.metrics.statusWrites.inc();
       const wasReady = tenant.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
       if (next.phase === 'Ready' && !wasReady)
         await this.event(tenant, 'Normal', 'Ready', `Tenant is ready at ${next.url}.`);
     } catch (error) {
-      if (isNotFound(error)) return; // deleted meanwhile
-      this.deps.log.warn({ tenant: tenant.metadata.name, err: describeError(error) }, 'status write failed');
+      if (isNotFound(error)) return undefined; // deleted meanwhile
+      this.deps.log.warn({ tenant: name, err: describeError(error) }, 'status write failed');
       throw error;
     }
+    return undefined;
   }
 
   private warn(tenant: Tenant, reason: string, message: string): Promise<void> {
