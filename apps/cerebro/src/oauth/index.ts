@@ -97,7 +97,7 @@ export async function registerOAuth(
                     your groups and your credentials. The engine's rules still apply: limits, read-only
                     engines and manager approvals. It never sees your credentials.</p>
                   <p class="hint">It gets access tokens for ${ACCESS_TOKEN_TTL_SECONDS / 60} minutes, renewed
-                    for up to ${REFRESH_TOKEN_TTL_SECONDS / 86_400} days of use. After approval your browser returns to
+                    without asking you again for up to ${REFRESH_TOKEN_TTL_SECONDS / 86_400} days. After approval your browser returns to
                     <code>${view.redirectHost}</code>.</p>`
             }
             ${postForm(
