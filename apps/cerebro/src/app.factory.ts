@@ -21,6 +21,7 @@ import { homeRoutes } from './home.page.js';
 import { groupRoutes } from './groups/groups.routes.js';
 import { credentialRoutes } from './credentials/credentials.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
+import { registerToolPins } from './admin/tool-pins.routes.js';
 import { NAV, messagePage, setSiteName } from './views/layout.js';
 import { html } from './views/html.js';
 import type { HubHost } from './hub-host.js';
@@ -100,6 +101,7 @@ export async function createCerebroApp(deps: CerebroDeps): Promise<CerebroApp> {
     ...adminRoutes(deps, services),
   );
   const hub = await registerHub(host, deps);
+  registerToolPins(host, hub);
   registerKnowledge(host, deps, services, hub.knowledge);
   await registerOAuth(host, deps, services, hub.mint);
 
