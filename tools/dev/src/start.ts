@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { LocalDataPlane } from './data-plane/local-data-plane.js';
 import { startLocalRouter } from './data-plane/local-router.js';
+import { tenantVaultMount, type TenantVaultMount } from './data-plane/tenant-vault.js';
 import { startLocalStripe, type LocalStripe } from './local-stripe.js';
 import { findOrStartRedis, RedisUnavailableError } from './redis.js';
 
@@ -81,8 +82,18 @@ async function main(): Promise<void> {
   // Tenants' workloads run as local processes only when no cluster would run them.
   let dataPlane: LocalDataPlane | undefined;
   let router: Awaited<ReturnType<typeof startLocalRouter>> | undefined;
+  let tenantVault: TenantVaultMount | undefined;
   if (!process.env.KUBECONFIG && process.env.LOCAL_DATA_PLANE !== 'off') {
     const routerPort = Number(process.env.LOCAL_DATA_PLANE_PORT ?? 3080);
+    // With PostgreSQL the tenant vault the provisioner seeds is readable here: its secrets are
+    // mounted from there (without it they live in the provisioner's PGlite, and are generated here).
+    tenantVault = process.env.DATABASE_URL
+      ? tenantVaultMount({
+          vaultDir: resolve(root, process.env.VAULT_DIR ?? '.data/vault'),
+          databaseUrl: process.env.DATABASE_URL,
+          databaseSchema: process.env.DATABASE_SCHEMA,
+        })
+      : undefined;
     dataPlane = new LocalDataPlane({
       root,
       artifactsDir: resolve(root, process.env.ARTIFACTS_DIR ?? 'tenants'),
@@ -90,6 +101,7 @@ async function main(): Promise<void> {
       routerPort,
       env,
       printLinks: env.MAIL_OUTBOX_PRINT_LINKS === 'true',
+      ...(tenantVault && { tenantVault }),
       log: (line) => console.log(line),
     });
     const plane = dataPlane;
@@ -103,6 +115,7 @@ async function main(): Promise<void> {
     stopping = true;
     router?.close();
     await dataPlane?.stop();
+    await tenantVault?.close().catch(() => undefined);
     for (const child of children) child.kill('SIGTERM');
     await stripe?.close();
     await redis.stop();

@@ -8,11 +8,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { localize, type LocalPorts, type LocalWorkload } from './localize.js';
 import { parseManifests, renderedWorkloads, type RenderedWorkload } from './rendered-workloads.js';
+import type { TenantVaultMount } from './tenant-vault.js';
 
 export interface LocalDataPlaneOptions {
   readonly root: string; // checkout root, with a trailing slash
@@ -29,6 +30,11 @@ export interface LocalDataPlaneOptions {
   readonly allClouds?: boolean;
   /** Runs the apps' esbuild bundles (apps/<app>/dist/app/main.js, `npm run build`) instead of the sources through tsx. */
   readonly bundles?: boolean;
+  /**
+   * The tenant vault the provisioner seeds (DATABASE_URL): its data-plane secrets are mounted from
+   * there, as the vault CSI driver would. Absent: they are generated here once per tenant.
+   */
+  readonly tenantVault?: TenantVaultMount;
 }
 
 interface Running {
@@ -63,6 +69,7 @@ export class LocalDataPlane {
   private readonly tenants = new Map<string, Running>();
   private timer: NodeJS.Timeout | undefined;
   private syncing = false;
+  private readonly waitingForVault = new Set<string>();
 
   constructor(private readonly o: LocalDataPlaneOptions) {}
 
@@ -147,25 +154,48 @@ export class LocalDataPlane {
 
   private async startTenant(slug: string, hash: string, rendered: RenderedWorkload[]): Promise<void> {
     const dir = join(this.o.dataDir, slug);
-    await mkdir(join(dir, 'secrets'), { recursive: true, mode: 0o700 });
-    // What the vault CSI driver mounts in a cluster: generated once, kept across restarts.
-    for (const [name, make] of [
-      ['vault-master-key', () => randomBytes(32).toString('base64')],
-      ['engine-audit-salt', () => randomBytes(32).toString('hex')],
-      ['cerebro-session-key', () => randomBytes(32).toString('base64')],
-      // Cerebro signs engine tokens with it (engineTokens.signingKeysDir = the secrets mount).
-      [
-        'engine-signing-1.pem',
-        () =>
-          generateKeyPairSync('ec', { namedCurve: 'P-256' })
-            .privateKey.export({ type: 'pkcs8', format: 'pem' })
-            .toString()
-            .trim(),
-      ],
-    ] as const) {
-      const file = join(dir, 'secrets', name);
-      if (!existsSync(file)) await writeFile(file, `${make()}\n`, { mode: 0o600 });
-    }
+    const secretsDir = join(dir, 'secrets');
+    await mkdir(secretsDir, { recursive: true, mode: 0o700 });
+    let firstManagers: readonly string[] = [];
+    // What the vault CSI driver mounts in a cluster.
+    if (this.o.tenantVault) {
+      const mounted = await this.o.tenantVault.mount(slug);
+      if (!mounted) {
+        if (!this.waitingForVault.has(slug))
+          this.o.log(`data plane ${slug}: waiting for the provisioner to seed the tenant vault's secrets`);
+        this.waitingForVault.add(slug);
+        return;
+      }
+      this.waitingForVault.delete(slug);
+      // A signing key removed from the vault (rotation finished) is unmounted too.
+      for (const f of await readdir(secretsDir))
+        if (/^engine-signing-.*\.pem$/.test(f) && !(f in mounted.files)) await rm(join(secretsDir, f));
+      for (const [name, value] of Object.entries(mounted.files)) {
+        await writeFile(join(secretsDir, name), `${value}\n`, { mode: 0o600 });
+        await chmod(join(secretsDir, name), 0o600);
+      }
+      firstManagers = mounted.firstManagers;
+    } else
+      for (const [name, make] of [
+        ['engine-audit-salt', () => randomBytes(32).toString('hex')],
+        ['cerebro-session-key', () => randomBytes(32).toString('base64')],
+        // Cerebro signs engine tokens with it (engineTokens.signingKeysDir = the secrets mount).
+        [
+          'engine-signing-1.pem',
+          () =>
+            generateKeyPairSync('ec', { namedCurve: 'P-256' })
+              .privateKey.export({ type: 'pkcs8', format: 'pem' })
+              .toString()
+              .trim(),
+        ],
+      ] as const) {
+        const file = join(secretsDir, name);
+        if (!existsSync(file)) await writeFile(file, `${make()}\n`, { mode: 0o600 });
+      }
+    // The local stand-in of the credential vault's master key (the data plane's own, generated once).
+    const masterKey = join(secretsDir, 'vault-master-key');
+    if (!existsSync(masterKey))
+      await writeFile(masterKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     const ports = await this.ports(slug, rendered);
     const { workloads, sharedStore } = localize({
       slug,
@@ -174,6 +204,7 @@ export class LocalDataPlane {
       ports,
       publicUrl: this.publicUrl(slug),
       env: this.o.env,
+      firstManagers,
       ...(this.o.storeSchemaPrefix ? { storeSchemaPrefix: this.o.storeSchemaPrefix } : {}),
     });
     if (!sharedStore)

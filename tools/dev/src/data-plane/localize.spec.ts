@@ -36,6 +36,18 @@ describe('localize: the workspace managers', () => {
       run({ CW_WORKSPACE_MANAGERS: ' Admin@Initech.test, ops@initech.test ' }).bootstrapManagers,
     ).toEqual(['admin@initech.test', 'ops@initech.test']);
   });
+  it('the tenant vault names the customer admin; CW_WORKSPACE_MANAGERS adds to it', () => {
+    const config = localize({
+      slug: 'initech',
+      workloads: [cerebro],
+      dir: '/tmp/dp/initech',
+      ports: { cerebro: 41000, engines: {} },
+      publicUrl: 'http://initech.localtest.me:3080',
+      firstManagers: ['Boss@Initech.test'],
+      env: { CW_WORKSPACE_MANAGERS: 'ops@initech.test,boss@initech.test' },
+    }).workloads[0]!.config;
+    expect(config.bootstrapManagers).toEqual(['boss@initech.test', 'ops@initech.test']);
+  });
   it('without it the rendered (empty) list stays', () => {
     expect(run({}).bootstrapManagers).toEqual([]);
   });

@@ -29,6 +29,8 @@ export interface LocalizeInput {
   readonly publicUrl: string;
   /** @default 'tenant_' */
   readonly storeSchemaPrefix?: string;
+  /** The tenant vault's `cerebro-first-managers` (the customer admin from sign-up), when mounted. */
+  readonly firstManagers?: readonly string[];
   readonly env: {
     DATABASE_URL?: string | undefined;
     LLM_BASE_URL?: string | undefined;
@@ -107,12 +109,15 @@ export function localize(input: LocalizeInput): { workloads: LocalWorkload[]; sh
       config.url = input.publicUrl;
       config.hostname = new URL(input.publicUrl).hostname;
       config.session = { ...(config.session as object), insecureCookies: true };
-      // Nothing in the Tenant names the customer admin (an e-mail is kept out of cluster objects),
-      // so a magic-link workspace has no first manager unless one is named here.
-      const managers = (input.env.CW_WORKSPACE_MANAGERS ?? '')
-        .split(',')
-        .map((m) => m.trim().toLowerCase())
-        .filter(Boolean);
+      // The customer admin comes from the tenant vault (cerebro-first-managers, which the
+      // provisioner writes: an e-mail is kept out of cluster objects); CW_WORKSPACE_MANAGERS adds more.
+      const managers = [
+        ...new Set(
+          [...(input.firstManagers ?? []), ...(input.env.CW_WORKSPACE_MANAGERS ?? '').split(',')]
+            .map((m) => m.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ];
       if (managers.length) config.bootstrapManagers = managers;
       config.llm = input.env.LLM_BASE_URL
         ? {
