@@ -138,7 +138,10 @@ export async function createAuthorizationServer(
     );
 
   const provider = new ProviderClass(config.url, {
-    adapter: adapterFor(deps.store),
+    adapter: adapterFor(
+      deps.store,
+      createHmac('sha256', deps.sessionKey).update('cerebro oauth index seal').digest(),
+    ),
     clients: [],
     clientAuthMethods: ['none'],
     clientDefaults: {

@@ -6,9 +6,10 @@
  * Ids of codes, refresh tokens and sessions are bearer secrets: rows are keyed by sha256 of the
  * id and the id itself is not kept in the row (`jti` is put back on read), so a store dump holds
  * no usable token. Secondary lookups (session by uid, everything of a grant for revocation) are
- * index rows in their own partitions.
+ * index rows in their own partitions; the session-by-uid row needs the session id back, so it
+ * holds it sealed (AES-256-GCM with a key derived from cerebro's session key, not in the store).
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { defineCollection, type Collection, type TenantStore } from '@cw/tenant-store';
 
@@ -28,12 +29,32 @@ const hashed = (id: string): string => createHash('sha256').update(id).digest('h
 
 type Payload = Record<string, unknown>;
 
+function seal(key: Buffer, value: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+function unseal(key: Buffer, sealed: string): string | undefined {
+  try {
+    const raw = Buffer.from(sealed, 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export class TenantStoreOidcAdapter {
   private readonly records: Collection<OAuthRecord>;
 
+  /** `sealKey`: 32 bytes that never reach the store (derived from the session key). */
   constructor(
     private readonly model: string,
     store: TenantStore,
+    private readonly sealKey: Buffer,
   ) {
     this.records = store.collection(OAUTH_RECORDS);
   }
@@ -44,7 +65,12 @@ export class TenantStoreOidcAdapter {
     const { jti: _jti, ...rest } = payload;
     await this.records.put(this.model, key, { payload: rest }, { ttlSeconds });
     if (typeof payload.uid === 'string')
-      await this.records.put(`${this.model}:uid`, hashed(payload.uid), { payload: { id } }, { ttlSeconds });
+      await this.records.put(
+        `${this.model}:uid`,
+        hashed(payload.uid),
+        { payload: { sealed: seal(this.sealKey, id) } },
+        { ttlSeconds },
+      );
     if (typeof payload.grantId === 'string')
       await this.records.put(
         `grant:${hashed(payload.grantId)}`,
@@ -61,8 +87,9 @@ export class TenantStoreOidcAdapter {
 
   async findByUid(uid: string): Promise<Payload | undefined> {
     const index = await this.records.get(`${this.model}:uid`, hashed(uid));
-    const id = index?.value.payload.id;
-    return typeof id === 'string' ? this.find(id) : undefined;
+    const sealed = index?.value.payload.sealed;
+    const id = typeof sealed === 'string' ? unseal(this.sealKey, sealed) : undefined;
+    return id ? this.find(id) : undefined;
   }
 
   findByUserCode(): Promise<Payload | undefined> {
@@ -105,9 +132,9 @@ export class TenantStoreOidcAdapter {
 }
 
 /** The class oidc-provider instantiates per model (`new Adapter('Session')`). */
-export const adapterFor = (store: TenantStore) =>
+export const adapterFor = (store: TenantStore, sealKey: Buffer) =>
   class extends TenantStoreOidcAdapter {
     constructor(model: string) {
-      super(model, store);
+      super(model, store, sealKey);
     }
   };
