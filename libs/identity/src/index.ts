@@ -8,3 +8,4 @@ export * from './bearer-verifier.js';
 export * from './browser-login.js';
 export * from './validate-customer-idp.usecase.js';
 export * from './http-mapping.js';
+export * from './cookies.js';

@@ -15,8 +15,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { isRole, type PendingLogin, type SessionUser } from '@cw/identity';
-import { readCookie } from '../http/cookies.js';
+import { browserCookie, isRole, readCookie, type PendingLogin, type SessionUser } from '@cw/identity';
 
 export const ADMIN_SESSION_COOKIE = 'cw_admin_session';
 export const ADMIN_LOGIN_COOKIE = 'cw_admin_login';
@@ -52,7 +51,7 @@ export class AdminCookies {
   }
 
   readSession(req: Request, now = Date.now()): AdminSession | undefined {
-    const session = this.open<AdminSession>(readCookie(req, ADMIN_SESSION_COOKIE), now);
+    const session = this.open<AdminSession>(readCookie(req.headers.cookie, ADMIN_SESSION_COOKIE), now);
     const user = session?.user;
     if (
       !session ||
@@ -82,7 +81,7 @@ export class AdminCookies {
   }
 
   readPending(req: Request, now = Date.now()): AdminPendingLogin | undefined {
-    return this.open<AdminPendingLogin>(readCookie(req, ADMIN_LOGIN_COOKIE), now);
+    return this.open<AdminPendingLogin>(readCookie(req.headers.cookie, ADMIN_LOGIN_COOKIE), now);
   }
 
   writePending(res: Response, pending: Omit<AdminPendingLogin, 'exp'>, now = Date.now()): void {
@@ -133,14 +132,6 @@ export class AdminCookies {
 
   private set(res: Response, name: string, value: string, maxAgeMs: number): void {
     // Lax, not Strict: the IdP's redirect back to /admin/callback is a cross-site navigation.
-    const parts = [
-      `${name}=${value}`,
-      'Path=/admin',
-      'HttpOnly',
-      'SameSite=Lax',
-      `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
-    ];
-    if (this.secure) parts.push('Secure');
-    res.append('Set-Cookie', parts.join('; '));
+    res.cookie(name, value, browserCookie({ secure: this.secure, maxAgeMs, path: '/admin' }));
   }
 }

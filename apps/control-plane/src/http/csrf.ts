@@ -16,14 +16,14 @@ import {
 } from '@cw/control-plane';
 import { CONFIG } from '../core/tokens.js';
 import type { ControlPlaneConfig } from '../config/config.js';
-import { readCookie, setCookie } from './cookies.js';
+import { browserCookie, readCookie } from '@cw/identity';
 
 /** The token to embed in this response's forms, setting the nonce cookie when there is none. */
 export function csrfTokenForRequest(req: Request, res: Response, keys: SigningKeys, secure: boolean): string {
-  let nonce = readCookie(req, CSRF_COOKIE);
+  let nonce = readCookie(req.headers.cookie, CSRF_COOKIE);
   if (!nonce || nonce.length > 100) {
     nonce = newCsrfNonce();
-    setCookie(res, CSRF_COOKIE, nonce, { secure });
+    res.cookie(CSRF_COOKIE, nonce, browserCookie({ secure }));
   }
   return csrfTokenFor(keys, nonce);
 }
@@ -37,7 +37,7 @@ export class CsrfGuard implements CanActivate {
     const body = req.body as Record<string, unknown> | undefined;
     const token =
       req.headers[CSRF_HEADER] ?? (body && typeof body === 'object' ? body[CSRF_FIELD] : undefined);
-    if (!csrfValid(this.keys, readCookie(req, CSRF_COOKIE), token)) throw new CsrfError();
+    if (!csrfValid(this.keys, readCookie(req.headers.cookie, CSRF_COOKIE), token)) throw new CsrfError();
     return true;
   }
 }

@@ -7,7 +7,7 @@ import {
   type SessionPayload,
   type SigningKeys,
 } from '@cw/control-plane';
-import { readCookie } from './cookies.js';
+import { readCookie } from '@cw/identity';
 
 export interface CwRequest extends Request {
   correlationId?: string;
@@ -20,7 +20,7 @@ export const contextOf = (req: Request): RequestContext => ({
 });
 
 export const sessionOf = (req: Request, keys: SigningKeys): SessionPayload | undefined =>
-  decodeSession(keys, readCookie(req, SESSION_COOKIE));
+  decodeSession(keys, readCookie(req.headers.cookie, SESSION_COOKIE));
 
 /** A form post from a browser (as opposed to a JSON API call): decides HTML or JSON answers. */
 export const isFormPost = (req: Request): boolean =>

@@ -2,9 +2,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SESSION_COOKIE, SigningKeys, encodeSession, type SessionPayload } from '@cw/control-plane';
+import { browserCookie } from '@cw/identity';
 import { CONFIG } from '../core/tokens.js';
 import type { ControlPlaneConfig } from '../config/config.js';
-import { setCookie } from './cookies.js';
 import { sessionOf } from './request-context.js';
 
 @Injectable()
@@ -20,9 +20,10 @@ export class Sessions {
 
   write(res: Response, session: SessionPayload): void {
     const ttl = this.config.session.ttlMs;
-    setCookie(res, SESSION_COOKIE, encodeSession(this.keys, session, ttl), {
-      maxAgeMs: ttl,
-      secure: this.config.session.secureCookies,
-    });
+    res.cookie(
+      SESSION_COOKIE,
+      encodeSession(this.keys, session, ttl),
+      browserCookie({ maxAgeMs: ttl, secure: this.config.session.secureCookies }),
+    );
   }
 }
