@@ -54,6 +54,7 @@ export class ProxyRuntime {
   private status: ProxyState = { state: 'off' };
   private retry?: NodeJS.Timeout;
   private building?: Promise<void>;
+  private again = false;
   private closed = false;
   private readonly pins: TenantStoreToolPinStore;
 
@@ -80,41 +81,57 @@ export class ProxyRuntime {
       this.fail('pluginConfig.proxy: is missing (url, auth, rules of the upstream MCP server)', false);
       return;
     }
-    if (this.plugin && isDeepStrictEqual(raw, this.built)) return;
     this.wanted = raw;
+    if (this.plugin && isDeepStrictEqual(raw, this.built)) {
+      // Back to the config the running plugin was built from (e.g. after a bad edit).
+      this.clearRetry();
+      this.status = { state: 'ready', tools: this.plugin.tools.length };
+      return;
+    }
     await this.build();
   }
 
-  private async build(): Promise<void> {
-    if (this.building) return this.building;
+  /** One build at a time; a change that arrives meanwhile is built right after it. */
+  private build(): Promise<void> {
+    if (this.building) {
+      this.again = true;
+      return this.building;
+    }
     this.building = (async () => {
-      const raw = this.wanted;
-      if (!raw || this.closed) return;
-      this.clearRetry();
-      try {
-        const plugin = await createProxyPlugin(
-          { ...(raw as ProxyConfig), id: PROXY_ID },
-          {
-            pins: this.pins,
-            fetch: this.deps.fetch,
-            ...this.enableCredential(raw),
-            onPinEvent: (event) => this.audit(event),
-          },
-        );
-        this.plugin = plugin;
-        this.built = raw;
-        this.deps.gate.setPlugin(plugin);
-        this.deps.onBuilt?.(plugin);
-        this.status = { state: 'ready', tools: plugin.tools.length };
-        this.deps.log.info({ tools: plugin.tools.length }, 'proxy plugin ready');
-      } catch (error) {
-        if (error instanceof ProxyConfigError) this.fail(error.message, false);
-        else this.fail(`the upstream MCP server could not be listed: ${describe(error)}`, true);
-      } finally {
-        this.building = undefined;
-      }
-    })();
+      do {
+        this.again = false;
+        await this.buildOnce();
+      } while (this.again && !this.closed);
+    })().finally(() => {
+      this.building = undefined;
+    });
     return this.building;
+  }
+
+  private async buildOnce(): Promise<void> {
+    const raw = this.wanted;
+    if (!raw || this.closed) return;
+    this.clearRetry();
+    try {
+      const plugin = await createProxyPlugin(
+        { ...(raw as ProxyConfig), id: PROXY_ID },
+        {
+          pins: this.pins,
+          fetch: this.deps.fetch,
+          ...this.enableCredential(raw),
+          onPinEvent: (event) => this.audit(event),
+        },
+      );
+      this.plugin = plugin;
+      this.built = raw;
+      this.deps.gate.setPlugin(plugin);
+      this.deps.onBuilt?.(plugin);
+      this.status = { state: 'ready', tools: plugin.tools.length };
+      this.deps.log.info({ tools: plugin.tools.length }, 'proxy plugin ready');
+    } catch (error) {
+      if (error instanceof ProxyConfigError) this.fail(error.message, false);
+      else this.fail(`the upstream MCP server could not be listed: ${describe(error)}`, true);
+    }
   }
 
   private enableCredential(raw: Record<string, unknown>): { enableCredential?: () => Promise<string> } {

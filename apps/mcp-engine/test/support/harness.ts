@@ -57,6 +57,7 @@ export interface HarnessOptions {
   catalog?: readonly Plugin[];
   /** Credentials the engine needs at start (e.g. the proxy's org-level token to list tools). */
   seedVault?: (vault: MemoryVaultBackend) => Promise<void>;
+  proxyRetryMs?: number;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -101,6 +102,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     logger: createLogger({ name: 'mcp-engine', level: 'info', destination: logs.destination }),
     configPollMs: 60_000,
     ...(opts.catalog ? { catalog: opts.catalog } : {}),
+    ...(opts.proxyRetryMs ? { proxyRetryMs: opts.proxyRetryMs } : {}),
   });
   const clients: Client[] = [];
   const token = (u: TestUser, o?: MintOptions) => issuer.mint(u, o);
