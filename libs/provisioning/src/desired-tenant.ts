@@ -5,6 +5,7 @@
  */
 import {
   ANNOTATION_CORRELATION_ID,
+  FINALIZER,
   LABEL_MANAGED_BY,
   LABEL_PLAN,
   LABEL_TENANT,
@@ -39,6 +40,9 @@ export function desiredTenant(tenant: ProvisioningTenant, options: DesiredTenant
     metadata: {
       name: tenant.slug,
       labels: { [LABEL_TENANT]: tenant.slug, [LABEL_PLAN]: spec.plan, [LABEL_MANAGED_BY]: MANAGED_BY },
+      // The operator's finalizer from the first write: the operator need not add it (one write
+      // less per tenant), and a Tenant deleted before the operator saw it still gets cleaned up.
+      finalizers: [FINALIZER],
       ...(options.correlationId
         ? { annotations: { [ANNOTATION_CORRELATION_ID]: options.correlationId } }
         : {}),

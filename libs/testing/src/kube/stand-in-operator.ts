@@ -8,7 +8,13 @@
  *
  * Built on this lib's own list-watch and HTTP client (not @cw/k8s-client, whose tests use this lib).
  */
-import { TENANT_API_VERSION, TENANT_PLURAL, type Tenant, type TenantStatus } from '@cw/tenant-model';
+import {
+  FINALIZER,
+  TENANT_API_VERSION,
+  TENANT_PLURAL,
+  type Tenant,
+  type TenantStatus,
+} from '@cw/tenant-model';
 import { KubeHttp, KubeHttpError } from './kube-http.js';
 import { listWatch, type ListWatch } from './list-watch.js';
 
@@ -38,6 +44,11 @@ export class StandInOperator {
       if (!this.owned.has(tenant.metadata.name)) return;
       if (type === 'DELETED') {
         this.deleted.add(tenant.metadata.name);
+        return;
+      }
+      // The provisioner creates Tenants with the operator's finalizer: release it as the operator would.
+      if (tenant.metadata.deletionTimestamp) {
+        if (tenant.metadata.finalizers?.includes(FINALIZER)) void this.release(tenant).catch(() => undefined);
         return;
       }
       void this.report(tenant).catch(() => undefined);
@@ -73,6 +84,21 @@ export class StandInOperator {
       'PATCH',
       `${TENANTS_PATH}/${encodeURIComponent(slug)}/status`,
       { status },
+      'application/merge-patch+json',
+    );
+  }
+
+  private async release(tenant: Tenant): Promise<void> {
+    // Merge patch replaces the list: every other finalizer is kept.
+    await this.http!.request(
+      'PATCH',
+      `${TENANTS_PATH}/${encodeURIComponent(tenant.metadata.name)}`,
+      {
+        metadata: {
+          resourceVersion: tenant.metadata.resourceVersion,
+          finalizers: (tenant.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+        },
+      },
       'application/merge-patch+json',
     );
   }
