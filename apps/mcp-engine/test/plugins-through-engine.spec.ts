@@ -203,6 +203,19 @@ describe('email, github and travel through the engine', () => {
     });
     expect(textOf(parked)).toMatch(/^pending approval apr_/);
     expect(travel.bookings.size).toBe(bookings);
+    // A manager approves; the requester runs it once and it books with the requester's own key.
+    const approvalId = /apr_[A-Za-z0-9_-]+/.exec(textOf(parked))![0];
+    const decided = await fetch(new URL(`/approvals/${approvalId}/approve`, h.engine.mcpUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await h.token(USERS.manager)}` },
+    });
+    expect(decided.status).toBe(200);
+    const ran = await call(OWN, 'approvals.run', { approvalId });
+    expect(ran.isError).toBe(false);
+    expect(travel.bookings.size).toBe(bookings + 1);
+    expect([...travel.bookings.values()].at(-1)).toMatchObject({ offerId: offer.id, account: 'alice' });
+    expect(textOf(await call(OWN, 'approvals.run', { approvalId }))).toMatch(/^refused/);
+    expect(travel.bookings.size).toBe(bookings + 1);
   });
 
   it('write tools are refused on a read-only engine before any downstream request', async () => {
