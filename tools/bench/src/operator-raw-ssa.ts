@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chooseCapabilities, renderTenant, type ApiCapabilities, type KubeObject } from '@cw/k8s-charts';
 import { KubeClient } from '@cw/k8s-client';
-import { parseTenant } from '@cw/tenant-model';
+import { FINALIZER, parseTenant } from '@cw/tenant-model';
 
 export interface RawSsaResult {
   readonly writes: number;
@@ -106,13 +106,16 @@ export function runRawSsa(options: {
   });
 }
 
-/** The benchmark tenant's spec, shared with operator.bench.ts. */
+/**
+ * The benchmark tenant, shared with operator.bench.ts: created as the provisioner creates Tenants
+ * (desiredTenant), with the operator's finalizer from the first write.
+ */
 export function benchTenant(prefix: string, i: number, labels: Record<string, string> = {}) {
   const name = `${prefix}-${i}`;
   return {
     apiVersion: 'platform.contextweaver.io/v1alpha1',
     kind: 'Tenant',
-    metadata: { name, labels },
+    metadata: { name, labels, finalizers: [FINALIZER] },
     spec: {
       displayName: `Bench ${i}`,
       plan: 'starter',

@@ -9,12 +9,18 @@
  *    = cold-start seconds ÷ (operator writes ÷ raw writes/s): 1.0 is the physical limit;
  *  - idle resync: nothing changed, every Tenant is re-queued → seconds and CPU for one pass, and
  *    writes over two passes (must be 0; Lease renewals and Events excluded).
- * The operator runs as `npm run operator` does (its own process, configured by environment).
+ * The operator runs as its image does: the esbuild bundle of its entry (`nx build
+ * tenant-operator`), its own process, configured by environment (OPERATOR_BENCH_TSX=1: through
+ * tsx as `npm run operator`, which adds the loader's memory and start-up).
+ * Tenants are created as the provisioner creates them (with the operator's finalizer).
  * Alone: `node --import tsx tools/bench/src/operator.bench.ts` prints one JSON line per figure.
  * OPERATOR_BENCH_TENANTS overrides the count (default 1000), OPERATOR_BENCH_CONCURRENCY the workers
- * (default 48); TEST_KUBECONFIG uses another cluster.
+ * (default 48); TEST_KUBECONFIG uses another cluster. Evidence: OPERATOR_BENCH_CPU_PROF=<dir>
+ * runs the operator with `--cpu-prof` (written when it stops; sampling costs a few % CPU, so
+ * compare CPU figures of runs without it), OPERATOR_BENCH_HEAP_SNAPSHOT=<dir> writes a heap
+ * snapshot at the end (after every figure, so it changes none).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { renderTenant } from '@cw/k8s-charts';
 import { KubeClient } from '@cw/k8s-client';
@@ -27,7 +33,13 @@ import {
   startKubeLocal,
   type FaultProxy,
 } from '@cw/testing/kube';
-import { freePort, startProcess, type PlatformProcess } from '@cw/testing/processes';
+import {
+  buildBundle,
+  freePort,
+  startProcess,
+  type Bundle,
+  type PlatformProcess,
+} from '@cw/testing/processes';
 import { round, type Figure } from './figure.js';
 import { RAW_MANAGER_LABEL, benchTenant, runRawSsa } from './operator-raw-ssa.js';
 
@@ -36,6 +48,8 @@ const RESYNC_SECONDS = 30;
 /** Workers of the operator under test (its default is 8; a cold start of 1,000 is latency-bound). */
 const CONCURRENCY = Number(process.env.OPERATOR_BENCH_CONCURRENCY ?? 48);
 const LABEL = 'bench.contextweaver.io/run';
+const CPU_PROF_DIR = process.env.OPERATOR_BENCH_CPU_PROF;
+const HEAP_SNAPSHOT_DIR = process.env.OPERATOR_BENCH_HEAP_SNAPSHOT;
 
 const log = (msg: string) => process.stderr.write(`[operator.bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,6 +94,25 @@ async function rawDeploymentsAvailable(admin: KubeClient, n: number): Promise<vo
   }
 }
 
+/** Sends SIGUSR2 (`--heapsnapshot-signal`) and waits until the snapshot file in `dir` stops growing. */
+async function heapSnapshot(pid: number, dir: string): Promise<string> {
+  const snapshots = () => new Set(readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')));
+  const before = snapshots();
+  process.kill(pid, 'SIGUSR2');
+  const deadline = performance.now() + 5 * 60_000;
+  let size = -1;
+  for (;;) {
+    await sleep(2_000);
+    const file = [...snapshots()].find((f) => !before.has(f));
+    if (file) {
+      const now = statSync(`${dir}/${file}`).size;
+      if (now > 0 && now === size) return `${dir}/${file}`;
+      size = now;
+    }
+    if (performance.now() > deadline) throw new Error('no heap snapshot written');
+  }
+}
+
 /** Peak resident set of a process (Linux VmHWM), in MB. */
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -94,6 +127,7 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
   let node: Awaited<ReturnType<typeof startEmulatedNode>> | undefined;
   let proxy: FaultProxy | undefined;
   let operator: PlatformProcess | undefined;
+  let bundle: Bundle | undefined;
   const run = Date.now().toString(36);
   const admin = KubeClient.fromKubeconfig(kubeconfig, { fieldManager: 'bench', maxInFlight: 32 });
   try {
@@ -122,6 +156,14 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     for (let i = 0; i < tenants.length; i += 50)
       await Promise.all(tenants.slice(i, i + 50).map((t) => admin.applyObject(t)));
 
+    if (!process.env.OPERATOR_BENCH_TSX)
+      bundle = await buildBundle('tenant-operator', 'operators/tenant-operator/dist');
+    const nodeOptions = [
+      ...(CPU_PROF_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
+      ...(HEAP_SNAPSHOT_DIR
+        ? [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${HEAP_SNAPSHOT_DIR}`]
+        : []),
+    ].join(' ');
     const port = await freePort();
     const started = performance.now();
     operator = startProcess(
@@ -138,8 +180,10 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
         // The same number of requests in flight as the raw baseline.
         API_MAX_IN_FLIGHT: String(CONCURRENCY),
         TENANT_LABEL_SELECTOR: `${LABEL}=${run}`,
+        ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       },
-      { inheritEnv: true, echo: 'stderr' }, // its stderr shows, its logs do not
+      // its stderr shows, its logs do not
+      { inheritEnv: true, echo: 'stderr', ...(bundle ? { bundle: bundle.file } : {}) },
     );
     // Every object of every tenant applied: the operator's own share of the cold start.
     const objectsPerTenant = renderTenant(parseTenant(tenants[0]!)).length;
@@ -279,9 +323,13 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       unit: 'requests',
     });
     figures.push({ name: 'operator.peak_rss', value: peakRssMb(operator.child.pid!), unit: 'MB' });
+    if (HEAP_SNAPSHOT_DIR)
+      log(`heap snapshot: ${await heapSnapshot(operator.child.pid!, HEAP_SNAPSHOT_DIR)}`);
     return figures;
   } finally {
-    await operator?.stop();
+    // SIGTERM: the operator stops and exits by itself, which writes its --cpu-prof profile.
+    await operator?.stop(60_000);
+    await bundle?.remove();
     await proxy?.stop();
     await node?.stop();
     await cluster?.stop();
