@@ -206,12 +206,17 @@ export class KubeRest {
         const { value, done } = await reader.read();
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
+        // Every complete line of the chunk, then the rest kept once (not re-sliced per event).
+        let start = 0;
         let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).trim();
-          buffer = buffer.slice(nl + 1);
-          if (line) onEvent(JSON.parse(line) as { type: string; object: unknown });
+        while ((nl = buffer.indexOf('\n', start)) >= 0) {
+          if (nl > start) {
+            const line = buffer.slice(start, nl);
+            if (line.trim()) onEvent(JSON.parse(line) as { type: string; object: unknown });
+          }
+          start = nl + 1;
         }
+        if (start > 0) buffer = buffer.slice(start);
       }
     } catch (error) {
       if (signal.aborted) return;
