@@ -6,6 +6,8 @@ import type {
   LifecycleEventType,
   ProvisioningGoal,
   ProvisioningStep,
+  RunStatus,
+  StepStatus,
   TenantSpec,
   TenantState,
 } from '@cw/tenant-model';
@@ -15,10 +17,8 @@ export type BillingMode = 'stripe' | 'trial';
 /** Why a suspended tenant is suspended: only billing suspensions are lifted by a paid invoice. */
 export type SuspensionReason = 'billing' | 'admin';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-export const STEP_STATUSES = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped'] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
+// Run and step statuses are the queue contract's (libs/tenant-model queue.ts).
+export { RUN_STATUSES, STEP_STATUSES, type RunStatus, type StepStatus } from '@cw/tenant-model';
 
 /**
  * What became of a Stripe event: `applied` changed something; `ignored` concerned nothing we act on

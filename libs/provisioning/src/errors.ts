@@ -41,19 +41,11 @@ export class MissingStepHandlerError extends Error {
   }
 }
 
-export class TenantNotFoundError extends Error {
-  constructor(readonly tenantId: string) {
-    super(`tenant ${tenantId} not found`);
-    this.name = 'TenantNotFoundError';
-  }
-}
-
-export class RunNotFoundError extends Error {
-  constructor(readonly runId: string) {
-    super(`provisioning run ${runId} not found`);
-    this.name = 'RunNotFoundError';
-  }
-}
+/**
+ * Not-found errors are the database's own (one class each across the control plane and the
+ * pipeline, so the admin API maps them once); `@cw/db/errors` loads none of the database code.
+ */
+export { RunNotFoundError, TenantNotFoundError } from '@cw/db/errors';
 
 /** retryFromFailedStep on a tenant whose latest run did not fail. */
 export class NothingToRetryError extends Error {

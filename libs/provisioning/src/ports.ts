@@ -9,6 +9,8 @@ import type {
   ProvisioningGoal,
   ProvisioningJobData,
   ProvisioningStep,
+  RunStatus,
+  StepStatus,
   Tenant,
   TenantBindings,
   TenantSpecInput,
@@ -142,10 +144,8 @@ export interface ProvisioningTenant {
   readonly adminEmail: string;
 }
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-export const STEP_STATUSES = ['pending', 'running', 'retrying', 'succeeded', 'skipped', 'failed'] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
+// Run and step statuses are the queue contract's (libs/tenant-model queue.ts).
+export { RUN_STATUSES, STEP_STATUSES, type RunStatus, type StepStatus } from '@cw/tenant-model';
 
 export interface StepRecord {
   readonly step: ProvisioningStep;

@@ -60,6 +60,16 @@ export const nextStep = (goal: ProvisioningGoal, step: ProvisioningStep): Provis
   return i >= 0 ? steps[i + 1] : undefined;
 };
 
+/**
+ * Where a run and each of its steps stand; the database stores them (check constraints), the
+ * provisioner writes them, the control plane shows them. The order is the database's (its
+ * check constraints list the values in this order).
+ */
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const STEP_STATUSES = ['pending', 'running', 'retrying', 'succeeded', 'failed', 'skipped'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
 /** Retry policy of every step: bounded attempts with exponential backoff. */
 export const STEP_ATTEMPTS = 5;
 export const STEP_BACKOFF_MS = 2_000;

@@ -6,7 +6,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { ProvisioningAdmin } from '@cw/provisioning';
-import { TenantNotFoundError, type Database } from '@cw/db';
+import type { Database } from '@cw/db';
 import {
   RetryNotPossibleError,
   type DryRunView,
@@ -81,6 +81,6 @@ export class LazyProvisioningOperations implements ProvisioningOperations {
 
 function translate(lib: typeof import('@cw/provisioning'), error: unknown): unknown {
   if (error instanceof lib.NothingToRetryError) return new RetryNotPossibleError(error.message);
-  if (error instanceof lib.TenantNotFoundError) return new TenantNotFoundError(error.tenantId);
+  // TenantNotFoundError is @cw/db's own class (libs/provisioning re-exports it): mapped as is.
   return error;
 }
