@@ -237,5 +237,6 @@ const hasPending = (p: ToolPin): p is PendingToolVersion => typeof p.pendingHash
 function describe(error: unknown): string {
   const e = error as { name?: string; message?: string; status?: unknown };
   if (e?.status === 401 || e?.status === 403) return `it refused the credential (HTTP ${String(e.status)})`;
-  return `${e?.name ?? 'Error'}: ${String(e?.message ?? error).slice(0, 200)}`;
+  const message = String(e?.message ?? error).slice(0, 200);
+  return !e?.name || e.name === 'Error' ? message : `${e.name}: ${message}`;
 }
