@@ -214,11 +214,14 @@ export class PgvectorIndex implements KnowledgeIndex {
     return row?.n ?? 0;
   }
 
-  async hybridSearch(q: HybridQuery): Promise<SearchHit[]> {
+  /**
+   * The hybrid query. `exact` (benchmarks: the recall baseline) runs the same statement with the
+   * HNSW index disabled (a filtered exact scan) and no cap on the full-text matches.
+   */
+  async hybridSearch(q: HybridQuery, opts: { exact?: boolean } = {}): Promise<SearchHit[]> {
     const candidates = Math.max(q.k * CANDIDATES_PER_RESULT, 20);
-    const rows = await this.sql.query<ChunkRow>(
-      `WITH vec AS (
-         SELECT id, row_number() OVER (ORDER BY dist) AS r FROM (
+    const sql = `WITH vec AS (
+         SELECT id, row_number() OVER (ORDER BY dist, id) AS r FROM (
            SELECT id, embedding <=> $3::vector AS dist FROM ${this.s}.chunks
            WHERE tenant = $1 AND acl && $2::text[]
            ORDER BY embedding <=> $3::vector LIMIT $5) v),
@@ -228,7 +231,7 @@ export class PgvectorIndex implements KnowledgeIndex {
              SELECT id, tsv FROM ${this.s}.chunks
              WHERE tenant = $1 AND acl && $2::text[] AND $4 <> '' AND tsv @@ to_tsquery('${this.cfg}', $4)
              LIMIT $7) m, to_tsquery('${this.cfg}', $4) query
-           ORDER BY rank DESC LIMIT $5) t),
+           ORDER BY rank DESC, id LIMIT $5) t),
        fused AS (
          SELECT id, COALESCE(1.0 / (${RRF_K} + vec.r), 0) + COALESCE(1.0 / (${RRF_K} + txt.r), 0) AS score
          FROM vec FULL JOIN txt USING (id))
@@ -236,9 +239,22 @@ export class PgvectorIndex implements KnowledgeIndex {
          .map((c) => `c.${c}`)
          .join(', ')}, fused.score::float8 AS score
        FROM fused JOIN ${this.s}.chunks c ON c.tenant = $1 AND c.id = fused.id
-       ORDER BY fused.score DESC, c.id LIMIT $6`,
-      [q.tenant, [...q.principals], toVector(q.vector), orTsQuery(q.text), candidates, q.k, TEXT_MATCH_CAP],
-    );
+       ORDER BY fused.score DESC, c.id LIMIT $6`;
+    const params = [
+      q.tenant,
+      [...q.principals],
+      toVector(q.vector),
+      orTsQuery(q.text),
+      candidates,
+      q.k,
+      opts.exact ? null : TEXT_MATCH_CAP,
+    ];
+    const rows = opts.exact
+      ? await this.sql.transaction(async (tx) => {
+          await tx.exec('SET LOCAL enable_indexscan = off;');
+          return tx.query<ChunkRow>(sql, params);
+        })
+      : await this.sql.query<ChunkRow>(sql, params);
     return rows.map((r) => ({ chunk: toChunk(r), score: Number(r.score) }));
   }
 
