@@ -24,14 +24,47 @@ export interface ToolCallResult {
   readonly durationMs: number;
 }
 
-interface ToolEntry {
+export interface ToolEntry {
   readonly engine: string;
   /** The MCP tool name on the engine (`payments.charge`). */
   readonly mcpName: string;
   readonly chat: ChatTool;
 }
 
+/**
+ * What each engine listed for one person (keyed by engine, person, roles and groups), kept for a
+ * short time so a chat turn does not open an MCP session per engine just to list tools. Only the
+ * offer to the model can be stale (≤ ttl): every call still goes to the gate, which decides with
+ * the person's current token. Bounded; the oldest entry goes first.
+ */
+export class ToolListCache {
+  private readonly entries = new Map<string, { at: number; tools: readonly ToolEntry[] }>();
+
+  constructor(
+    readonly ttlMs = 30_000,
+    private readonly maxEntries = 2_000,
+  ) {}
+
+  get(key: string): readonly ToolEntry[] | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (performance.now() - hit.at > this.ttlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return hit.tools;
+  }
+
+  set(key: string, tools: readonly ToolEntry[]): void {
+    this.entries.delete(key);
+    this.entries.set(key, { at: performance.now(), tools });
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
 export interface EngineToolboxOptions {
+  /** Reuse recent `tools/list` answers for this person (chat turns); the gate still decides calls. */
+  readonly listCache?: ToolListCache;
   readonly clientName?: string;
   /** Per-call timeout. @default 30 s */
   readonly callTimeoutMs?: number;
@@ -59,14 +92,27 @@ export class EngineToolbox {
   async list(signal?: AbortSignal): Promise<ChatTool[]> {
     await Promise.all(
       this.engines.map(async (engine) => {
+        const key = JSON.stringify([
+          engine.name,
+          engine.mcpUrl,
+          this.user.id,
+          this.user.roles,
+          this.user.groups,
+        ]);
+        const cached = this.options.listCache?.get(key);
+        if (cached) {
+          for (const entry of cached) this.tools.set(entry.chat.name, entry);
+          return;
+        }
         try {
           const client = await this.client(engine);
+          const listed: ToolEntry[] = [];
           let cursor: string | undefined;
           do {
             const page = await client.listTools(cursor ? { cursor } : {}, signal ? { signal } : {});
             for (const t of page.tools) {
               const name = chatToolName(engine.name, t.name);
-              this.tools.set(name, {
+              const entry: ToolEntry = {
                 engine: engine.name,
                 mcpName: t.name,
                 chat: {
@@ -74,10 +120,13 @@ export class EngineToolbox {
                   description: `${t.description ?? t.title ?? t.name} (engine ${engine.name})`,
                   inputSchema: (t.inputSchema ?? { type: 'object' }) as Record<string, unknown>,
                 },
-              });
+              };
+              this.tools.set(name, entry);
+              listed.push(entry);
             }
             cursor = page.nextCursor;
           } while (cursor);
+          this.options.listCache?.set(key, listed);
         } catch (error) {
           this.unavailable.push({ engine: engine.name, reason: describeEngineError(error) });
         }

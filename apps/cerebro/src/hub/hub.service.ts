@@ -9,7 +9,7 @@ import type { CerebroDeps } from '../deps.js';
 import { actorOf } from '../http/actor.js';
 import { createHubMetrics } from '../ops/hub-metrics.js';
 import { ConversationRepository } from './conversations.repository.js';
-import { EngineToolbox } from './engine-toolbox.js';
+import { EngineToolbox, ToolListCache } from './engine-toolbox.js';
 import { EngineTokenMint, type EngineTokenSubject } from './token-mint.js';
 
 export interface Hub {
@@ -20,7 +20,8 @@ export interface Hub {
   /** The tenant's knowledge base, when the config names one. */
   readonly knowledge?: Knowledge;
   subjectOf(req: Request): EngineTokenSubject;
-  toolboxFor(req: Request): EngineToolbox;
+  /** `cachedList`: reuse this person's recent tool lists (chat turns); pages list fresh. */
+  toolboxFor(req: Request, options?: { cachedList?: boolean }): EngineToolbox;
 }
 
 export async function createHub(
@@ -52,6 +53,7 @@ export async function createHub(
           embedder: await embedderFromConfig(config.knowledge.embedder),
         })
       : undefined);
+  const listCache = new ToolListCache();
   const subjectOf = (req: Request): EngineTokenSubject => {
     const me = actorOf(req);
     metrics.active(me.userId);
@@ -64,12 +66,15 @@ export async function createHub(
     conversations,
     ...(knowledge ? { knowledge: metrics.timeKnowledge(knowledge) } : {}),
     subjectOf,
-    toolboxFor: (req) =>
+    toolboxFor: (req, o = {}) =>
       new EngineToolbox(
         config.engines.map((e) => ({ name: e.name, mcpUrl: e.mcpUrl })),
         mint,
         subjectOf(req),
-        options.fetch ? { fetch: options.fetch } : {},
+        {
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(o.cachedList ? { listCache } : {}),
+        },
       ),
   };
 }

@@ -80,7 +80,7 @@ export async function registerOAuth(
           });
           return;
         }
-        const view = await describe(as, interaction);
+        const view = await describe(as, interaction, state.session.source);
         const session = state.session;
         sendPage(req, res, {
           title: 'Connect an MCP client',
@@ -117,9 +117,9 @@ export async function registerOAuth(
       handler: async (req, res) => {
         const interaction = await details(as, req, res);
         if (!interaction) return;
-        const { userId } = requestState(req);
+        const { userId, session } = requestState(req);
         const clientId = String(interaction.params.client_id ?? '');
-        const view = await describe(as, interaction);
+        const view = await describe(as, interaction, session?.source);
         const allow = formBody(req).decision === 'allow' && !view.problem;
         const result = allow
           ? {
@@ -176,7 +176,11 @@ interface ConsentView {
   problem?: string;
 }
 
-async function describe(as: AuthorizationServer, interaction: OidcInteraction): Promise<ConsentView> {
+async function describe(
+  as: AuthorizationServer,
+  interaction: OidcInteraction,
+  source: string | undefined,
+): Promise<ConsentView> {
   const clientId = String(interaction.params.client_id ?? '');
   const client = await as.provider.Client.find(clientId);
   const redirect = String(interaction.params.redirect_uri ?? '');
@@ -190,12 +194,15 @@ async function describe(as: AuthorizationServer, interaction: OidcInteraction): 
   const raw = interaction.params.resource;
   const resources = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
   const engines = resources.map((r) => as.engineOf(r)).filter((e) => e !== undefined);
+  // A support session lasts as long as the managers' grant; a 14-day connection would outlive it.
   const problem =
-    resources.length === 0
-      ? 'The application did not say which engine it wants (no "resource" parameter), so it cannot be connected.'
-      : engines.length !== resources.length
-        ? 'The application asks for an address that is not one of this workspace’s engines.'
-        : undefined;
+    source === 'provider'
+      ? 'Provider support sessions cannot connect applications.'
+      : resources.length === 0
+        ? 'The application did not say which engine it wants (no "resource" parameter), so it cannot be connected.'
+        : engines.length !== resources.length
+          ? 'The application asks for an address that is not one of this workspace’s engines.'
+          : undefined;
   return {
     clientName: client?.clientName ?? clientId,
     redirectHost,

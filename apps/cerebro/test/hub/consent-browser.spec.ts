@@ -70,13 +70,14 @@ describe('the consent page in the browser', () => {
     expect(body).toContain('ann@acme.test');
     expect(body).toContain(MCP_URL);
     expect(body).toContain('5 minutes');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(
+      await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'),
+    ).toBe(true);
     await page.screenshot({ path: '/tmp/cerebro-oauth-consent.png', fullPage: true });
 
-    const allow = page.getByRole('button', { name: 'Allow' });
-    for (let i = 0; i < 20 && !(await allow.evaluate((el) => el === document.activeElement)); i++)
-      await page.keyboard.press('Tab');
-    expect(await allow.evaluate((el) => el === document.activeElement)).toBe(true);
+    const focused = () => page.evaluate<string | undefined>('document.activeElement?.textContent?.trim()');
+    for (let i = 0; i < 20 && (await focused()) !== 'Allow'; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Allow');
     await page.keyboard.press('Enter');
     await expect.poll(() => callback, { timeout: 20_000 }).toContain('/callback?code=');
     expect(new URL(callback).searchParams.get('state')).toBe('xyz');
