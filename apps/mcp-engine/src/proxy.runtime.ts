@@ -200,6 +200,11 @@ export class ProxyRuntime {
   }
 
   private audit(event: PinEvent): void {
+    if (event.kind === 'outdated') {
+      // Approved elsewhere (another replica): rebuild so tools/list shows the approved version.
+      void this.build();
+      return;
+    }
     const actor =
       event.kind === 'approved' ? event.approvedBy : this.deps.gate.hash(`engine:${this.deps.engine}`);
     const ok = event.kind === 'pinned' || event.kind === 'approved';

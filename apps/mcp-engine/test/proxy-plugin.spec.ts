@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AUDIT, type AuditRow } from '@cw/mcp-gate';
 import { startUpstreamMcpServer, type UpstreamMcpTestServer } from '@cw/testing/mcp';
+import { eventually } from '@cw/testing/processes';
 import { USERS, startHarness, textOf, type Harness } from './support/harness.js';
 import type { TestUser } from './support/token-issuer.js';
 
@@ -313,5 +314,72 @@ describe('proxy kind in the engine: an SDK upstream behind the gate', () => {
     // The engine still serves calls normally afterwards.
     expect((await call(USERS.viewer, 'proxy.get_ticket', { id: 'T-5' })).isError).toBe(false);
     expect((await fetch(`${h.engine.dashboardUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('a change approved through one replica reaches another sharing the store: calls pass, tools/list follows', async () => {
+    const h2 = await startHarness({
+      store: h.store,
+      config: {
+        plugins: ['payments', 'proxy'],
+        pluginConfig: { proxy: proxyConfig() },
+        outbound: { allowHosts: [new URL(upstream.url).host] },
+      },
+      seedVault: async (vault) => {
+        await vault.put({ plugin: 'proxy', name: 'token', scope: { level: 'org' } }, 'tok-org', 'admin');
+      },
+    });
+    const call2 = async (user: TestUser, args: Record<string, unknown>) => {
+      const client = await h2.connect(user);
+      try {
+        return await client.callTool({ name: 'proxy.get_ticket', arguments: args });
+      } finally {
+        await client.close();
+      }
+    };
+    const listed2 = async () => {
+      const client = await h2.connect(USERS.viewer);
+      try {
+        return (await client.listTools()).tools.find((t) => t.name === 'proxy.get_ticket')?.description;
+      } finally {
+        await client.close();
+      }
+    };
+    try {
+      expect(h2.engine.proxy.state).toMatchObject({ state: 'ready' });
+      const tool = upstream.tools.find((t) => t.name === 'get_ticket')!;
+      const before = tool.description;
+      tool.description = 'Reads a ticket (v3)';
+      expect(textOf(await call2(ORG, { id: 'T-6' }))).toMatch(/^refused: tool-changed/);
+      // Approved through the first replica's API.
+      const { pins } = (await (await api(USERS.manager, '/tool-pins?status=pending')).json()) as {
+        pins: { tool: string; pendingHash: string }[];
+      };
+      const pending = pins.find((p) => p.tool === 'get_ticket')!;
+      expect(
+        (await api(USERS.manager, '/tool-pins/proxy/get_ticket/approve', { hash: pending.pendingHash }))
+          .status,
+      ).toBe(200);
+      expect(await listed2()).toBe(before);
+      expect((await call2(ORG, { id: 'T-6' })).isError).toBe(false);
+      expect(upstream.calls.at(-1)).toEqual({ tool: 'get_ticket', principal: 'org', args: { id: 'T-6' } });
+      await eventually(
+        async () => (await listed2()) === 'Reads a ticket (v3)',
+        'the replica to rebuild',
+        10_000,
+      );
+    } finally {
+      await h2.close();
+    }
+  });
+
+  it('an upstream that goes back to the approved version clears the waiting change', async () => {
+    const tool = upstream.tools.find((t) => t.name === 'get_ticket')!;
+    const approved = tool.description;
+    tool.description = 'Reads a ticket (briefly different)';
+    expect(textOf(await call(ORG, 'proxy.get_ticket', { id: 'T-7' }))).toMatch(/^refused: tool-changed/);
+    expect((await h.engine.proxy.pending()).map((p) => p.tool)).toContain('get_ticket');
+    tool.description = approved;
+    expect((await call(ORG, 'proxy.get_ticket', { id: 'T-7' })).isError).toBe(false);
+    expect((await h.engine.proxy.pending()).map((p) => p.tool)).not.toContain('get_ticket');
   });
 });

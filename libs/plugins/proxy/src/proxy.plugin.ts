@@ -28,7 +28,12 @@ export type PinEvent =
   | { kind: 'changed'; plugin: string; tool: string; pinned: string; seen: string }
   | { kind: 'removed'; plugin: string; tool: string }
   | { kind: 'approved'; plugin: string; tool: string; hash: string; approvedBy: string }
-  | { kind: 'skipped'; plugin: string; tool: string; reason: string };
+  | { kind: 'skipped'; plugin: string; tool: string; reason: string }
+  /**
+   * The call passed its pin, but this plugin was built with another version of the tool (e.g. a
+   * manager approved a change through another replica): rebuild so tools/list shows the approved one.
+   */
+  | { kind: 'outdated'; plugin: string; tool: string; hash: string };
 
 export interface ProxyDeps {
   pins: ToolPinStore;
@@ -105,6 +110,8 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
   }
 
   const tools: ToolDefinition[] = [];
+  /** The approved hash each tool's listing (description, schema) was built from. */
+  const builtWith = new Map<string, string>();
   for (const upstream of listed) {
     if (!TOOL_NAME.test(upstream.name)) {
       report({ kind: 'skipped', plugin: config.id, tool: upstream.name.slice(0, 64), reason: 'name' });
@@ -133,6 +140,7 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
       tools.push(proxiedTool(upstream, false));
       continue;
     }
+    builtWith.set(upstream.name, hash);
     tools.push(proxiedTool(upstream, true));
   }
 
@@ -190,6 +198,12 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
               `${config.id}.${tool} changed upstream (description or input schema) and waits for a manager to approve version ${seen.slice(0, 12)}`,
             );
           }
+          if (pin.pendingHash) {
+            // The upstream went back to the approved version: nothing waits any more.
+            const { pendingHash: _pending, pendingSince: _since, ...settled } = pin;
+            await deps.pins.put(settled);
+          }
+          if (builtWith.get(tool) !== seen) report({ kind: 'outdated', plugin: config.id, tool, hash: seen });
           const result = await session.callTool(tool, args);
           const out = untrustedText(config.id, tool, result, config.maxResultBytes);
           return { text: out.text, ...(out.isError ? { isError: true } : {}) };
