@@ -1,8 +1,9 @@
 // Bundles the control plane for its image: workspace code (@cw/*) is bundled, npm packages stay
 // external and are listed, pinned to the installed versions, in dist/package.json; the database
 // migrations are copied next to the bundle (libs/db finds them at ../migrations).
-//   node apps/control-plane/scripts/build.mjs   →   apps/control-plane/dist/{app/main.js,migrations/,package.json}
+//   node apps/control-plane/scripts/build.mjs   →   apps/control-plane/dist/{app/main.js,app/assets/,migrations/,package.json}
 import { build } from 'esbuild';
+import { bundleBrowserAssets } from './browser-assets.mjs';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -42,6 +43,13 @@ await build({
     },
   ],
 });
+
+// The browser assets, bundled from apps/control-plane/browser/ next to the server bundle, where
+// src/assets/browser-assets.ts reads them.
+mkdirSync(join(dist, 'app/assets'), { recursive: true });
+for (const [name, text] of Object.entries(await bundleBrowserAssets())) {
+  writeFileSync(join(dist, 'app/assets', name), text);
+}
 
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const dependencies = Object.fromEntries(

@@ -1,29 +1,34 @@
-/** Static assets, compiled into the app (no files to copy into the image). */
+/** Static assets: the browser scripts and stylesheet (browser-assets.ts says where they come from). */
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { APP_CSS } from './app-css.js';
-import { SIGNUP_JS } from './signup-js.js';
-import { STATUS_JS } from './status-js.js';
+import { browserAssets, type AssetName } from './browser-assets.js';
 
-const send = (res: Response, type: string, body: string) => {
+const TYPES: Record<AssetName, string> = {
+  'signup.js': 'text/javascript',
+  'status.js': 'text/javascript',
+  'app.css': 'text/css',
+};
+
+const send = async (res: Response, name: AssetName) => {
+  const body = (await browserAssets())[name];
   res.setHeader('Cache-Control', 'public, max-age=300');
-  res.type(type).send(body);
+  res.type(TYPES[name]).send(body);
 };
 
 @Controller('assets')
 export class AssetsController {
   @Get('app.css')
-  css(@Res() res: Response): void {
-    send(res, 'text/css', APP_CSS);
+  css(@Res() res: Response): Promise<void> {
+    return send(res, 'app.css');
   }
 
   @Get('signup.js')
-  signup(@Res() res: Response): void {
-    send(res, 'text/javascript', SIGNUP_JS);
+  signup(@Res() res: Response): Promise<void> {
+    return send(res, 'signup.js');
   }
 
   @Get('status.js')
-  status(@Res() res: Response): void {
-    send(res, 'text/javascript', STATUS_JS);
+  status(@Res() res: Response): Promise<void> {
+    return send(res, 'status.js');
   }
 }
