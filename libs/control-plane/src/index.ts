@@ -21,6 +21,7 @@ export * from './lifecycle/billing-deadlines.usecase.js';
 export * from './lifecycle/expire-signups.usecase.js';
 export * from './status/tenant-access.js';
 export * from './status/tenant-status.usecase.js';
+export * from './status/onboarding.js';
 export * from './rate-limit/redis-rate-limiter.js';
 export {
   StripeGateway,

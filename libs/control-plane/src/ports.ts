@@ -4,6 +4,14 @@ import type { ProvisioningJobData } from '@cw/tenant-model';
 
 export type { Logger };
 
+/**
+ * Whether a tenant's workspace (cerebro) answers its health URL. Adapters probe through the
+ * outbound guard, with a short timeout and a short cache: the status page asks on every render.
+ */
+export interface WorkspaceProbe {
+  answers(workspaceUrl: string): Promise<boolean>;
+}
+
 /** Producer side of the provisioning queue (libs/tenant-model queue.ts is the contract). */
 export interface ProvisioningQueue {
   /** Adds the job under its deterministic id; adding an existing id is a no-op. */

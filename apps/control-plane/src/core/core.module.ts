@@ -43,6 +43,7 @@ import {
   STRIPE_GATEWAY,
 } from './tokens.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { HealthzWorkspaceProbe } from '../status/workspace-probe.js';
 
 const HOUR = 3_600_000;
 
@@ -145,7 +146,10 @@ export class CoreModule {
         OpenBillingPortalUseCase,
         (c) => new OpenBillingPortalUseCase(c.db, c.gateway, c.config.publicUrl),
       ),
-      useCase(TenantStatusUseCase, (c) => new TenantStatusUseCase(c.db, !!c.gateway)),
+      useCase(
+        TenantStatusUseCase,
+        (c) => new TenantStatusUseCase(c.db, !!c.gateway, new HealthzWorkspaceProbe(c.outboundFetch)),
+      ),
       useCase(
         EnforceBillingDeadlinesUseCase,
         (c, d) =>

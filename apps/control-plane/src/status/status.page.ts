@@ -3,7 +3,7 @@
  * the page renders it, and /status/events pushes the same fragment as it changes, so there is
  * one template for both. Status is written in words and symbols, never by colour alone.
  */
-import type { TenantStatusView } from '@cw/control-plane';
+import type { OnboardingStep, TenantStatusView } from '@cw/control-plane';
 import { html, type Html } from '../views/html.js';
 import { page } from '../views/layout.js';
 import { resendForm } from '../signup/signup.page.js';
@@ -18,6 +18,32 @@ const STATE_LABELS: Record<TenantStatusView['tenant']['state'], string> = {
   offboarding: 'Being removed',
   deleted: 'Removed',
 };
+
+const ONBOARDING_WORDS: Record<OnboardingStep['state'], string> = {
+  done: '✓ Done',
+  'needs-you': '→ Needs you',
+  waiting: '○ Waiting',
+};
+
+/** The six onboarding steps: what is done, what needs the customer, what waits on us. */
+function onboardingList(steps: readonly OnboardingStep[]): Html | string {
+  if (steps.length === 0) return '';
+  return html`<h2 id="onboarding-title">Getting started</h2>
+    <ol class="onboarding" id="onboarding" aria-labelledby="onboarding-title">
+      ${steps.map(
+        (s) =>
+          html`<li class="onboarding-step onboarding-${s.state}" data-onboarding="${s.key}" data-state="${s.state}">
+            <span class="onboarding-head"
+              ><span class="onboarding-n">${String(s.n)}</span> <span class="onboarding-title">${s.title}</span>
+              <span class="onboarding-state">${ONBOARDING_WORDS[s.state]}</span></span
+            >
+            <span class="onboarding-detail"
+              >${s.detail}${s.link ? html` <a href="${s.link.href}">${s.link.text}</a>` : ''}</span
+            >
+          </li>`,
+      )}
+    </ol>`;
+}
 
 const STEP_SYMBOLS: Record<string, string> = {
   pending: '○ Waiting',
@@ -78,6 +104,7 @@ export function liveFragment(view: TenantStatusView, csrfToken: string): Html {
           : ''
       }
     </dl>
+    ${onboardingList(view.onboarding)}
     ${
       run
         ? html`<h2>${run.goal === 'provision' ? 'Provisioning' : `Change in progress: ${run.goal}`}</h2>

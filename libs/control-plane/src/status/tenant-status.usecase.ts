@@ -13,6 +13,8 @@ import {
 import type { Database, RunStatus, StepStatus, TenantRecord } from '@cw/db';
 import type { SessionPayload } from '../session/session-cookie.js';
 import { tenantForSession } from './tenant-access.js';
+import type { WorkspaceProbe } from '../ports.js';
+import { onboardingSteps, type OnboardingStep } from './onboarding.js';
 
 export const STEP_LABELS: Record<ProvisioningStep, string> = {
   'synthesize-infrastructure': 'Preparing cloud infrastructure',
@@ -74,6 +76,8 @@ export interface TenantStatusView {
     }[];
   } | null;
   message: StatusMessage;
+  /** The six onboarding steps with what the control plane knows of each (onboarding.ts). */
+  onboarding: OnboardingStep[];
   /** Quote this to support. */
   reference: string;
   /** True while something is still moving; the page keeps listening only then. */
@@ -84,12 +88,20 @@ export class TenantStatusUseCase {
   constructor(
     private readonly db: Database,
     private readonly billingEnabled: boolean,
+    /** Without one, step 6 stays "waiting" (nothing asked the workspace). */
+    private readonly probe?: WorkspaceProbe,
   ) {}
 
   async execute(session: SessionPayload | undefined, tenantId?: string): Promise<TenantStatusView> {
     const tenant = await tenantForSession(this.db, session, tenantId);
     const run = await this.db.runs.latestForTenant(tenant.id);
     const failedStep = run?.steps.find((s) => s.status === 'failed');
+    const renderOnly = renderOnlyCommand(run?.steps);
+    const pending = pendingInfrastructure(run?.steps);
+    const deployed =
+      (tenant.state === 'active' || tenant.state === 'suspended') && !renderOnly && !pending?.length;
+    const workspaceAnswers =
+      deployed && this.probe ? await this.probe.answers(tenantUrl(tenant.spec)).catch(() => false) : null;
     return {
       tenant: {
         id: tenant.id,
@@ -136,9 +148,15 @@ export class TenantStatusUseCase {
         tenant,
         this.billingEnabled,
         failedStep ? (STEP_LABELS[failedStep.step] ?? failedStep.step) : undefined,
-        renderOnlyCommand(run?.steps),
-        pendingInfrastructure(run?.steps),
+        renderOnly,
+        pending,
       ),
+      onboarding: onboardingSteps({
+        tenant,
+        billingEnabled: this.billingEnabled,
+        deployed,
+        workspaceAnswers,
+      }),
       reference: tenant.correlationId,
       live:
         tenant.state === 'provisioning' ||
