@@ -201,7 +201,7 @@ async function runTurn(
   const me = actorOf(req);
   const conv = await hub.conversations.get(me.userId, id);
   if (!conv) throw new NotFoundError('conversation');
-  const toolbox = hub.toolboxFor(req, { cachedList: true });
+  const toolbox = hub.toolboxFor(req, { reuse: true });
   const items: DisplayItem[] = [{ kind: 'user', text: message, at: hub.deps.now().toISOString() }];
   let answer = '';
   const flush = () => {

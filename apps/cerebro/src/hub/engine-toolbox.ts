@@ -62,9 +62,61 @@ export class ToolListCache {
   }
 }
 
+/**
+ * Open MCP client sessions per engine and person (keyed like the list cache), reused across chat
+ * turns so a tool call does not pay for `initialize` each time; closed after `idleMs` unused.
+ * Every request still carries a token minted for that person and engine at send time.
+ */
+export class McpClientPool {
+  private readonly entries = new Map<string, { client: Promise<Client>; lastUsed: number }>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly idleMs = 60_000,
+    private readonly maxEntries = 500,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1_000, idleMs / 2));
+    this.sweeper.unref();
+  }
+
+  get(key: string, open: () => Promise<Client>): Promise<Client> {
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = { client: open(), lastUsed: performance.now() };
+      this.entries.set(key, entry);
+      // A session that could not be opened is not kept.
+      entry.client.catch(() => this.entries.delete(key));
+      while (this.entries.size > this.maxEntries) this.drop(this.entries.keys().next().value!);
+    }
+    entry.lastUsed = performance.now();
+    return entry.client;
+  }
+
+  drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    void entry.client.then((c) => c.close()).catch(() => undefined);
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const [key, entry] of this.entries) if (now - entry.lastUsed > this.idleMs) this.drop(key);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.allSettled(all.map((e) => e.client.then((c) => c.close())));
+  }
+}
+
 export interface EngineToolboxOptions {
   /** Reuse recent `tools/list` answers for this person (chat turns); the gate still decides calls. */
   readonly listCache?: ToolListCache;
+  /** Reuse open MCP sessions for this person across turns (chat turns). */
+  readonly clientPool?: McpClientPool;
   readonly clientName?: string;
   /** Per-call timeout. @default 30 s */
   readonly callTimeoutMs?: number;
@@ -92,19 +144,13 @@ export class EngineToolbox {
   async list(signal?: AbortSignal): Promise<ChatTool[]> {
     await Promise.all(
       this.engines.map(async (engine) => {
-        const key = JSON.stringify([
-          engine.name,
-          engine.mcpUrl,
-          this.user.id,
-          this.user.roles,
-          this.user.groups,
-        ]);
+        const key = this.keyOf(engine);
         const cached = this.options.listCache?.get(key);
         if (cached) {
           for (const entry of cached) this.tools.set(entry.chat.name, entry);
           return;
         }
-        try {
+        const listAll = async (): Promise<ToolEntry[]> => {
           const client = await this.client(engine);
           const listed: ToolEntry[] = [];
           let cursor: string | undefined;
@@ -126,6 +172,19 @@ export class EngineToolbox {
             }
             cursor = page.nextCursor;
           } while (cursor);
+          return listed;
+        };
+        try {
+          let listed: ToolEntry[];
+          try {
+            listed = await listAll();
+          } catch (error) {
+            if (!this.options.clientPool) throw error;
+            // A pooled session may be gone: listing is read-only, so open a new one and ask again.
+            this.dropPooled(engine);
+            if (!isSessionGone(error)) throw error;
+            listed = await listAll();
+          }
           this.options.listCache?.set(key, listed);
         } catch (error) {
           this.unavailable.push({ engine: engine.name, reason: describeEngineError(error) });
@@ -153,11 +212,22 @@ export class EngineToolbox {
     if (!entry) return { outcome: 'error', text: `There is no tool named ${chatName}.`, durationMs: 0 };
     const engine = this.engines.find((e) => e.name === entry.engine)!;
     try {
-      const client = await this.client(engine);
-      const result = await client.callTool(
-        { name: entry.mcpName, arguments: args },
-        { timeout: this.options.callTimeoutMs ?? 30_000, ...(signal ? { signal } : {}) },
-      );
+      const send = async () =>
+        (await this.client(engine)).callTool(
+          { name: entry.mcpName, arguments: args },
+          { timeout: this.options.callTimeoutMs ?? 30_000, ...(signal ? { signal } : {}) },
+        );
+      let result: Awaited<ReturnType<typeof send>>;
+      try {
+        result = await send();
+      } catch (error) {
+        if (!this.options.clientPool) throw error;
+        // A pooled session may be gone (engine restarted or swept it): the engine answered
+        // "session not found" without running anything, so open a new one and send once more.
+        this.dropPooled(engine);
+        if (!isSessionGone(error)) throw error;
+        result = await send();
+      }
       const text =
         (result.content as { type: string; text?: string }[] | undefined)
           ?.filter((c) => c.type === 'text')
@@ -170,23 +240,47 @@ export class EngineToolbox {
     }
   }
 
+  /** Closes this turn's clients (pooled ones stay open for the next turn). */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.clients.values()].map((c) => c.close()));
+    if (!this.options.clientPool) await Promise.allSettled([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
+  }
+
+  private keyOf(engine: EngineEndpoint): string {
+    return JSON.stringify([engine.name, engine.mcpUrl, this.user.id, this.user.roles, this.user.groups]);
+  }
+
+  private dropPooled(engine: EngineEndpoint): void {
+    this.clients.delete(engine.name);
+    this.options.clientPool?.drop(this.keyOf(engine));
   }
 
   private async client(engine: EngineEndpoint): Promise<Client> {
     const existing = this.clients.get(engine.name);
     if (existing) return existing;
+    const pool = this.options.clientPool;
+    const client = pool
+      ? await pool.get(this.keyOf(engine), () => this.open(engine))
+      : await this.open(engine);
+    this.clients.set(engine.name, client);
+    return client;
+  }
+
+  private async open(engine: EngineEndpoint): Promise<Client> {
     const transport = new StreamableHTTPClientTransport(new URL(engine.mcpUrl), {
       authProvider: { token: () => this.mint.mint(this.user, engine.mcpUrl) },
       ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
     });
     const client = new Client({ name: this.options.clientName ?? 'cerebro-agent', version: '0.1.0' });
     await client.connect(transport);
-    this.clients.set(engine.name, client);
     return client;
   }
+}
+
+/** The engine did not know the session (404 per the Streamable HTTP spec): nothing ran. */
+function isSessionGone(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /\b404\b|session not found|unknown session/i.test(message);
 }
 
 /** The gate answers refusals as `refused: <reason>` and parked calls as `pending approval <id>`. */

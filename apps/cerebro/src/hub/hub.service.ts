@@ -9,7 +9,7 @@ import type { CerebroDeps } from '../deps.js';
 import { actorOf } from '../http/actor.js';
 import { createHubMetrics } from '../ops/hub-metrics.js';
 import { ConversationRepository } from './conversations.repository.js';
-import { EngineToolbox, ToolListCache } from './engine-toolbox.js';
+import { EngineToolbox, McpClientPool, ToolListCache } from './engine-toolbox.js';
 import { EngineTokenMint, type EngineTokenSubject } from './token-mint.js';
 
 export interface Hub {
@@ -20,8 +20,10 @@ export interface Hub {
   /** The tenant's knowledge base, when the config names one. */
   readonly knowledge?: Knowledge;
   subjectOf(req: Request): EngineTokenSubject;
-  /** `cachedList`: reuse this person's recent tool lists (chat turns); pages list fresh. */
-  toolboxFor(req: Request, options?: { cachedList?: boolean }): EngineToolbox;
+  /** `reuse`: this person's recent tool lists and open MCP sessions (chat turns); pages list fresh. */
+  toolboxFor(req: Request, options?: { reuse?: boolean }): EngineToolbox;
+  /** Closes pooled MCP sessions (shutdown). */
+  close(): Promise<void>;
 }
 
 export async function createHub(
@@ -54,6 +56,7 @@ export async function createHub(
         })
       : undefined);
   const listCache = new ToolListCache();
+  const clientPool = new McpClientPool();
   const subjectOf = (req: Request): EngineTokenSubject => {
     const me = actorOf(req);
     metrics.active(me.userId);
@@ -73,8 +76,9 @@ export async function createHub(
         subjectOf(req),
         {
           ...(options.fetch ? { fetch: options.fetch } : {}),
-          ...(o.cachedList ? { listCache } : {}),
+          ...(o.reuse ? { listCache, clientPool } : {}),
         },
       ),
+    close: () => clientPool.close(),
   };
 }

@@ -20,6 +20,7 @@ export async function registerHub(
   options: { hub?: Hub } = {},
 ): Promise<Hub> {
   const hub = options.hub ?? (await createHub(deps));
+  host.onClose(() => hub.close());
   host.routes.add(
     {
       method: 'GET',
