@@ -72,4 +72,24 @@ describe('provisioner configuration', () => {
     );
     expect(problem(base)).toBeUndefined();
   });
+
+  it('names every bad variable at once, the schema and the cross-variable rules', () => {
+    const env = {
+      ...provisionerEnv().env,
+      REDIS_URL: 'localhost:6379',
+      PROVISIONER_CONCURRENCY: 'many',
+      MAIL_TRANSPORT: 'smtp',
+      TERRAFORM_BIN: 'tofu',
+    };
+    let error: unknown;
+    try {
+      provisioningConfigFromEnv(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProvisioningConfigError);
+    const problems = (error as ProvisioningConfigError).problems.map((p) => p.variable);
+    expect(problems.sort()).toEqual(['PLATFORM_CONFIG', 'PROVISIONER_CONCURRENCY', 'REDIS_URL', 'SMTP_URL']);
+    expect((error as Error).message).toMatch(/^4 configuration problems:\n {2}REDIS_URL: must be a redis/);
+  });
 });

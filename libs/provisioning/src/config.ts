@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveTerraformBin } from './adapters/terraform-executor.js';
+import { EnvProblems } from '@cw/observability';
 import { ProvisioningConfigError } from './errors.js';
 
 export { ProvisioningConfigError };
@@ -128,34 +129,29 @@ export function provisioningConfigFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
 ): ProvisioningConfig {
+  // Every problem at once: the schema's (one per variable) and the cross-variable rules below.
+  const problems = new EnvProblems();
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    const value = env[variable];
-    throw new ProvisioningConfigError(
-      variable,
-      value === undefined ? 'is required' : issue.message.replace(`${variable} `, ''),
-    );
-  }
-  const e = parsed.data;
-  if (e.TERRAFORM_BIN && !e.PLATFORM_CONFIG) {
-    throw new ProvisioningConfigError(
+  if (!parsed.success) problems.addIssues(parsed.error.issues, env);
+  // Cross-variable rules read the raw variables, so they are checked even when another one is bad.
+  if (env.TERRAFORM_BIN && !env.PLATFORM_CONFIG)
+    problems.add(
       'PLATFORM_CONFIG',
       'is required with TERRAFORM_BIN: terraform would apply stacks built from placeholder platform ids; set it to your platform.yaml file(s)',
     );
-  }
+  if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL)
+    problems.add('SMTP_URL', 'is required with MAIL_TRANSPORT=smtp');
+  if (env.MAIL_TRANSPORT === 'acs' && !env.ACS_CONNECTION_STRING && !env.ACS_ENDPOINT)
+    problems.add(
+      'ACS_ENDPOINT',
+      'ACS_ENDPOINT (managed identity) or ACS_CONNECTION_STRING is required with MAIL_TRANSPORT=acs',
+    );
+  problems.throwIfAny((all) => ProvisioningConfigError.of(all));
+  const e = parsed.data!;
   let mail: MailSettings;
   if (e.MAIL_TRANSPORT === 'smtp') {
-    if (!e.SMTP_URL) throw new ProvisioningConfigError('SMTP_URL', 'is required with MAIL_TRANSPORT=smtp');
-    mail = { transport: 'smtp', from: e.MAIL_FROM, smtpUrl: e.SMTP_URL };
+    mail = { transport: 'smtp', from: e.MAIL_FROM, smtpUrl: e.SMTP_URL! };
   } else if (e.MAIL_TRANSPORT === 'acs') {
-    if (!e.ACS_CONNECTION_STRING && !e.ACS_ENDPOINT) {
-      throw new ProvisioningConfigError(
-        'ACS_ENDPOINT',
-        'ACS_ENDPOINT (managed identity) or ACS_CONNECTION_STRING is required with MAIL_TRANSPORT=acs',
-      );
-    }
     mail = {
       transport: 'acs',
       from: e.MAIL_FROM,

@@ -1,5 +1,6 @@
 /** Domain errors of the provisioning pipeline. None is HTTP-aware; the admin API maps them. */
 import type { ProvisioningStep } from '@cw/tenant-model';
+import { formatEnvProblems, type EnvProblem } from '@cw/observability';
 
 /** A step failure that retrying cannot fix (invalid tenant, timeout already waited out): fail the run now. */
 export class PermanentStepError extends Error {
@@ -21,14 +22,28 @@ export class PendingBindingsError extends Error {
   }
 }
 
-/** A configuration problem found at start, naming the variable to fix. */
+/** Configuration problems found at start, naming each variable to fix (all of them at once). */
 export class ProvisioningConfigError extends Error {
+  readonly problems: readonly EnvProblem[];
+
   constructor(
+    /** The first (often only) variable to fix. */
     readonly variable: string,
     message: string,
+    problems?: readonly EnvProblem[],
   ) {
-    super(`${variable}: ${message}`);
+    const all = problems?.length ? problems : [{ variable, message }];
+    super(
+      all.length === 1
+        ? `${all[0]!.variable}: ${all[0]!.message}`
+        : `${all.length} configuration problems:\n${formatEnvProblems(all)}`,
+    );
     this.name = 'ProvisioningConfigError';
+    this.problems = all;
+  }
+
+  static of(problems: readonly EnvProblem[]): ProvisioningConfigError {
+    return new ProvisioningConfigError(problems[0]!.variable, problems[0]!.message, problems);
   }
 }
 

@@ -32,4 +32,11 @@ describe('parseOperatorConfig', () => {
     expect(() => parseOperatorConfig({ RECONCILE_CONCURRENCY: 'many' })).toThrow(/^RECONCILE_CONCURRENCY: /);
     expect(() => parseOperatorConfig({ ROUTING_DEFAULT_MODE: 'mesh' })).toThrow(/^ROUTING_DEFAULT_MODE: /);
   });
+
+  it('names every bad variable at once', () => {
+    const bad = { RECONCILE_CONCURRENCY: 'many', METRICS_PORT: 'http', ROUTING_DEFAULT_MODE: 'mesh' };
+    expect(() => parseOperatorConfig(bad)).toThrow(
+      /^METRICS_PORT: .*\nRECONCILE_CONCURRENCY: .*\nROUTING_DEFAULT_MODE: /s,
+    );
+  });
 });

@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { RenderOptionsError, renderOptionsFromEnv, type TenantRenderOptions } from '@cw/k8s-charts';
+import { EnvProblems, formatEnvProblems, type EnvProblem } from '@cw/observability';
 
 const seconds = (def: number) => z.coerce.number().positive().default(def);
 const bool = (def: boolean) =>
@@ -61,23 +62,24 @@ export interface OperatorConfig {
   readonly render: TenantRenderOptions;
 }
 
+/** Every bad variable at once; `variable` is the first. */
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
+  readonly variable: string;
+  constructor(readonly problems: readonly EnvProblem[]) {
+    super(formatEnvProblems(problems).replace(/^ {2}/gm, ''));
     this.name = 'ConfigError';
+    this.variable = problems[0]!.variable;
   }
 }
 
 export function parseOperatorConfig(env: Record<string, string | undefined> = process.env): OperatorConfig {
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0]), issue.message);
-  }
-  const e = parsed.data;
+  const problems = new EnvProblems();
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) problems.add(String(issue.path[0]), issue.message);
+  const render = renderOptions(env, problems);
+  problems.throwIfAny((all) => new ConfigError(all));
+  const e = parsed.data!;
   return {
     kubeconfig: e.KUBECONFIG,
     identity: `${e.POD_NAME}_${process.pid}`,
@@ -98,16 +100,20 @@ export function parseOperatorConfig(env: Record<string, string | undefined> = pr
     apiMaxInFlight: e.API_MAX_IN_FLIGHT,
     tenantSelector: e.TENANT_LABEL_SELECTOR,
     statusSettleMs: e.STATUS_SETTLE_MS,
-    render: renderOptions(env),
+    render: render!,
   };
 }
 
 /** Render settings (gateway, DNS, mesh, secret store...): the same variables `cw render` reads. */
-function renderOptions(env: Record<string, string | undefined>): TenantRenderOptions {
+function renderOptions(
+  env: Record<string, string | undefined>,
+  problems: EnvProblems,
+): TenantRenderOptions | undefined {
   try {
     return renderOptionsFromEnv(env);
   } catch (error) {
-    if (error instanceof RenderOptionsError) throw new ConfigError(error.variable, error.problem);
-    throw error;
+    if (!(error instanceof RenderOptionsError)) throw error;
+    problems.add(error.variable, error.problem);
+    return undefined;
   }
 }

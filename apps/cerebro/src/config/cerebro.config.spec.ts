@@ -64,6 +64,13 @@ describe('loadCerebroEnv', () => {
     expect(() => loadCerebroEnv({ CW_CONFIG_FILE: ok, CW_PORT: 'http' })).toThrow(
       'CW_PORT: must be a port number',
     );
+    // Every bad variable at once, each named.
+    expect(() => loadCerebroEnv({ CW_PORT: 'http' })).toThrow(
+      /CW_PORT: must be a port number\nCW_CONFIG_FILE: is required/,
+    );
+    expect(() => loadCerebroEnv({ CW_CONFIG_FILE: ok, CW_PORT: '99999', CW_TENANT: 'other' })).toThrow(
+      /CW_PORT: must be a port number\nCW_TENANT: is "other"/,
+    );
   });
 
   it('reads secrets from files and never puts their content in an error', async () => {

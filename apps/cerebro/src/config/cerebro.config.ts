@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { EnvProblems } from '@cw/observability';
 import { CerebroConfigError, parseCerebroConfig, type CerebroConfig } from '@cw/tenant-model';
 
 export interface CerebroProcessEnv {
@@ -24,46 +25,52 @@ export class ConfigLoadError extends Error {
 }
 
 export function loadCerebroEnv(env: NodeJS.ProcessEnv): CerebroProcessEnv {
-  const configFile = env.CW_CONFIG_FILE;
-  if (!configFile) throw new ConfigLoadError('CW_CONFIG_FILE: is required (path of the mounted config.json)');
-  let text: string;
-  try {
-    text = readFileSync(configFile, 'utf8');
-  } catch (error) {
-    throw new ConfigLoadError(
-      `CW_CONFIG_FILE: cannot read ${configFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ConfigLoadError(`CW_CONFIG_FILE: ${configFile} is not valid JSON`);
-  }
-  let config: CerebroConfig;
-  try {
-    config = parseCerebroConfig(json);
-  } catch (error) {
-    if (error instanceof CerebroConfigError)
-      throw new ConfigLoadError(`${configFile}: ${error.issues.join('; ')}`);
-    throw error;
-  }
+  // Every bad variable at once (the process variables are checked even when the file is bad).
+  const problems = new EnvProblems();
   const port = Number(env.CW_PORT ?? 5080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConfigLoadError('CW_PORT: must be a port number');
-  if (env.CW_TENANT && env.CW_TENANT !== config.tenant) {
-    throw new ConfigLoadError(
-      `CW_TENANT: is "${env.CW_TENANT}" but the config file is for tenant "${config.tenant}"`,
-    );
-  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.add('CW_PORT', 'must be a port number');
+  const configFile = env.CW_CONFIG_FILE;
+  let config: CerebroConfig | undefined;
+  if (!configFile) problems.add('CW_CONFIG_FILE', 'is required (path of the mounted config.json)');
+  else config = readConfigFile(configFile, problems);
+  if (config && env.CW_TENANT && env.CW_TENANT !== config.tenant)
+    problems.add('CW_TENANT', `is "${env.CW_TENANT}" but the config file is for tenant "${config.tenant}"`);
+  problems.throwIfAny((all) => new ConfigLoadError(all.map((p) => `${p.variable}: ${p.message}`).join('\n')));
   return {
-    config,
-    configFile,
+    config: config!,
+    configFile: configFile!,
     port,
     host: env.CW_HOST ?? '0.0.0.0',
     ...(env.CW_SECRETS_DIR ? { secretsDir: env.CW_SECRETS_DIR } : {}),
     ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
   };
+}
+
+function readConfigFile(configFile: string, problems: EnvProblems): CerebroConfig | undefined {
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (error) {
+    problems.add(
+      'CW_CONFIG_FILE',
+      `cannot read ${configFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.add('CW_CONFIG_FILE', `${configFile} is not valid JSON`);
+    return undefined;
+  }
+  try {
+    return parseCerebroConfig(json);
+  } catch (error) {
+    if (!(error instanceof CerebroConfigError)) throw error;
+    problems.add(configFile, error.issues.join('; '));
+    return undefined;
+  }
 }
 
 /** Reads a mounted secret; `field` names the config field in errors (never the content). */
