@@ -323,6 +323,12 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       unit: 'requests',
     });
     figures.push({ name: 'operator.peak_rss', value: peakRssMb(operator.child.pid!), unit: 'MB' });
+    // Resident now (after the idle passes) against the peak: a peak far above it is cold-start garbage.
+    const status = readFileSync(`/proc/${operator.child.pid!}/status`, 'utf8');
+    const kb = (field: string) =>
+      Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024);
+    figures.push({ name: 'operator.rss_after_idle', value: kb('VmRSS'), unit: 'MB' });
+    log(`operator memory now: RSS ${kb('VmRSS')} MB (anon ${kb('RssAnon')}, file ${kb('RssFile')})`);
     if (HEAP_SNAPSHOT_DIR)
       log(`heap snapshot: ${await heapSnapshot(operator.child.pid!, HEAP_SNAPSHOT_DIR)}`);
     return figures;
