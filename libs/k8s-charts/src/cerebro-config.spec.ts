@@ -62,7 +62,7 @@ describe('cerebroConfig', () => {
           indexName: `${t.metadata.name}-documents`,
           auth: { kind: 'workload-identity' },
         },
-        embedder: { kind: 'local-lexical', dimensions: 256 },
+        embedder: { kind: 'local-lexical', dimensions: 64 },
       });
     });
 
@@ -75,7 +75,7 @@ describe('cerebroConfig', () => {
           indexName: `${t.metadata.name}_knowledge`,
           auth: { kind: 'aws-sigv4', region: t.spec.cloud.region, service: 'aoss' },
         },
-        embedder: { kind: 'local-lexical', dimensions: 256 },
+        embedder: { kind: 'local-lexical', dimensions: 64 },
       });
     });
 
