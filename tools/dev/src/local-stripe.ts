@@ -4,7 +4,9 @@
  * (syncStripeCatalog), and a hosted checkout page whose "Pay" button completes the session and
  * delivers the resulting events to the control plane's /webhooks/stripe, signed with the
  * webhook secret by Stripe's own signing code, as Stripe does. So sign-up → checkout → provision
- * runs offline. Keys are generated per run and handed to the children only (never printed).
+ * runs offline. Its API key is the fixed, documented `sk_test_cw_local` (it opens nothing but this
+ * in-memory stand-in; a newcomer enters it in My Credentials for the payments plugin, whose calls
+ * the local data plane sends here); the webhook secret is generated per run, never printed.
  * The server keeps its state in memory: subscriptions made in an earlier run are unknown to it.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,8 +20,11 @@ export interface LocalStripe {
   close(): Promise<void>;
 }
 
+/** The local stand-in's API key (not a secret: it opens only the in-memory server on 127.0.0.1). */
+export const LOCAL_STRIPE_KEY = 'sk_test_cw_local';
+
 export async function startLocalStripe(controlPlaneUrl: string): Promise<LocalStripe> {
-  const secretKey = `sk_test_cwlocal${randomBytes(18).toString('hex')}`;
+  const secretKey = LOCAL_STRIPE_KEY;
   const webhookSecret = `whsec_cwlocal${randomBytes(18).toString('hex')}`;
   const server = await startStripeServer({
     secretKey,

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { LocalDataPlane } from './data-plane/local-data-plane.js';
 import { startLocalRouter } from './data-plane/local-router.js';
 import { tenantVaultMount, type TenantVaultMount } from './data-plane/tenant-vault.js';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     dataPlane = new LocalDataPlane({
       root,
       artifactsDir: resolve(root, process.env.ARTIFACTS_DIR ?? 'tenants'),
-      dataDir: join(root, '.data/data-plane'),
+      dataDir: resolve(root, process.env.LOCAL_DATA_PLANE_DIR ?? '.data/data-plane'),
       routerPort,
       env,
       printLinks: env.MAIL_OUTBOX_PRINT_LINKS === 'true',

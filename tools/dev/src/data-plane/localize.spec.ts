@@ -52,3 +52,44 @@ describe('localize: the workspace managers', () => {
     expect(run({}).bootstrapManagers).toEqual([]);
   });
 });
+
+describe('localize: the local Stripe stand-in', () => {
+  const engine: RenderedWorkload = {
+    deployment: 'engine-main',
+    app: 'mcp-engine',
+    env: { CW_TENANT: 'initech' },
+    configMountPath: '/etc/contextweaver',
+    config: {
+      tenant: 'initech',
+      engine: 'main',
+      plugins: ['payments'],
+      pluginConfig: {},
+      auth: { issuer: 'https://initech.example', jwksUrl: 'http://x', resource: 'http://y' },
+      outbound: { allowHosts: [] },
+    },
+    emptyDirs: ['/tmp'],
+    ports: { 'http-mcp': 5001, http: 5000 },
+    probes: [],
+    readOnlyRootFilesystem: true,
+    replicas: 1,
+  };
+  const localized = (env: Record<string, string>) =>
+    localize({
+      slug: 'initech',
+      workloads: [cerebro, engine],
+      dir: '/tmp/dp/initech',
+      ports: { cerebro: 41000, engines: { main: { dashboard: 41001, mcp: 41002 } } },
+      publicUrl: 'http://initech.localtest.me:3080',
+      env,
+    }).workloads;
+  it('the payments plugin calls it, excepted from the outbound guard; cerebro signs with the mounted keys', () => {
+    const [c, e] = localized({ STRIPE_API_BASE: 'http://127.0.0.1:45815' });
+    expect(e!.config.pluginConfig).toEqual({ payments: { apiBase: 'http://127.0.0.1:45815' } });
+    expect(e!.config.outbound).toEqual({ allowHosts: ['127.0.0.1:45815'] });
+    expect(c!.config.engineTokens).toEqual({ signingKeysDir: '/tmp/dp/initech/secrets' });
+  });
+  it('a remote STRIPE_API_BASE is left to the rendered config', () => {
+    const [, e] = localized({ STRIPE_API_BASE: 'https://stripe-proxy.example' });
+    expect(e!.config.pluginConfig).toEqual({});
+  });
+});

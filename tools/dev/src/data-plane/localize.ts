@@ -36,6 +36,8 @@ export interface LocalizeInput {
     LLM_BASE_URL?: string | undefined;
     LLM_MODEL?: string | undefined;
     LLM_API_KEY?: string | undefined;
+    /** npm start's local Stripe stand-in: the payments plugin calls it instead of api.stripe.com. */
+    STRIPE_API_BASE?: string | undefined;
     /** Comma-separated e-mails that are the workspace's managers from the start (the customer admin). */
     CW_WORKSPACE_MANAGERS?: string | undefined;
   };
@@ -109,6 +111,9 @@ export function localize(input: LocalizeInput): { workloads: LocalWorkload[]; sh
       config.url = input.publicUrl;
       config.hostname = new URL(input.publicUrl).hostname;
       config.session = { ...(config.session as object), insecureCookies: true };
+      // The runner always mounts engine-signing-*.pem (from the tenant vault, or generated): cerebro
+      // signs with them, so engine tokens survive a restart (a rendered local tenant names no keys dir).
+      config.engineTokens = { ...(config.engineTokens as object), signingKeysDir: secretsDir };
       // The customer admin comes from the tenant vault (cerebro-first-managers, which the
       // provisioner writes: an e-mail is kept out of cluster objects); CW_WORKSPACE_MANAGERS adds more.
       const managers = [
@@ -148,6 +153,21 @@ export function localize(input: LocalizeInput): { workloads: LocalWorkload[]; sh
         resource: `http://127.0.0.1:${p.mcp}/mcp`,
       };
       config.allowedHosts = [...((config.allowedHosts as string[]) ?? []), '127.0.0.1', 'localhost'];
+      // The payments plugin talks to npm start's local Stripe stand-in (a 127.0.0.1 address the
+      // outbound guard refuses unless excepted), so its tools work offline.
+      const stripeBase = input.env.STRIPE_API_BASE ? new URL(input.env.STRIPE_API_BASE) : undefined;
+      if (stripeBase && ['127.0.0.1', 'localhost'].includes(stripeBase.hostname)) {
+        const pluginConfig = (config.pluginConfig as Record<string, Record<string, unknown>>) ?? {};
+        config.pluginConfig = {
+          ...pluginConfig,
+          payments: { ...pluginConfig.payments, apiBase: stripeBase.origin },
+        };
+        const outbound = (config.outbound as { allowHosts?: string[] }) ?? {};
+        config.outbound = {
+          ...outbound,
+          allowHosts: [...(outbound.allowHosts ?? []), `127.0.0.1:${stripeBase.port}`],
+        };
+      }
       const declared = w.ports;
       probePort = (port) => (port === declared['http-mcp'] ? p.mcp : p.dashboard);
     }
