@@ -2,7 +2,8 @@
  * The engine config file the operator mounts (config.json of an engine's ConfigMap), built and
  * validated with the contract the engine parses at boot (`engineConfigSchema` in
  * @cw/tenant-model): the chart can only render what the engine accepts. A plugin id the platform
- * does not ship is a render issue naming its field. Names, endpoints and file paths only.
+ * does not ship is a render issue naming its field. Names, endpoints and file paths only; the
+ * plugins' settings come from `spec.engines[].pluginConfig` as they are.
  */
 import {
   engineConfigSchema,
@@ -55,6 +56,10 @@ export function engineConfig(tenant: Tenant, index: number, secrets: Volume | un
     tenant: slug,
     engine: engine.name,
     plugins: [...engine.plugins],
+    // spec.engines[].pluginConfig, admitted with the plugins' own schemas (no secrets: credentials
+    // are named, their values stay in the vault). A hot field: a change rewrites the ConfigMap and
+    // the engine applies it on the next call, without a rollout.
+    pluginConfig: structuredClone(engine.pluginConfig ?? {}),
     readOnly: engine.readOnly,
     maintenance: engine.maintenance,
     auditLog: engine.auditLog,

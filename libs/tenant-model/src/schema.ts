@@ -19,6 +19,14 @@ import {
 import { ISOLATION_MODELS, PLAN_NAMES } from './plans.js';
 import { CLOUD_PROVIDERS } from './regions.js';
 import { TENANT_API_VERSION, TENANT_KIND } from './constants.js';
+import {
+  emailPluginConfigSchema,
+  githubPluginConfigSchema,
+  paymentsPluginConfigSchema,
+  proxyUpstreamConfigSchema,
+  secretLookingValues,
+  travelPluginConfigSchema,
+} from './workloads/plugin-config.js';
 
 const re = (pattern: string) => new RegExp(pattern);
 const text = (max: number) => z.string().min(1).max(max);
@@ -192,6 +200,38 @@ export const engineSchema = z
       })
       .optional()
       .describe('Engine container image. Default: the platform release image.'),
+    pluginConfig: z
+      .preprocess(
+        (raw, ctx) => {
+          // Secrets never go into the Tenant: refuse what looks like one before the typed check
+          // (which would only call an unknown "password" key unknown).
+          for (const finding of secretLookingValues(raw))
+            ctx.issues.push({ code: 'custom', message: finding.message, input: raw, path: finding.path });
+          return raw;
+        },
+        z
+          .strictObject({
+            payments: paymentsPluginConfigSchema.optional(),
+            email: emailPluginConfigSchema.optional(),
+            github: githubPluginConfigSchema.optional(),
+            travel: travelPluginConfigSchema.optional(),
+            proxy: proxyUpstreamConfigSchema.optional(),
+          })
+          .describe(
+            "Non-secret configuration per plugin id (only ids listed in this engine's plugins), rendered into the engine config and hot-reloaded. Credentials are named, never given: their values live in the vault.",
+          ),
+      )
+      .optional(),
+  })
+  .superRefine((engine, ctx) => {
+    for (const id of Object.keys(engine.pluginConfig ?? {}))
+      if (!engine.plugins.includes(id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pluginConfig', id],
+          message: `configures plugin "${id}", which is not in this engine's plugins`,
+          input: id,
+        });
   })
   .describe('One MCP engine (tool server): dashboard on port 5000, MCP on port 5001.');
 

@@ -98,6 +98,30 @@ describe('Tenant CRD generator', () => {
     });
   });
 
+  it('types spec.engines[].pluginConfig per plugin (no free-form node), defaults and enums included', () => {
+    const engine = schema.properties!.spec!.properties!.engines!.items!;
+    const pluginConfig = engine.properties!.pluginConfig!;
+    expect(pluginConfig.type).toBe('object');
+    expect(Object.keys(pluginConfig.properties!).sort()).toEqual([
+      'email',
+      'github',
+      'payments',
+      'proxy',
+      'travel',
+    ]);
+    expect(JSON.stringify(schema)).not.toContain('x-kubernetes-preserve-unknown-fields');
+    const proxy = pluginConfig.properties!.proxy!;
+    expect(proxy.required).toEqual(['url']);
+    expect(proxy.properties!.rules!.items!.properties!.classification!.enum).toEqual([
+      'read',
+      'write',
+      'destructive',
+    ]);
+    expect(proxy.properties!.defaultMinRole!.default).toBe('developer');
+    expect(proxy.properties!.auth!.properties!.credential!.pattern).toBeTruthy();
+    expect(pluginConfig.properties!.email!.required).toEqual(['smtp', 'imap']);
+  });
+
   it('the YAML parses back to the same object', () => {
     expect(parse(generateTenantCrdYaml())).toEqual(crd);
   });

@@ -5,45 +5,19 @@
  * tool is `read` only when a rule says so, and a tool no rule matches counts as a `write`.
  */
 import { z } from 'zod';
-import { CLASSIFICATIONS, ROLES, type Classification, type Role } from '@cw/mcp-gate';
+import type { Classification, Role } from '@cw/mcp-gate';
+import { classificationRuleSchema, proxyUpstreamConfigSchema, secretLookingValues } from '@cw/tenant-model';
 
-export const classificationRuleSchema = z.object({
-  /** Tool-name glob: `*` matches any run of characters (`get_*`, `*delete*`, `exact_name`). */
-  pattern: z.string().min(1).max(200),
-  classification: z.enum(CLASSIFICATIONS),
-  minRole: z.enum(ROLES).optional(),
-  approval: z.boolean().optional(),
-});
-export type ClassificationRule = z.infer<typeof classificationRuleSchema>;
+/**
+ * The tenant-facing part (url, auth, rules, limits) is `proxyUpstreamConfigSchema` of
+ * @cw/tenant-model, the same schema the Tenant's `spec.engines[].pluginConfig.proxy` is admitted
+ * with; the plugin adds the id its tools are exposed under (`<id>.<tool>`).
+ */
+export { classificationRuleSchema };
+export type { ClassificationRule } from '@cw/tenant-model';
 
-export const proxyConfigSchema = z.object({
-  /** The plugin id tools are exposed under (`<id>.<tool>`). */
+export const proxyConfigSchema = proxyUpstreamConfigSchema.extend({
   id: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/),
-  title: z.string().min(1).max(100).optional(),
-  description: z.string().max(1000).optional(),
-  /** The upstream's Streamable HTTP endpoint. */
-  url: z.url({ protocol: /^https?$/ }),
-  /** A credential from the vault cascade, sent as `Authorization: Bearer <value>`. */
-  auth: z
-    .object({
-      credential: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/),
-      description: z.string().max(200).optional(),
-    })
-    .optional(),
-  rules: z.array(classificationRuleSchema).max(200).default([]),
-  /** minRole of tools whose rule sets none (and of unmatched tools). */
-  defaultMinRole: z.enum(ROLES).default('developer'),
-  /** Upstream result text handed back at most this long (UTF-8 bytes). */
-  maxResultBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(1024 * 1024)
-    .default(64 * 1024),
-  /** One upstream call (connect, list, call) ends after this long. */
-  timeoutMs: z.number().int().min(100).max(120_000).default(20_000),
-  /** Outbound hosts shown in the catalog (the guard still applies). */
-  outboundHosts: z.array(z.string()).default([]),
 });
 export type ProxyConfig = z.input<typeof proxyConfigSchema>;
 export type ParsedProxyConfig = z.output<typeof proxyConfigSchema>;
@@ -51,6 +25,9 @@ export type ParsedProxyConfig = z.output<typeof proxyConfigSchema>;
 export class ProxyConfigError extends Error {}
 
 export function parseProxyConfig(config: unknown): ParsedProxyConfig {
+  // A hand-written engine config gets the same refusal as a Tenant: secrets live in the vault.
+  const secret = secretLookingValues(config)[0];
+  if (secret) throw new ProxyConfigError(`proxy config: ${secret.path.join('.')}: ${secret.message}`);
   const parsed = proxyConfigSchema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

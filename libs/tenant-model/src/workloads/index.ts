@@ -4,3 +4,4 @@ export * from './search-adapter.js';
 export * from './llm-adapter.js';
 export * from './engine-config.js';
 export * from './cerebro-config.js';
+export * from './plugin-config.js';
