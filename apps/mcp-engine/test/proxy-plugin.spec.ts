@@ -121,6 +121,15 @@ describe('proxy kind in the engine: an SDK upstream behind the gate', () => {
   const auditRows = async (): Promise<AuditRow[]> =>
     (await h.store.collection(AUDIT).query('main', { limit: 1000 })).items.map((i) => i.value);
   const hashOf = (u: TestUser) => h.engine.gate.hash(u.sub);
+  /** Audit writes are not awaited by the call: wait until at least `count` rows are there. */
+  const eventuallyRows = async (read: () => Promise<AuditRow[]>, count: number) => {
+    for (let n = 0; n < 50; n++) {
+      const found = await read();
+      if (found.length >= count) return found;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return read();
+  };
 
   it('builds plugin "proxy" from pluginConfig.proxy: every upstream tool pinned in the store and audited', async () => {
     expect(h.engine.proxy.state).toEqual({ state: 'ready', tools: 6 });
@@ -370,6 +379,25 @@ describe('proxy kind in the engine: an SDK upstream behind the gate', () => {
     } finally {
       await h2.close();
     }
+  });
+
+  it('a tool removed upstream: every call refused and audited as a call, the removal audited once', async () => {
+    const i = upstream.tools.findIndex((t) => t.name === 'get_sneaky');
+    const [removed] = upstream.tools.splice(i, 1);
+    const engineHash = h.engine.gate.hash('engine:main');
+    const rows = async () =>
+      (await auditRows()).filter((r) => r.reason === 'tool-removed' && r.tool === 'proxy.get_sneaky');
+    const before = await rows();
+    for (let n = 0; n < 3; n++)
+      expect(textOf(await call(ORG, 'proxy.get_sneaky'))).toMatch(/^refused: tool-removed/);
+    const after = await eventuallyRows(rows, before.length + 4);
+    const pinEvents = after.slice(before.length).filter((r) => r.userHash === engineHash);
+    const callRows = after.slice(before.length).filter((r) => r.userHash === hashOf(ORG));
+    expect(pinEvents).toHaveLength(1);
+    expect(callRows).toHaveLength(3);
+    expect(callRows.every((r) => r.result === 'refused')).toBe(true);
+    upstream.tools.splice(i, 0, removed!);
+    expect((await call(ORG, 'proxy.get_sneaky')).isError).toBe(false);
   });
 
   it('an upstream that goes back to the approved version clears the waiting change', async () => {

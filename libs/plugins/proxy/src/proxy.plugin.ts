@@ -104,8 +104,10 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
 
   /** Records a version seen upstream that differs from the pin; reports it the first time only. */
   async function markPending(pin: ToolPin, seen: string): Promise<void> {
-    if (pin.pendingHash === seen) return;
-    await deps.pins.put({ ...pin, pendingHash: seen, pendingSince: now().toISOString() });
+    if (pin.pendingHash === seen && !pin.removedSince) return;
+    const { removedSince: _removed, ...offered } = pin; // offered again (in a changed version)
+    if (pin.pendingHash === seen) return deps.pins.put(offered);
+    await deps.pins.put({ ...offered, pendingHash: seen, pendingSince: now().toISOString() });
     report({ kind: 'changed', plugin: config.id, tool: pin.tool, pinned: pin.hash, seen });
   }
 
@@ -183,7 +185,12 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
           const current = (await session.listTools()).find((t) => t.name === tool);
           const pin = await deps.pins.get(config.id, tool);
           if (!current) {
-            report({ kind: 'removed', plugin: config.id, tool });
+            // Refused on every call, reported (and so audited) once per removal: the pin remembers it.
+            if (!pin) report({ kind: 'removed', plugin: config.id, tool });
+            else if (!pin.removedSince) {
+              await deps.pins.put({ ...pin, removedSince: now().toISOString() });
+              report({ kind: 'removed', plugin: config.id, tool });
+            }
             return refused(
               'tool-removed',
               `${config.id}.${tool} is no longer offered by the upstream server`,
@@ -198,9 +205,10 @@ export async function createProxyPlugin(rawConfig: ProxyConfig, deps: ProxyDeps)
               `${config.id}.${tool} changed upstream (description or input schema) and waits for a manager to approve version ${seen.slice(0, 12)}`,
             );
           }
-          if (pin.pendingHash) {
-            // The upstream went back to the approved version: nothing waits any more.
-            const { pendingHash: _pending, pendingSince: _since, ...settled } = pin;
+          if (pin.pendingHash || pin.removedSince) {
+            // The upstream went back to the approved version (or offers the tool again): nothing
+            // waits any more, and a later removal is reported again.
+            const { pendingHash: _pending, pendingSince: _since, removedSince: _removed, ...settled } = pin;
             await deps.pins.put(settled);
           }
           if (builtWith.get(tool) !== seen) report({ kind: 'outdated', plugin: config.id, tool, hash: seen });

@@ -19,6 +19,8 @@ export interface ToolPin {
   /** A changed version seen upstream and not approved yet. */
   readonly pendingHash?: string;
   readonly pendingSince?: string;
+  /** Since when the upstream no longer offers the tool (audited once, cleared when it returns). */
+  readonly removedSince?: string;
 }
 
 export interface ToolPinStore {
@@ -69,6 +71,7 @@ const pinSchema = z.object({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
   pendingSince: z.string().optional(),
+  removedSince: z.string().optional(),
 });
 export const TOOL_PINS = defineCollection<ToolPin>('proxy-tool-pins', pinSchema);
 

@@ -281,10 +281,23 @@ describe('proxy plugin in front of a local upstream MCP server', () => {
     expect(upstream.calls.slice(before).map((c) => c.tool)).toEqual(['get_sneaky']);
   });
 
-  it('a tool removed upstream is refused', async () => {
+  it('a tool removed upstream is refused on every call and reported once per removal', async () => {
+    const removedEvents = () => events.filter((e) => e.kind === 'removed' && e.tool === 'mystery').length;
+    const before = removedEvents();
     const i = upstream.tools.findIndex((x) => x.name === 'mystery');
     const [removed] = upstream.tools.splice(i, 1);
+    for (let n = 0; n < 3; n++)
+      expect((await tool('mystery').run({}, ctx())).text).toMatch(/^refused: tool-removed/);
+    expect(removedEvents()).toBe(before + 1);
+    expect((await pins.get('tickets', 'mystery'))?.removedSince).toEqual(expect.any(String));
+    // Offered again: it passes, the mark is cleared, and a second removal is reported again.
+    upstream.tools.push(removed!);
+    expect((await tool('mystery').run({}, ctx())).isError).toBeFalsy();
+    expect((await pins.get('tickets', 'mystery'))?.removedSince).toBeUndefined();
+    upstream.tools.splice(upstream.tools.indexOf(removed!), 1);
     expect((await tool('mystery').run({}, ctx())).text).toMatch(/^refused: tool-removed/);
+    expect((await tool('mystery').run({}, ctx())).text).toMatch(/^refused: tool-removed/);
+    expect(removedEvents()).toBe(before + 2);
     upstream.tools.push(removed!);
   });
 
