@@ -100,3 +100,60 @@ describe('Stripe-compatible server', () => {
     ).toThrow();
   });
 });
+
+describe('Stripe-compatible server with several keys (one account each)', () => {
+  let multi: StripeTestServer;
+  const client = (key: string) =>
+    new Stripe(key, { host: '127.0.0.1', port: multi.port, protocol: 'http', maxNetworkRetries: 0 });
+  beforeAll(async () => {
+    multi = await startStripeServer({
+      secretKey: 'sk_test_org',
+      accounts: { sk_test_alice: 'acct_alice', rk_test_eng: 'acct_eng' },
+    });
+  });
+  afterAll(async () => multi?.close());
+
+  it('accepts each key as its own account: separate ledgers, the request log names the account', async () => {
+    await client('sk_test_alice').paymentIntents.create({ amount: 500, currency: 'usd', confirm: true });
+    await client('rk_test_eng').paymentIntents.create({ amount: 700, currency: 'usd', confirm: true });
+    await client('sk_test_org').paymentIntents.create({ amount: 900, currency: 'usd', confirm: true });
+    expect(multi.requests.map((r) => r.account)).toEqual(['acct_alice', 'acct_eng', 'acct_default']);
+    expect([...multi.ledger('acct_alice').intents.values()].map((i) => i.amount)).toEqual([500]);
+    expect([...multi.ledger('acct_eng').intents.values()].map((i) => i.amount)).toEqual([700]);
+    expect([...multi.payments.intents.values()].map((i) => i.amount)).toEqual([900]);
+    expect(multi.ledger('acct_default')).toBe(multi.payments);
+  });
+
+  it('checks the key as Stripe does: Bearer or Basic, missing, unknown and publishable keys refused', async () => {
+    const balance = (authorization?: string) =>
+      fetch(`${multi.url}/v1/balance`, authorization ? { headers: { authorization } } : {}).then(
+        async (r) => ({ status: r.status, body: (await r.json()) as { error?: { message: string } } }),
+      );
+    expect((await balance(`Basic ${Buffer.from('sk_test_alice:').toString('base64')}`)).status).toBe(200);
+    expect((await balance('Bearer sk_test_alice')).status).toBe(200);
+    expect(await balance()).toMatchObject({
+      status: 401,
+      body: { error: { message: /did not provide an API key/ } },
+    });
+    expect(await balance('Bearer sk_test_nobody')).toMatchObject({
+      status: 401,
+      body: { error: { message: 'Invalid API Key provided.' } },
+    });
+    expect(await balance('Bearer pk_test_alice')).toMatchObject({
+      status: 401,
+      body: { error: { message: /publishable API key/ } },
+    });
+    await expect(client('sk_test_nobody').balance.retrieve()).rejects.toMatchObject({ statusCode: 401 });
+  });
+
+  it('replays an Idempotency-Key within its account only', async () => {
+    const create = (key: string) =>
+      client(key).paymentIntents.create(
+        { amount: 100, currency: 'usd', confirm: true },
+        { idempotencyKey: 'same' },
+      );
+    const [a, b] = [await create('sk_test_alice'), await create('rk_test_eng')];
+    expect(a.id).not.toBe(b.id);
+    expect((await create('sk_test_alice')).id).toBe(a.id);
+  });
+});

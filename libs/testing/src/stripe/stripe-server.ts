@@ -3,8 +3,10 @@
  * prices (create, retrieve, update, list by lookup_keys), checkout sessions, billing portal
  * sessions, subscriptions and customers (retrieve), and payment intents, refunds and the balance
  * (the engine's payments plugin). Point the Stripe SDK at it with
- * host/port/protocol. Bearer-key auth, Stripe-shaped errors, Idempotency-Key replay, and a
- * request log for assertions. A minimal hosted checkout page lets a browser "pay".
+ * host/port/protocol. API-key auth as Stripe checks it (Bearer, or Basic with the key as user
+ * name; a missing or unknown key is a 401), several keys each standing for its own account (own
+ * payments ledger; the request log names the account), Stripe-shaped errors, Idempotency-Key
+ * replay (per account), and a request log for assertions. A minimal hosted checkout page lets a browser "pay".
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Stripe from 'stripe';
@@ -14,8 +16,13 @@ import { StripeApiError, StripeStore, type Obj, type StripeEventObject } from '.
 import { WebhookEmitter } from './webhook-emitter.js';
 
 export interface StripeServerOptions {
-  /** The secret key clients must send (default `sk_test_cw_local`). */
+  /** The secret key of the primary account, `acct_default` (default `sk_test_cw_local`). */
   secretKey?: string;
+  /**
+   * More accepted secret keys, key → account id (e.g. a user's own key, a group's, the org's):
+   * each account has its own payments ledger, and every recorded request names its account.
+   */
+  accounts?: Record<string, string>;
   /** Where the hosted checkout page delivers the resulting events, signed with `secret`. */
   webhook?: { url: string; secret: string };
 }
@@ -25,6 +32,8 @@ export interface RecordedRequest {
   path: string;
   params: Obj;
   idempotencyKey?: string;
+  /** The account whose key authenticated the request. */
+  account: string;
 }
 
 export interface StripeTestServer {
@@ -32,8 +41,10 @@ export interface StripeTestServer {
   port: number;
   secretKey: string;
   store: StripeStore;
-  /** Payment intents, refunds and balance (the engine's payments plugin). */
+  /** Payment intents, refunds and balance of the primary account (the engine's payments plugin). */
   payments: PaymentsLedger;
+  /** The payments ledger of an account (`acct_default` for `secretKey`, else from `accounts`). */
+  ledger(account: string): PaymentsLedger;
   requests: RecordedRequest[];
   /** For the control plane's `apiBase`. */
   apiBase: string;
@@ -42,13 +53,37 @@ export interface StripeTestServer {
   hostedEvents: StripeEventObject[];
 }
 
-type Handler = (params: Obj, match: RegExpExecArray) => Obj;
+type Handler = (params: Obj, match: RegExpExecArray, payments: PaymentsLedger) => Obj;
+
+const DEFAULT_ACCOUNT = 'acct_default';
+
+/** The API key of a request as Stripe reads it: `Bearer <key>`, or Basic auth with the key as user name. */
+function apiKeyOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const user = decoded.split(':')[0];
+  return user || undefined;
+}
 
 export async function startStripeServer(options: StripeServerOptions = {}): Promise<StripeTestServer> {
   const secretKey = options.secretKey ?? 'sk_test_cw_local';
+  const keys = new Map<string, string>([
+    [secretKey, DEFAULT_ACCOUNT],
+    ...Object.entries(options.accounts ?? {}),
+  ]);
   let baseUrl = '';
   const store = new StripeStore(() => baseUrl, Stripe.API_VERSION);
-  const payments = new PaymentsLedger(() => store.now());
+  const ledgers = new Map<string, PaymentsLedger>();
+  const ledger = (account: string) => {
+    let found = ledgers.get(account);
+    if (!found) ledgers.set(account, (found = new PaymentsLedger(() => store.now())));
+    return found;
+  };
+  const payments = ledger(DEFAULT_ACCOUNT);
   const requests: RecordedRequest[] = [];
   const hostedEvents: StripeEventObject[] = [];
   const idempotent = new Map<string, { status: number; body: string }>();
@@ -56,6 +91,8 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
     ? new WebhookEmitter(options.webhook.secret, options.webhook.url)
     : undefined;
 
+  // Products, prices, sessions: the platform's own account (the control plane); payments: the
+  // account of the key that came with the request.
   const routes: [string, RegExp, Handler][] = [
     ['POST', /^\/v1\/products$/, (p) => store.createProduct(p)],
     ['GET', /^\/v1\/products\/([^/]+)$/, (_p, m) => store.get(store.products, m[1]!, 'product')],
@@ -77,10 +114,10 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
       (_p, m) => store.get(store.subscriptions, m[1]!, 'subscription'),
     ],
     ['GET', /^\/v1\/customers\/([^/]+)$/, (_p, m) => store.get(store.customers, m[1]!, 'customer')],
-    ['POST', /^\/v1\/payment_intents$/, (p) => payments.createPaymentIntent(p)],
-    ['GET', /^\/v1\/payment_intents\/([^/]+)$/, (_p, m) => payments.getPaymentIntent(m[1]!)],
-    ['POST', /^\/v1\/refunds$/, (p) => payments.createRefund(p)],
-    ['GET', /^\/v1\/balance$/, () => payments.getBalance()],
+    ['POST', /^\/v1\/payment_intents$/, (p, _m, ledger) => ledger.createPaymentIntent(p)],
+    ['GET', /^\/v1\/payment_intents\/([^/]+)$/, (_p, m, ledger) => ledger.getPaymentIntent(m[1]!)],
+    ['POST', /^\/v1\/refunds$/, (p, _m, ledger) => ledger.createRefund(p)],
+    ['GET', /^\/v1\/balance$/, (_p, _m, ledger) => ledger.getBalance()],
   ];
 
   const send = (res: ServerResponse, status: number, body: string, type = 'application/json') => {
@@ -93,21 +130,51 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
   };
 
   async function api(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) {
-    const auth = req.headers.authorization ?? '';
-    if (auth !== `Bearer ${secretKey}`) {
+    const apiKey = apiKeyOf(req.headers.authorization);
+    if (!apiKey)
+      return send(
+        res,
+        401,
+        JSON.stringify({
+          error: {
+            type: 'invalid_request_error',
+            message:
+              "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+          },
+        }),
+      );
+    if (apiKey.startsWith('pk_'))
+      return send(
+        res,
+        401,
+        JSON.stringify({
+          error: {
+            type: 'invalid_request_error',
+            message: 'This API call cannot be made with a publishable API key. Please use a secret API key.',
+          },
+        }),
+      );
+    const account = keys.get(apiKey);
+    // Unlike Stripe, the answer never shows any part of the key (it may reach a log).
+    if (!account)
       return send(
         res,
         401,
         JSON.stringify({ error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } }),
       );
-    }
     const raw = await readBody(req);
     const params = req.method === 'GET' ? decodeStripeForm(query.toString()) : decodeStripeForm(raw);
     const key =
       typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
-    requests.push({ method: req.method ?? 'GET', path, params, ...(key ? { idempotencyKey: key } : {}) });
+    requests.push({
+      method: req.method ?? 'GET',
+      path,
+      params,
+      account,
+      ...(key ? { idempotencyKey: key } : {}),
+    });
     if (key && req.method === 'POST') {
-      const cached = idempotent.get(`${path} ${key}`);
+      const cached = idempotent.get(`${account} ${path} ${key}`);
       if (cached) return send(res, cached.status, cached.body);
     }
     const route = routes.find(([method, re]) => method === req.method && re.test(path));
@@ -123,7 +190,7 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
       });
     } else {
       try {
-        body = JSON.stringify(route[2](params, route[1].exec(path)!));
+        body = JSON.stringify(route[2](params, route[1].exec(path)!, ledger(account)));
       } catch (error) {
         if (!(error instanceof StripeApiError)) throw error;
         status = error.status;
@@ -132,7 +199,7 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
         });
       }
     }
-    if (key && req.method === 'POST') idempotent.set(`${path} ${key}`, { status, body });
+    if (key && req.method === 'POST') idempotent.set(`${account} ${path} ${key}`, { status, body });
     send(res, status, body);
   }
 
@@ -183,6 +250,7 @@ export async function startStripeServer(options: StripeServerOptions = {}): Prom
     secretKey,
     store,
     payments,
+    ledger,
     requests,
     hostedEvents,
     close: () =>
