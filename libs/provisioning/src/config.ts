@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { resolveTerraformBin } from './adapters/terraform-executor.js';
-import { EnvProblems } from '@cw/observability';
+import { EnvProblems } from '@cw/observability/env';
 import { ProvisioningConfigError } from './errors.js';
 
 export { ProvisioningConfigError };

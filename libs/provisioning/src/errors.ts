@@ -1,6 +1,6 @@
 /** Domain errors of the provisioning pipeline. None is HTTP-aware; the admin API maps them. */
 import type { ProvisioningStep } from '@cw/tenant-model';
-import { formatEnvProblems, type EnvProblem } from '@cw/observability';
+import { formatEnvProblems, type EnvProblem } from '@cw/observability/env';
 
 /** A step failure that retrying cannot fix (invalid tenant, timeout already waited out): fail the run now. */
 export class PermanentStepError extends Error {
