@@ -1,4 +1,4 @@
-// Email, GitHub and travel in a real engine, each against its local server: credentials come
+// Payments, email, GitHub and travel in a real engine, each against its local server: credentials come
 // from the engine's vault at the user, group and org level (the downstream server shows which
 // one it saw), outbound goes through the engine's guard with the config's test allowlist (SMTP
 // and IMAP included), write tools are refused on a read-only engine, a booking needs approval.
@@ -10,6 +10,7 @@ import {
   type ImapTestServer,
   type SmtpTestServer,
 } from '@cw/testing/mail-servers';
+import { startStripeServer, type StripeTestServer } from '@cw/testing/stripe';
 import { startTravelServer, type TravelTestServer } from '@cw/testing/travel';
 import type { MemoryVaultBackend } from '@cw/vault';
 import { USERS, startHarness, textOf, type Harness } from './support/harness.js';
@@ -41,11 +42,12 @@ async function cascade(
   await vault.put({ plugin, name, scope: { level: 'org' } }, values.org, 'admin');
 }
 
-describe('email, github and travel through the engine', () => {
+describe('payments, email, github and travel through the engine', () => {
   let smtp: SmtpTestServer;
   let imap: ImapTestServer;
   let gh: GithubTestServer;
   let travel: TravelTestServer;
+  let stripe: StripeTestServer;
   let h: Harness;
   const accounts = {
     'alice@acme.test': 'alice-pw',
@@ -60,6 +62,7 @@ describe('email, github and travel through the engine', () => {
     email: emailConfig(),
     github: { baseUrl: gh.url },
     travel: { baseUrl: travel.url },
+    payments: { apiBase: stripe.url },
   });
 
   beforeAll(async () => {
@@ -80,6 +83,7 @@ describe('email, github and travel through the engine', () => {
         },
       ],
     });
+    stripe = await startStripeServer({ accounts: { sk_test_alice: 'acct_alice', sk_test_eng: 'acct_eng' } });
     travel = await startTravelServer({ apiKeys: { key_alice: 'alice', key_eng: 'eng', key_org: 'org' } });
     h = await startHarness({
       config: {
@@ -92,10 +96,23 @@ describe('email, github and travel through the engine', () => {
             `${imap.host}:${imap.port}`,
             new URL(gh.url).host,
             new URL(travel.url).host,
+            new URL(stripe.url).host,
           ],
         },
       },
+      // The harness seeds the org-level payments key: this Stripe's primary account, acct_default.
+      stripe,
       seedVault: async (vault) => {
+        await vault.put(
+          { plugin: 'payments', name: 'api_key', scope: { level: 'user', userId: OWN.sub } },
+          'sk_test_alice',
+          'admin',
+        );
+        await vault.put(
+          { plugin: 'payments', name: 'api_key', scope: { level: 'group', groupId: 'eng' } },
+          'sk_test_eng',
+          'admin',
+        );
         await cascade(vault, 'email', 'account', {
           own: 'alice@acme.test:alice-pw',
           group: 'eng@acme.test:eng-pw',
@@ -108,7 +125,7 @@ describe('email, github and travel through the engine', () => {
   }, 60_000);
   afterAll(async () => {
     await h?.close();
-    await Promise.all([smtp?.close(), imap?.close(), gh?.close(), travel?.close()]);
+    await Promise.all([smtp?.close(), imap?.close(), gh?.close(), travel?.close(), stripe?.close()]);
   });
 
   const call = async (user: TestUser, name: string, args: Record<string, unknown>) => {
@@ -164,6 +181,27 @@ describe('email, github and travel through the engine', () => {
     } finally {
       h.reconfigure({ pluginConfig: pluginConfig() });
     }
+  });
+
+  it('payments: Stripe sees the user’s own key, then the group’s, then the org’s (each its own account)', async () => {
+    const account = { own: 'acct_alice', group: 'acct_eng', org: 'acct_default' } as const;
+    for (const [who, user] of LEVELS) {
+      const ledger = h.stripe.ledger(account[who]);
+      const before = ledger.intents.size;
+      const r = await call(user, 'payments.charge', { amount: 12.5, currency: 'usd' });
+      expect(r.isError, textOf(r)).toBeFalsy();
+      expect(h.stripe.requests.at(-1)).toMatchObject({ path: '/v1/payment_intents', account: account[who] });
+      expect(ledger.intents.size).toBe(before + 1);
+      expect([...ledger.intents.values()].at(-1)).toMatchObject({ amount: 1250, currency: 'usd' });
+      await call(user, 'payments.balance', {});
+      expect(h.stripe.requests.at(-1)).toMatchObject({ path: '/v1/balance', account: account[who] });
+    }
+    // Nothing was charged to an account whose key the caller does not resolve to.
+    expect(h.stripe.requests.filter((q) => q.path === '/v1/payment_intents').map((q) => q.account)).toEqual([
+      'acct_alice',
+      'acct_eng',
+      'acct_default',
+    ]);
   });
 
   it('github: the downstream server sees the user’s own token, then the group’s, then the org’s', async () => {

@@ -58,10 +58,12 @@ export interface HarnessOptions {
   /** Credentials the engine needs at start (e.g. the proxy's org-level token to list tools). */
   seedVault?: (vault: MemoryVaultBackend) => Promise<void>;
   proxyRetryMs?: number;
+  /** A Stripe server the test started (e.g. with more keys); the harness starts its own otherwise. */
+  stripe?: StripeTestServer;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const stripe = await startStripeServer();
+  const stripe = opts.stripe ?? (await startStripeServer());
   const issuer = await startTokenIssuer({ tenant: TENANT, audience: RESOURCE });
   const dir = mkdtempSync(join(tmpdir(), 'cw-engine-'));
   const saltFile = join(dir, 'salt');
@@ -135,7 +137,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async close() {
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
       await engine.close();
-      await Promise.all([stripe.close(), issuer.close()]);
+      await Promise.all([opts.stripe ? undefined : stripe.close(), issuer.close()]);
       if (!opts.store) await store.close();
     },
   };
