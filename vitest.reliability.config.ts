@@ -20,6 +20,8 @@ export default defineConfig({
           globalSetup: [resolve('libs/testing/src/kube/global-setup.ts')],
         },
       },
+      // The newcomer's walk through `npm start` in Chromium (minutes: the apps start under tsx).
+      { extends: true, test: { name: 'e2e-walk', root: 'tools/e2e', include: ['test/**/*.reliability.ts'] } },
     ],
     testTimeout: 300_000,
     hookTimeout: 180_000,
