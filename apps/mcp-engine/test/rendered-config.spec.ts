@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { z } from 'zod';
 import { engineConfigSchema, type EngineConfig } from '@cw/tenant-model';
+import { startUpstreamMcpServer } from '@cw/testing/mcp';
 import { startTokenIssuer } from './support/token-issuer.js';
 import { USERS } from './support/harness.js';
 
@@ -141,6 +143,81 @@ describe('the engine config cw render produces', { timeout: 240_000 }, () => {
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
     await issuer.close();
+  });
+
+  it('a Tenant with a proxy engine: its pluginConfig is rendered, parses unchanged, and the booted engine serves the upstream', async () => {
+    const upstream = await startUpstreamMcpServer({
+      tools: [{ name: 'get_ticket', description: 'Reads a ticket', input: z.object({ id: z.string() }) }],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'cw-engine-proxy-'));
+    const tenantFile = join(dir, 'tenant.yaml');
+    writeFileSync(
+      tenantFile,
+      readFileSync(join(examples, 'local.yaml'), 'utf8').replace(
+        /plugins: \[[^\]]*\]/,
+        [
+          'plugins: [proxy]',
+          '      pluginConfig:',
+          '        proxy:',
+          `          url: ${upstream.url}`,
+          '          rules:',
+          '            - { pattern: "get_*", classification: read, minRole: viewer }',
+          '          maxResultBytes: 4096',
+        ].join('\n'),
+      ),
+    );
+    const [{ config: raw }] = renderedEngineConfigs(tenantFile);
+    const config = engineConfigSchema.parse(raw);
+    expect(config).toEqual(raw);
+    expect(config.pluginConfig.proxy).toMatchObject({
+      url: upstream.url,
+      rules: [{ pattern: 'get_*', classification: 'read', minRole: 'viewer' }],
+      maxResultBytes: 4096,
+    });
+    const issuer = await startTokenIssuer({ tenant: config.tenant, audience: config.auth.resource });
+    writeFileSync(join(dir, 'salt'), 'rendered-config-test-salt');
+    const [mcp, dashboard] = [await freePort(), await freePort()];
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...config,
+        ports: { mcp, dashboard },
+        listenHost: '127.0.0.1',
+        auth: { ...config.auth, issuer: issuer.issuer, jwksUrl: issuer.jwksUrl },
+        store: { kind: 'memory' },
+        vault: { kind: 'memory' },
+        saltFile: join(dir, 'salt'),
+        allowedHosts: [...config.allowedHosts, '127.0.0.1'],
+        // Tests only: the local upstream is on loopback, which the guard refuses otherwise.
+        outbound: { allowHosts: [new URL(upstream.url).host] },
+      }),
+    );
+    const proc = startProcess(file);
+    let proxy: { state?: string } = {};
+    for (let i = 0; i < 300 && proxy.state !== 'ready' && proc.child.exitCode === null; i++) {
+      proxy = await fetch(`http://127.0.0.1:${dashboard}/api/status`).then(
+        async (r) => ((await r.json()) as { proxy: { state: string } }).proxy,
+        () => ({}),
+      );
+      if (proxy.state !== 'ready') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(proxy.state, proc.output()).toBe('ready');
+    const client = new Client({ name: 'rendered-proxy', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${mcp}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${await issuer.mint(USERS.viewer)}` } },
+      }),
+    );
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('proxy.get_ticket');
+    const result = await client.callTool({ name: 'proxy.get_ticket', arguments: { id: 'T-1' } });
+    expect(result.isError, JSON.stringify(result)).toBeFalsy();
+    expect(upstream.calls.at(-1)).toMatchObject({ tool: 'get_ticket', args: { id: 'T-1' } });
+    await client.close();
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    await issuer.close();
+    await upstream.close();
   });
 
   it('a bad config file stops the process with the field path', async () => {
