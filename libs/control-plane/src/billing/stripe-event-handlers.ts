@@ -8,13 +8,7 @@
  * - grace periods count from the event's `created`, not from when it arrived.
  * Each handler runs inside the transaction that holds the event row and the tenant row locked.
  */
-import {
-  canTransition,
-  isGone,
-  planByLookupKey,
-  formatIssue,
-  type TenantSpec,
-} from '@cw/tenant-model';
+import { canTransition, isGone, planByLookupKey, formatIssue, type TenantSpec } from '@cw/tenant-model';
 import type { Repositories, StripeEventOutcome, TenantPatch, TenantRecord } from '@cw/db';
 import type { TransitionOutcome, TransitionTenantUseCase } from '../lifecycle/transition-tenant.usecase.js';
 import { idOf, type Stripe, type SubscriptionSnapshot } from './stripe.gateway.js';
