@@ -215,10 +215,16 @@ export class PgvectorIndex implements KnowledgeIndex {
   }
 
   /**
-   * The hybrid query. `exact` (benchmarks: the recall baseline) runs the same statement with the
-   * HNSW index disabled (a filtered exact scan) and no cap on the full-text matches.
+   * The hybrid query. For recall baselines (benchmarks): `exactVector` runs the same statement
+   * with the HNSW index disabled (a filtered exact scan), `uncappedText` ranks every full-text
+   * match instead of at most TEXT_MATCH_CAP; `exact` is both.
    */
-  async hybridSearch(q: HybridQuery, opts: { exact?: boolean } = {}): Promise<SearchHit[]> {
+  async hybridSearch(
+    q: HybridQuery,
+    opts: { exact?: boolean; exactVector?: boolean; uncappedText?: boolean } = {},
+  ): Promise<SearchHit[]> {
+    const exactVector = opts.exact ?? opts.exactVector ?? false;
+    const uncappedText = opts.exact ?? opts.uncappedText ?? false;
     const candidates = Math.max(q.k * CANDIDATES_PER_RESULT, 20);
     const sql = `WITH vec AS (
          SELECT id, row_number() OVER (ORDER BY dist, id) AS r FROM (
@@ -247,9 +253,9 @@ export class PgvectorIndex implements KnowledgeIndex {
       orTsQuery(q.text),
       candidates,
       q.k,
-      opts.exact ? null : TEXT_MATCH_CAP,
+      uncappedText ? null : TEXT_MATCH_CAP,
     ];
-    const rows = opts.exact
+    const rows = exactVector
       ? await this.sql.transaction(async (tx) => {
           await tx.exec('SET LOCAL enable_indexscan = off;');
           return tx.query<ChunkRow>(sql, params);
