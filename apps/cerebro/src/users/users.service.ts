@@ -32,6 +32,16 @@ export class UsersService {
     private readonly sessions: SessionService,
   ) {}
 
+  /**
+   * Run when a person's access ends everywhere (disabled, "sign out everywhere" by them or a
+   * manager), after their sessions: the OAuth module revokes their external clients' grants here.
+   */
+  readonly onEndedEverywhere: Array<(userId: string) => Promise<unknown>> = [];
+
+  private async endedEverywhere(userId: string): Promise<void> {
+    for (const fn of this.onEndedEverywhere) await fn(userId);
+  }
+
   private get users() {
     return this.deps.store.collection(USERS);
   }
@@ -159,6 +169,7 @@ export class UsersService {
     if (!user) throw new NotFoundError('That user');
     await this.save({ ...user, status: disabled ? 'disabled' : 'active' });
     if (disabled) await this.sessions.revokeAll(userId);
+    if (disabled) await this.endedEverywhere(userId);
     await audit(this.deps, {
       action: disabled ? 'user.disabled' : 'user.enabled',
       actor: managerId,
@@ -169,6 +180,7 @@ export class UsersService {
 
   async signOutEverywhere(userId: string, actorId: string): Promise<number> {
     const count = await this.sessions.revokeAll(userId);
+    await this.endedEverywhere(userId);
     await audit(this.deps, {
       action: 'session.revoke-all',
       actor: actorId,
