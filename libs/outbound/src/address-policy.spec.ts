@@ -167,4 +167,20 @@ describe('checkOutboundUrl: names and URLs', () => {
     ).resolves.toBeInstanceOf(URL);
     expect(await refusal('http://127.0.0.1:4001/')).toBe('forbidden-address');
   });
+
+  it('a "*.name:port" exception takes the subdomains of name on that port only', async () => {
+    const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
+    const policy = { allowHosts: ['*.localtest.me:3080'], resolve };
+    await expect(checkOutboundUrl('http://acme.localtest.me:3080/healthz', policy)).resolves.toBeInstanceOf(
+      URL,
+    );
+    for (const url of [
+      'http://acme.localtest.me:3081/',
+      'http://localtest.me:3080/',
+      'http://acme.localtest.me.evil.example:3080/',
+      'http://acmelocaltest.me:3080/',
+    ]) {
+      await expect(checkOutboundUrl(url, policy), url).rejects.toMatchObject({ reason: 'forbidden-address' });
+    }
+  });
 });

@@ -18,7 +18,10 @@ import { classifyAddress, isRefusedHostName } from './address-policy.js';
 import { findRefusal, OutboundRefusedError } from './outbound-refused.error.js';
 
 export interface OutboundPolicy {
-  /** "host:port" exceptions, e.g. for tests on 127.0.0.1. @default [] */
+  /**
+   * "host:port" exceptions, e.g. for tests on 127.0.0.1; "*.name:port" also takes every
+   * subdomain of name on that port (local workspaces at <slug>.localtest.me:3080). @default []
+   */
   readonly allowHosts?: readonly string[];
   /** @default 10_000 */
   readonly timeoutMs?: number;
@@ -39,10 +42,12 @@ function isAllowedException(url: URL, policy: OutboundPolicy): boolean {
   const port = defaultPort(url);
   return (policy.allowHosts ?? []).some((entry) => {
     const at = entry.lastIndexOf(':');
-    return (
-      bare(entry.slice(0, at)).toLowerCase() === bare(url.hostname).toLowerCase() &&
-      entry.slice(at + 1) === port
-    );
+    if (entry.slice(at + 1) !== port) return false;
+    const host = bare(entry.slice(0, at)).toLowerCase();
+    const target = bare(url.hostname).toLowerCase();
+    return host.startsWith('*.')
+      ? target.endsWith(host.slice(1)) && target.length > host.length - 1
+      : host === target;
   });
 }
 
