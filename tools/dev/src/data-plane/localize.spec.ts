@@ -93,3 +93,34 @@ describe('localize: the local Stripe stand-in', () => {
     expect(e!.config.pluginConfig).toEqual({});
   });
 });
+
+describe('localize: knowledge', () => {
+  it("a cloud search service becomes pgvector on PGlite in cerebro's folder (Azure AI Search is out of reach)", () => {
+    const config = localize({
+      slug: 'initech',
+      workloads: [
+        {
+          ...cerebro,
+          config: {
+            ...cerebro.config,
+            knowledge: {
+              search: { kind: 'azure-ai-search', endpoint: 'https://x.search.windows.net', indexName: 'i' },
+              embedder: { kind: 'local-lexical', dimensions: 64 },
+            },
+          },
+        },
+      ],
+      dir: '/tmp/dp/initech',
+      ports: { cerebro: 41000, engines: {} },
+      publicUrl: 'http://initech.localtest.me:3080',
+      env: {},
+    }).workloads[0]!.config;
+    expect(config.knowledge).toEqual({
+      search: {
+        kind: 'pgvector',
+        connection: { driver: 'pglite', dataDir: '/tmp/dp/initech/cerebro/knowledge' },
+      },
+      embedder: { kind: 'local-lexical', dimensions: 64 },
+    });
+  });
+});

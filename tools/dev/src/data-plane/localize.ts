@@ -9,6 +9,7 @@
  *   vault  → the local backend with a master key generated once into secrets/ (a cloud vault —
  *            Key Vault, Secrets Manager, Secret Manager, HashiCorp — is replaced by it too);
  *   LLM    → an OpenAI-compatible endpoint when LLM_BASE_URL is set, else none (the hub's banner);
+ *   search → a cloud search service becomes pgvector on a PGlite in cerebro's folder;
  *   TLS    → none: the workspace is http://<slug>.localtest.me:<router port> (insecure cookies).
  * Everything else (plugins, switches, identity mode, allowlists) is the rendered value.
  */
@@ -132,6 +133,14 @@ export function localize(input: LocalizeInput): { workloads: LocalWorkload[]; sh
             ...(input.env.LLM_API_KEY ? { apiKeyFile: `${secretsDir}/llm-api-key` } : {}),
           }
         : { kind: 'none' };
+      // A cloud search service (Azure AI Search, OpenSearch) is out of reach here: the knowledge
+      // index becomes pgvector on a PGlite in cerebro's own folder, as a local tenant's is rendered.
+      const knowledge = config.knowledge as { search?: { kind?: string } } | undefined;
+      if (knowledge?.search && knowledge.search.kind !== 'pgvector')
+        config.knowledge = {
+          ...knowledge,
+          search: { kind: 'pgvector', connection: { driver: 'pglite', dataDir: `${own}/knowledge` } },
+        };
       config.engines = ((config.engines as Array<Record<string, unknown>>) ?? []).map((e) => {
         const p = ports.engines[String(e.name)];
         return p
