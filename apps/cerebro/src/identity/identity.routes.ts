@@ -15,9 +15,22 @@ import { refusalPage } from './refusal.page.js';
 
 const LOGIN_COOKIE = 'cw_login';
 
-/** Only same-site paths after sign-in (no open redirect). */
-export const safeNext = (value: unknown): string =>
-  typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length < 500 ? value : '/';
+const NO_ORIGIN = 'http://cerebro.invalid';
+
+/**
+ * Only same-origin paths after sign-in (no open redirect): a relative path starting with one `/`,
+ * URL characters only (no backslash, space or control character), no `//` anywhere, no scheme,
+ * and resolving to the same origin. Anything else is `/`.
+ */
+export const safeNext = (value: unknown): string => {
+  if (typeof value !== 'string' || value.length >= 500) return '/';
+  if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]*$/.test(value) || value.includes('//')) return '/';
+  try {
+    return new URL(value, NO_ORIGIN).origin === NO_ORIGIN ? value : '/';
+  } catch {
+    return '/';
+  }
+};
 
 const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
@@ -89,6 +102,7 @@ export function identityRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
       access: 'public',
       handler: (req, res) => {
         const next = safeNext(req.query.next);
+        const nextField = next !== '/' ? html`<input type="hidden" name="next" value="${next}" />` : '';
         sendPage(req, res, {
           title: 'Sign in',
           body: html`<h1>Sign in to ${deps.config.displayName}</h1>
@@ -99,7 +113,7 @@ export function identityRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
                   ${postForm(
                     req,
                     '/sign-in/email',
-                    html`<label for="email">E-mail address</label>
+                    html`${nextField}<label for="email">E-mail address</label>
                       <input id="email" name="email" type="email" autocomplete="email" required value="${typeof req.query.email === 'string' ? req.query.email : ''}" />
                       <p class="hint">We e-mail you a link that signs you in. It works once, for ${Math.round(deps.config.magicLink.ttlSeconds / 60)} minutes.</p>
                       <button type="submit">E-mail me a sign-in link</button>`,
@@ -118,7 +132,8 @@ export function identityRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
       handler: async (req, res) => {
         if (!magic)
           return messagePage(req, res, 'Not available', ['Sign-in by e-mail is switched off.'], 404);
-        await s.magicLinks.request((req.body as Record<string, unknown>).email, clientIp(req));
+        const body = req.body as Record<string, unknown>;
+        await s.magicLinks.request(body.email, clientIp(req), safeNext(body.next));
         messagePage(req, res, 'Check your e-mail', [
           'If this address has access, a sign-in link is on its way. It works once and expires soon.',
           html`Not approved yet? <a href="/request-access">Request access</a>.`,
@@ -132,10 +147,15 @@ export function identityRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
       // A confirm page: mail scanners that open links must not use the link up.
       handler: (req, res) => {
         const token = typeof req.query.token === 'string' ? req.query.token : '';
+        const next = safeNext(req.query.next);
         sendPage(req, res, {
           title: 'Confirm sign-in',
           body: html`<h1>Sign in to ${deps.config.displayName}</h1>
-            ${postForm(req, '/sign-in/link', html`<input type="hidden" name="token" value="${token}" /><button type="submit">Sign me in</button>`)}`,
+            ${postForm(
+              req,
+              '/sign-in/link',
+              html`<input type="hidden" name="token" value="${token}" />${next !== '/' ? html`<input type="hidden" name="next" value="${next}" />` : ''}<button type="submit">Sign me in</button>`,
+            )}`,
         });
       },
     },
@@ -161,7 +181,7 @@ export function identityRoutes(deps: CerebroDeps, s: Services): RouteSpec[] {
         });
         await s.users.save({ ...u, lastSignInAt: deps.now().toISOString() });
         startSession(res, cookie);
-        res.redirect(303, '/');
+        res.redirect(303, safeNext((req.body as Record<string, unknown>).next));
       },
     },
     {

@@ -37,17 +37,22 @@ export class MagicLinkService {
    * "E-mail me a link". Sends only to active accounts, but answers the same either way so the
    * form does not tell who has access.
    */
-  async request(emailInput: unknown, ip: string): Promise<void> {
+  async request(emailInput: unknown, ip: string, next = '/'): Promise<void> {
     const email = normalizeEmail(emailInput);
     const userId = this.users.idOf(email);
     this.checkRate(userId, ip);
     const user = await this.users.byEmail(email);
     if (!user || user.status !== 'active') return;
-    await this.send(user, 'sign-in');
+    await this.send(user, 'sign-in', next);
   }
 
-  /** Creates a link and mails it (`welcome` after approval uses the same link with a greeting). */
-  async send(user: UserRecord, purpose: 'sign-in' | 'welcome'): Promise<void> {
+  /**
+   * Creates a link and mails it (`welcome` after approval uses the same link with a greeting).
+   * `next`: a same-origin path (already checked with safeNext) the person lands on after the
+   * confirmation, e.g. the consent page of an MCP client they were connecting. It is not a secret
+   * (the consent page also needs that browser's interaction cookie); it is checked again on use.
+   */
+  async send(user: UserRecord, purpose: 'sign-in' | 'welcome', next = '/'): Promise<void> {
     const token = randomBytes(32).toString('base64url');
     const ttl = this.deps.config.magicLink.ttlSeconds;
     await this.links.create(
@@ -56,7 +61,7 @@ export class MagicLinkService {
       { userId: user.userId, purpose, createdAt: this.deps.now().toISOString() },
       { ttlSeconds: ttl },
     );
-    const url = `${this.deps.config.url.replace(/\/$/, '')}/sign-in/link?token=${token}`;
+    const url = `${this.deps.config.url.replace(/\/$/, '')}/sign-in/link?token=${token}${next !== '/' ? `&next=${encodeURIComponent(next)}` : ''}`;
     const minutes = Math.round(ttl / 60);
     const site = this.deps.config.displayName;
     const greeting =

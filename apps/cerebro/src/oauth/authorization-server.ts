@@ -106,7 +106,12 @@ const ProviderClass = oidc.default as unknown as new (
 ) => OidcProvider;
 
 export interface AuthorizationServer {
+  /** The current provider (a new one after a key change; all state is in the store). */
   readonly provider: OidcProvider;
+  /** The current provider's request handler. */
+  handler(): (req: IncomingMessage, res: ServerResponse) => void;
+  /** Rebuilds the provider with new signing keys (the signing key first). */
+  rekey(signingKeys: JWK[]): void;
   /** The engine an MCP URL belongs to, when it is one of this tenant's. */
   engineOf(resource: string): { name: string; mcpUrl: string } | undefined;
 }
@@ -137,112 +142,129 @@ export async function createAuthorizationServer(
       ),
     );
 
-  const provider = new ProviderClass(config.url, {
-    adapter: adapterFor(
-      deps.store,
-      createHmac('sha256', deps.sessionKey).update('cerebro oauth index seal').digest(),
-    ),
-    clients: [],
-    clientAuthMethods: ['none'],
-    clientDefaults: {
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-      id_token_signed_response_alg: 'ES256',
-    },
-    responseTypes: ['code'],
-    scopes: ['openid', 'offline_access'],
-    discovery: { scopes_supported: ['openid', 'offline_access', RESOURCE_SCOPE] },
-    claims: { openid: ['sub'] },
-    cookies: {
-      keys: [createHmac('sha256', deps.sessionKey).update('cerebro oauth cookies').digest('base64url')],
-    },
-    enabledJWA: {
-      idTokenSigningAlgValues: ['ES256'],
-      requestObjectSigningAlgValues: ['ES256'],
-      authorizationSigningAlgValues: ['ES256'],
-    },
-    features: {
-      devInteractions: { enabled: false },
-      registration: { enabled: true },
-      revocation: { enabled: true },
-      userinfo: { enabled: false },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string | string[]) => oneOf,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, resource: string) => {
-          if (!engineOf(resource)) throw new (oidcErrors().InvalidTarget)();
-          return {
-            scope: RESOURCE_SCOPE,
-            audience: resource,
-            accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
-          };
+  const build = (signingKeys: JWK[]): OidcProvider => {
+    const provider = new ProviderClass(config.url, {
+      adapter: adapterFor(
+        deps.store,
+        createHmac('sha256', deps.sessionKey).update('cerebro oauth index seal').digest(),
+      ),
+      clients: [],
+      clientAuthMethods: ['none'],
+      clientDefaults: {
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+        id_token_signed_response_alg: 'ES256',
+      },
+      responseTypes: ['code'],
+      scopes: ['openid', 'offline_access'],
+      discovery: { scopes_supported: ['openid', 'offline_access', RESOURCE_SCOPE] },
+      claims: { openid: ['sub'] },
+      cookies: {
+        keys: [createHmac('sha256', deps.sessionKey).update('cerebro oauth cookies').digest('base64url')],
+      },
+      enabledJWA: {
+        idTokenSigningAlgValues: ['ES256'],
+        requestObjectSigningAlgValues: ['ES256'],
+        authorizationSigningAlgValues: ['ES256'],
+      },
+      features: {
+        devInteractions: { enabled: false },
+        registration: { enabled: true },
+        revocation: { enabled: true },
+        userinfo: { enabled: false },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string | string[]) => oneOf,
+          useGrantedResource: () => true,
+          getResourceServerInfo: (_ctx: unknown, resource: string) => {
+            if (!engineOf(resource)) throw new (oidcErrors().InvalidTarget)();
+            return {
+              scope: RESOURCE_SCOPE,
+              audience: resource,
+              accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'ES256' } },
+            };
+          },
         },
       },
-    },
-    pkce: { required: () => true },
-    jwks: { keys: signingKeys },
-    async findAccount(_ctx: unknown, sub: string) {
-      const user = await activeUser(sub);
-      if (!user) return undefined;
-      return { accountId: user.userId, claims: () => ({ sub: user.userId }) };
-    },
-    // The claims the engine's verifier requires, current at issue time.
-    async extraTokenClaims(_ctx: unknown, token: { kind?: string; accountId?: string }) {
-      if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
-      const user = await activeUser(token.accountId);
-      if (!user) return undefined;
-      const ids = await services.groups.groupIdsOf(user.userId);
-      return {
-        email: user.email,
-        roles: [...user.roles],
-        groups: [...user.idpGroups, ...ids],
-        tenant: config.tenant,
-        nbf: Math.floor(Date.now() / 1000) - 5,
-      };
-    },
-    issueRefreshToken: (_ctx: unknown, client: OidcClient) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: () => true,
-    expiresWithSession: () => false,
-    interactions: {
-      policy,
-      url: (_ctx: unknown, interaction: { uid: string }) => `${CONNECT_PATH}/${interaction.uid}`,
-    },
-    ttl: {
-      AccessToken: ACCESS_TOKEN_TTL_SECONDS,
-      AuthorizationCode: AUTHORIZATION_CODE_TTL_SECONDS,
-      IdToken: ACCESS_TOKEN_TTL_SECONDS,
-      Interaction: INTERACTION_TTL_SECONDS,
-      Session: INTERACTION_TTL_SECONDS,
-      Grant: REFRESH_TOKEN_TTL_SECONDS,
-      RefreshToken: REFRESH_TOKEN_TTL_SECONDS,
-    },
-    renderError(ctx: OidcCtx, out: { error?: string; error_description?: string }) {
-      ctx.type = 'html';
-      ctx.body = renderPage(ctx.req as Request, {
-        title: 'Cannot connect',
-        body: html`<h1>Cannot connect this client</h1>
+      pkce: { required: () => true },
+      jwks: { keys: signingKeys },
+      async findAccount(_ctx: unknown, sub: string) {
+        const user = await activeUser(sub);
+        if (!user) return undefined;
+        return { accountId: user.userId, claims: () => ({ sub: user.userId }) };
+      },
+      // The claims the engine's verifier requires, current at issue time.
+      async extraTokenClaims(_ctx: unknown, token: { kind?: string; accountId?: string }) {
+        if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
+        const user = await activeUser(token.accountId);
+        if (!user) return undefined;
+        const ids = await services.groups.groupIdsOf(user.userId);
+        return {
+          email: user.email,
+          roles: [...user.roles],
+          groups: [...user.idpGroups, ...ids],
+          tenant: config.tenant,
+          nbf: Math.floor(Date.now() / 1000) - 5,
+        };
+      },
+      issueRefreshToken: (_ctx: unknown, client: OidcClient) => client.grantTypeAllowed('refresh_token'),
+      rotateRefreshToken: () => true,
+      expiresWithSession: () => false,
+      interactions: {
+        policy,
+        url: (_ctx: unknown, interaction: { uid: string }) => `${CONNECT_PATH}/${interaction.uid}`,
+      },
+      ttl: {
+        AccessToken: ACCESS_TOKEN_TTL_SECONDS,
+        AuthorizationCode: AUTHORIZATION_CODE_TTL_SECONDS,
+        IdToken: ACCESS_TOKEN_TTL_SECONDS,
+        Interaction: INTERACTION_TTL_SECONDS,
+        Session: INTERACTION_TTL_SECONDS,
+        Grant: REFRESH_TOKEN_TTL_SECONDS,
+        RefreshToken: REFRESH_TOKEN_TTL_SECONDS,
+      },
+      renderError(ctx: OidcCtx, out: { error?: string; error_description?: string }) {
+        ctx.type = 'html';
+        ctx.body = renderPage(ctx.req as Request, {
+          title: 'Cannot connect',
+          body: html`<h1>Cannot connect this client</h1>
           <p>${out.error_description ?? 'The request was not valid.'}</p>
           <p class="hint">Error code: <code>${out.error ?? 'invalid_request'}</code>. Start the connection again from your MCP client.</p>`,
-      });
+        });
+      },
+    });
+    // MCP clients usually ask for no scope (the engines' metadata lists none); oidc-provider grants
+    // nothing without one, so an authorization request without `scope` asks for the engines' scope.
+    provider.use(async (ctx: KoaCtx, next: () => Promise<void>) => {
+      if (ctx.path === '/auth' && ctx.method === 'GET' && !ctx.query.scope)
+        ctx.query = { ...ctx.query, scope: RESOURCE_SCOPE };
+      await next();
+    });
+    // Behind the ingress the public scheme and host come from X-Forwarded-*.
+    provider.proxy = true;
+    provider.on('server_error', (_ctx: unknown, error: unknown) =>
+      deps.logger.error({ err: error }, 'oauth server error'),
+    );
+    return provider;
+  };
+  let provider = build(signingKeys);
+  let handler = provider.callback();
+  return {
+    get provider() {
+      return provider;
     },
-  });
-  // MCP clients usually ask for no scope (the engines' metadata lists none); oidc-provider grants
-  // nothing without one, so an authorization request without `scope` asks for the engines' scope.
-  provider.use(async (ctx: KoaCtx, next: () => Promise<void>) => {
-    if (ctx.path === '/auth' && ctx.method === 'GET' && !ctx.query.scope)
-      ctx.query = { ...ctx.query, scope: RESOURCE_SCOPE };
-    await next();
-  });
-  // Behind the ingress the public scheme and host come from X-Forwarded-*.
-  provider.proxy = true;
-  provider.on('server_error', (_ctx: unknown, error: unknown) =>
-    deps.logger.error({ err: error }, 'oauth server error'),
-  );
-  return { provider, engineOf };
+    handler: () => handler,
+    rekey(keys: JWK[]) {
+      const next = build(keys);
+      const nextHandler = next.callback();
+      provider = next;
+      handler = nextHandler;
+    },
+    engineOf,
+  };
 }
 
 function oidcErrors(): { InvalidTarget: new (description?: string) => Error } {

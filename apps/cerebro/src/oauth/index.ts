@@ -10,6 +10,8 @@ import type { HubHost } from '../hub-host.js';
 import type { Services } from '../services.js';
 import type { EngineTokenMint } from '../hub/token-mint.js';
 import { audit } from '../audit/audit.js';
+import { OAuthConnections } from './store.adapter.js';
+import { registerConnectionsPage } from './connections.page.js';
 import { formBody, param } from '../http/actor.js';
 import { requestState } from '../http/session.js';
 import { html } from '../views/html.js';
@@ -27,6 +29,9 @@ import {
 
 export { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS, OAUTH_MOUNT } from './authorization-server.js';
 
+/** How often the mounted engine-signing key directory is reread. */
+export const KEY_POLL_SECONDS = 30;
+
 export async function registerOAuth(
   host: HubHost,
   deps: CerebroDeps,
@@ -34,8 +39,21 @@ export async function registerOAuth(
   mint: EngineTokenMint,
 ): Promise<AuthorizationServer> {
   const as = await createAuthorizationServer(deps, services, await mint.privateJwks());
-  const callback = as.provider.callback();
+  const callback = (req: Request, res: Response) => as.handler()(req, res);
   host.express.use(OAUTH_MOUNT, (req, res) => callback(req, res));
+  // Key rotation without a restart: the mint rereads the mounted key directory; the provider is
+  // rebuilt with the new keys (its state is in the store) when what is published or signs changes.
+  mint.onChange(async () => {
+    as.rekey(await mint.privateJwks());
+    deps.logger.info({ kid: mint.signingKid() }, 'engine signing keys reloaded');
+  });
+  const stopWatching = mint.watch(KEY_POLL_SECONDS, (message) =>
+    deps.logger.warn({ error: message }, 'engine signing keys not reloaded'),
+  );
+  host.onClose(stopWatching);
+  const connections = new OAuthConnections(deps.store);
+  services.users.onEndedEverywhere.push((userId) => connections.revokeAll(userId));
+  registerConnectionsPage(host, deps, services, as, connections);
 
   // The provider's discovery document, served at the root well-known paths: the issuer has no
   // path, so that is where RFC 8414 (and the MCP client SDK) look. Endpoint URLs stay under /oauth.
@@ -75,7 +93,8 @@ export async function registerOAuth(
             body: html`<h1>Sign in to connect an MCP client</h1>
               <p>An application asks to use your ${deps.config.displayName} tools as you. Sign in first.</p>
               <p><a class="button" href="/sign-in?next=${encodeURIComponent(back)}">Sign in</a></p>
-              <p class="hint">Signed in with an e-mail link in another tab? Then <a href="${back}">continue here</a>.
+              <p class="hint">Signing in by e-mail? The link brings you back to this request when you open it in this browser;
+                signed in another way in another tab, <a href="${back}">continue here</a>.
                 This request expires ${INTERACTION_TTL_SECONDS / 60} minutes after the client opened it.</p>`,
           });
           return;
