@@ -149,8 +149,9 @@ describe('the engine answers as its OpenAPI document says', () => {
         outbound: { allowHosts: [new URL(upstream.url).host, new URL(stripe.url).host] },
       },
       stripe,
-      seedVault: (vault) =>
-        vault.put({ plugin: 'proxy', name: 'token', scope: { level: 'org' } }, 'tok-org', 'admin'),
+      seedVault: async (vault) => {
+        await vault.put({ plugin: 'proxy', name: 'token', scope: { level: 'org' } }, 'tok-org', 'admin');
+      },
     });
   }, 60_000);
   afterAll(async () => {

@@ -166,7 +166,7 @@ describe('the engine config cw render produces', { timeout: 240_000 }, () => {
         ].join('\n'),
       ),
     );
-    const [{ config: raw }] = renderedEngineConfigs(tenantFile);
+    const raw = renderedEngineConfigs(tenantFile)[0]!.config;
     const config = engineConfigSchema.parse(raw);
     expect(config).toEqual(raw);
     expect(config.pluginConfig.proxy).toMatchObject({
