@@ -19,7 +19,14 @@ import { ACCESS_TOKEN_TTL_SECONDS, type AuthorizationServer } from './authorizat
 import type { Connection, OAuthConnections } from './store.adapter.js';
 
 const when = (d: Date | undefined): string =>
-  d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'not yet';
+  d ? d.toISOString().slice(0, 16).replace('T', '\u00a0') : 'not yet';
+
+const application = (r: { clientName: string; engines: string[] }) =>
+  html`<strong>${r.clientName}</strong><br /><span class="hint">engine ${r.engines.join(', ')}</span>`;
+const dates = (r: Connection) =>
+  html`<span class="hint">allowed ${when(r.allowedAt)}<br />last used ${when(r.lastUsedAt)}${
+    r.expiresAt ? html`<br />ends ${when(r.expiresAt)}` : ''
+  }</span>`;
 
 export function registerConnectionsPage(
   host: HubHost,
@@ -74,11 +81,9 @@ export function registerConnectionsPage(
             <p>MCP clients (VS Code, Claude, the MCP Inspector…) you allowed to call your engines' tools as you.</p>
             ${
               rows.length
-                ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Application</th><th scope="col">Engines</th><th scope="col">Allowed</th><th scope="col">Last used</th><th scope="col">Ends</th><th scope="col">Action</th></tr></thead><tbody>
+                ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Application</th><th scope="col">When (UTC)</th><th scope="col">Action</th></tr></thead><tbody>
                   ${rows.map(
-                    (
-                      r,
-                    ) => html`<tr><td>${r.clientName}</td><td>${r.engines.join(', ')}</td><td>${when(r.allowedAt)}</td><td>${when(r.lastUsedAt)}</td><td>${when(r.expiresAt)}</td>
+                    (r) => html`<tr><td>${application(r)}</td><td>${dates(r)}</td>
                       <td>${actionButton(req, `/connections/${r.id}/revoke`, `Revoke`)}</td></tr>`,
                   )}</tbody></table></div>`
                 : html`<p>No application is connected.</p>`
@@ -106,7 +111,7 @@ export function registerConnectionsPage(
         for (const r of rows)
           if (!people.has(r.accountId)) {
             const u = await services.users.get(r.accountId);
-            people.set(r.accountId, u ? `${u.displayName} (${u.email})` : 'removed person');
+            people.set(r.accountId, u ? `${u.displayName} · ${u.email}` : 'removed person');
           }
         sendPage(req, res, {
           title: 'Connected applications (everyone)',
@@ -114,11 +119,11 @@ export function registerConnectionsPage(
             <p>Every external MCP client a person of this workspace allowed. Revoking ends it for that person.</p>
             ${
               rows.length
-                ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Person</th><th scope="col">Application</th><th scope="col">Engines</th><th scope="col">Allowed</th><th scope="col">Last used</th><th scope="col">Action</th></tr></thead><tbody>
+                ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Person and application</th><th scope="col">When (UTC)</th><th scope="col">Action</th></tr></thead><tbody>
                   ${rows.map(
                     (
                       r,
-                    ) => html`<tr><td>${people.get(r.accountId)}</td><td>${r.clientName}</td><td>${r.engines.join(', ')}</td><td>${when(r.allowedAt)}</td><td>${when(r.lastUsedAt)}</td>
+                    ) => html`<tr><td>${people.get(r.accountId)}<br />${application(r)}</td><td>${dates(r)}</td>
                       <td>${actionButton(req, `/admin/connections/${r.accountId}/${r.id}/revoke`, `Revoke`)}</td></tr>`,
                   )}</tbody></table></div>`
                 : html`<p>No application is connected.</p>`
