@@ -1,6 +1,6 @@
 /** The six onboarding steps: each state is what the control plane can know, never more. */
 import { describe, expect, it } from 'vitest';
-import { validateTenantSpec, type TenantSpec, type TenantState } from '@cw/tenant-model';
+import { validateTenantSpec, workspaceUrlFrom, type TenantSpec, type TenantState } from '@cw/tenant-model';
 import type { TenantRecord } from '@cw/db';
 import { onboardingSteps, type OnboardingFacts } from '../src/index.js';
 
@@ -96,6 +96,21 @@ describe('onboarding steps', () => {
     expect(answering[5]).toMatchObject({ state: 'needs-you', link: { href: 'https://acme.localtest.me' } });
     expect(answering.some((s) => s.key === 'credentials' && s.state === 'done')).toBe(false);
     expect(answering[3]!.detail).toBe('2 plugins on 1 engine.');
+  });
+
+  it("links the deployment's own workspace URL (npm start: http://<slug>.localtest.me:3080)", () => {
+    const answering = onboardingSteps({
+      tenant: tenant('active', withPlugins),
+      billingEnabled: true,
+      deployed: true,
+      workspaceAnswers: true,
+      workspaceUrl: workspaceUrlFrom('http://{slug}.localtest.me:3080')({
+        slug: 'acme',
+        spec: tenant('active').spec,
+      }),
+    });
+    expect(answering[4]!.link?.href).toBe('http://acme.localtest.me:3080/credentials');
+    expect(answering[5]!.link?.href).toBe('http://acme.localtest.me:3080');
   });
 
   it('marks the identity provider done once connected, and shows nothing for a removed tenant', () => {

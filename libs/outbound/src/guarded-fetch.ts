@@ -118,11 +118,11 @@ export async function checkOutboundUrl(url: string | URL, policy: OutboundPolicy
 
 type LookupCallback = (error: Error | null, address: string | LookupAddress[], family?: number) => void;
 
-/** `net.connect`'s lookup: the resolved, checked address is the one the socket uses. */
-const guardedLookup =
-  (policy: OutboundPolicy) =>
+/** A `net.connect` lookup answering from `resolve` (all addresses or the first of the wanted family). */
+const lookupVia =
+  (resolve: (hostname: string) => Promise<LookupAddress[]>) =>
   (hostname: string, options: { family?: number | string; all?: boolean }, callback: LookupCallback) =>
-    resolvePublic(hostname, policy).then(
+    resolve(hostname).then(
       (found) => {
         const wanted = options.family === 4 || options.family === 6 ? options.family : 0;
         const usable = wanted ? found.filter((a) => a.family === wanted) : found;
@@ -133,6 +133,9 @@ const guardedLookup =
       },
       (error: Error) => callback(error, ''),
     );
+
+/** `net.connect`'s lookup: the resolved, checked address is the one the socket uses. */
+const guardedLookup = (policy: OutboundPolicy) => lookupVia((hostname) => resolvePublic(hostname, policy));
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
@@ -179,7 +182,10 @@ function asRefusal(error: unknown): OutboundRefusedError {
 export function createGuardedFetch(policy: OutboundPolicy = {}): typeof fetch {
   const { timeoutMs, maxResponseBytes, maxRedirects } = { ...DEFAULTS, ...policy };
   const guarded = new Agent({ connect: { lookup: guardedLookup(policy) as never } });
-  const open = new Agent();
+  // Exceptions (allowHosts) connect without the address check, but through the same resolver.
+  const open = new Agent(
+    policy.resolve ? { connect: { lookup: lookupVia(policy.resolve) as never } } : undefined,
+  );
 
   const guardedFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const request = input instanceof Request ? input : undefined;

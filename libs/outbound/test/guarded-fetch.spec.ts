@@ -172,4 +172,21 @@ describe('createGuardedFetch', () => {
     expect(calls).toBe(2);
     expect(hits.length).toBe(before); // nothing reached the loopback server
   });
+
+  it('a "*.name:port" exception connects by name through the policy resolver (local workspaces)', async () => {
+    const resolve = async (host: string) => {
+      if (!host.endsWith('.localtest.me')) throw Object.assign(new Error(host), { code: 'ENOTFOUND' });
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    const fetchLocal = createGuardedFetch({
+      allowHosts: [`*.localtest.me:${port}`],
+      resolve,
+      timeoutMs: 2_000,
+    });
+    const res = await fetchLocal(`http://acme.localtest.me:${port}/plain`);
+    expect(await res.text()).toBe('ok');
+    await expect(fetchLocal(`http://acme.localtest.me:${secondPort}/`)).rejects.toMatchObject({
+      reason: 'forbidden-address',
+    });
+  });
 });

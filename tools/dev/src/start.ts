@@ -43,6 +43,16 @@ async function main(): Promise<void> {
       `stripe: local Stripe-compatible server at ${stripe.server.url} (checkout is a page with a Pay button; LOCAL_STRIPE=off for billing off)`,
     );
   }
+  // The local data plane serves workspaces at http://<slug>.localtest.me:<router port>: the control
+  // plane links them there (status page, plugins page) and may probe them through its outbound
+  // guard, which takes exactly that exception (localtest.me names resolve to 127.0.0.1).
+  if (!process.env.KUBECONFIG && process.env.LOCAL_DATA_PLANE !== 'off') {
+    const port = Number(process.env.LOCAL_DATA_PLANE_PORT ?? 3080);
+    env.WORKSPACE_URL_TEMPLATE ??= `http://{slug}.localtest.me:${port}`;
+    env.OUTBOUND_ALLOW_HOSTS = [process.env.OUTBOUND_ALLOW_HOSTS, `*.localtest.me:${port}`]
+      .filter(Boolean)
+      .join(',');
+  }
   // Embedded PGlite is one process's database: without DATABASE_URL the control plane and the
   // provisioner share one process (embedded.ts); with it they run separately, as in production.
   const embedded = !process.env.DATABASE_URL;

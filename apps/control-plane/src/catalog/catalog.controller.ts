@@ -34,6 +34,8 @@ import { CsrfGuard, CsrfTokens } from '../http/csrf.js';
 import { contextOf, wantsHtml } from '../http/request-context.js';
 import { Sessions } from '../http/session.js';
 import { SignInFilter } from '../status/status.controller.js';
+import { APP_CONTEXT } from '../core/tokens.js';
+import type { AppContext } from '../core/app-context.js';
 import { pluginsPage, previewPage } from './plugins.page.js';
 
 @Controller()
@@ -65,6 +67,7 @@ export class CustomerCatalogController {
     @Inject(Sessions) private readonly sessions: Sessions,
     @Inject(CsrfTokens) private readonly csrf: CsrfTokens,
     @Inject(Database) private readonly db: Database,
+    @Inject(APP_CONTEXT) private readonly ctx: AppContext,
   ) {}
 
   @Get('/api/catalog')
@@ -84,7 +87,7 @@ export class CustomerCatalogController {
         limit: PLUGINS_PER_ENGINE[tenant.spec.plan],
         maxEngines: effectiveQuota(tenant.spec).engines,
         needs: credentialNeeds(tenant.spec, catalog),
-        credentialsUrl: credentialsUrl(tenant.spec),
+        credentialsUrl: credentialsUrl(this.ctx.workspaceUrl(tenant)),
         csrf: this.csrf.issue(req, res),
       }),
     );

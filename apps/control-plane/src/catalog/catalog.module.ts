@@ -19,7 +19,7 @@ import { CustomerCatalogController } from './catalog.controller.js';
     {
       provide: ChoosePluginsUseCase,
       useFactory: (ctx: AppContext, transitions: TransitionTenantUseCase) =>
-        new ChoosePluginsUseCase(ctx.db, transitions, sharedPluginCatalog),
+        new ChoosePluginsUseCase(ctx.db, transitions, sharedPluginCatalog, ctx.workspaceUrl),
       inject: [APP_CONTEXT, TransitionTenantUseCase],
     },
   ],

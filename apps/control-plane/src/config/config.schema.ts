@@ -123,6 +123,29 @@ export const controlPlaneEnvShape = {
   STATUS_STREAMS_PER_IP: int(20, 1, 1_000_000),
   /** Express `trust proxy`: `false`, `true`, a hop count, or a list of proxy addresses. */
   TRUST_PROXY: z.string().default('false'),
+  /**
+   * Where workspaces are opened when not at https://<tenant hostname>: a template with {slug}.
+   * npm start's local data plane sets `http://{slug}.localtest.me:3080`; unset on a cluster.
+   */
+  WORKSPACE_URL_TEMPLATE: optional(
+    z
+      .string()
+      .regex(
+        /^https?:\/\/\{slug\}[.:/][^\s]*$/,
+        'must be an http(s) URL starting with the {slug} host label, e.g. "http://{slug}.localtest.me:3080"',
+      ),
+  ),
+  /**
+   * "host:port" (or "*.domain:port") exceptions to the outbound guard for the control plane's own
+   * requests (the workspace health probe, IdP discovery): local development only.
+   */
+  OUTBOUND_ALLOW_HOSTS: z
+    .string()
+    .default('')
+    .refine(
+      (v) => v.split(',').every((e) => !e.trim() || /^(\*\.)?[A-Za-z0-9.[\]:-]+:\d{1,5}$/.test(e.trim())),
+      'must be a comma-separated list of host:port entries, e.g. "*.localtest.me:3080"',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
@@ -146,6 +169,8 @@ export function crossVariableRules(env: Env, ctx: z.RefinementCtx): void {
       'or ACS_CONNECTION_STRING is required when MAIL_TRANSPORT=acs (endpoint alone uses managed identity)',
     );
   }
+  if (env.NODE_ENV === 'production' && env.OUTBOUND_ALLOW_HOSTS.trim())
+    need('OUTBOUND_ALLOW_HOSTS', 'must be empty in production (exceptions are for local development)');
   if (env.NODE_ENV === 'production' && env.MAIL_TRANSPORT === 'outbox')
     need('MAIL_TRANSPORT', 'must be smtp or acs in production (the outbox only writes files)');
 }

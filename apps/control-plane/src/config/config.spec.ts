@@ -92,4 +92,30 @@ describe('configuration', () => {
     });
     expect(problems({ BASE_DOMAIN: 'Not A Domain' })).toHaveProperty('BASE_DOMAIN');
   });
+
+  it('takes a workspace URL template and outbound exceptions for local development only', () => {
+    const local = loadConfig({
+      ...base,
+      WORKSPACE_URL_TEMPLATE: 'http://{slug}.localtest.me:3080',
+      OUTBOUND_ALLOW_HOSTS: '*.localtest.me:3080, 127.0.0.1:4000',
+    });
+    expect(local.workspaceUrlTemplate).toBe('http://{slug}.localtest.me:3080');
+    expect(local.outboundAllowHosts).toEqual(['*.localtest.me:3080', '127.0.0.1:4000']);
+    expect(loadConfig(base)).toMatchObject({ workspaceUrlTemplate: undefined, outboundAllowHosts: [] });
+    expect(problems({ WORKSPACE_URL_TEMPLATE: 'http://localtest.me:3080' })).toHaveProperty(
+      'WORKSPACE_URL_TEMPLATE',
+    );
+    expect(problems({ WORKSPACE_URL_TEMPLATE: 'ftp://{slug}.example' })).toHaveProperty(
+      'WORKSPACE_URL_TEMPLATE',
+    );
+    expect(problems({ OUTBOUND_ALLOW_HOSTS: 'no-port' })).toHaveProperty('OUTBOUND_ALLOW_HOSTS');
+    expect(
+      problems({
+        NODE_ENV: 'production',
+        MAIL_TRANSPORT: 'smtp',
+        SMTP_URL: 'smtp://m.example:25',
+        OUTBOUND_ALLOW_HOSTS: '*.localtest.me:3080',
+      }),
+    ).toEqual({ OUTBOUND_ALLOW_HOSTS: 'must be empty in production (exceptions are for local development)' });
+  });
 });

@@ -31,6 +31,10 @@ export interface ControlPlaneConfig {
   statusStreams: { perSession: number; perIp: number };
   trustProxy: boolean | number | string;
   logLevel: string;
+  /** Template of workspace URLs with {slug}; undefined: https://<tenant hostname>. */
+  workspaceUrlTemplate?: string;
+  /** Outbound guard exceptions for the control plane's own requests (local development). */
+  outboundAllowHosts: string[];
 }
 
 export function loadConfig(
@@ -89,6 +93,10 @@ export function loadConfig(
     statusStreams: { perSession: env.STATUS_STREAMS_PER_SESSION, perIp: env.STATUS_STREAMS_PER_IP },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
+    workspaceUrlTemplate: env.WORKSPACE_URL_TEMPLATE,
+    outboundAllowHosts: env.OUTBOUND_ALLOW_HOSTS.split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
   };
 }
 
@@ -132,6 +140,8 @@ export function describeConfig(config: ControlPlaneConfig): Record<string, unkno
     mail: config.mail.transport,
     sweepIntervalMs: config.sweepIntervalMs,
     signupExpiryMs: config.signupExpiryMs,
+    workspaceUrls: config.workspaceUrlTemplate ?? 'https://<tenant hostname>',
+    outboundAllowHosts: config.outboundAllowHosts,
   };
 }
 

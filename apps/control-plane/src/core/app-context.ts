@@ -4,6 +4,8 @@
  * Redis, the provisioning queue producer, the mailer, the Stripe gateway (when billing is on).
  * Tests pass overrides (a clock, a mailer) instead of patching modules.
  */
+import type { LookupAddress } from 'node:dns';
+import { lookup } from 'node:dns/promises';
 import { Redis } from 'ioredis';
 import { createLogger, type Logger } from '@cw/observability';
 import { openDatabase, type Database } from '@cw/db';
@@ -18,6 +20,7 @@ import {
   type RateLimiter,
 } from '@cw/control-plane';
 import { createGuardedFetch } from '@cw/outbound';
+import { workspaceUrlFrom, type WorkspaceUrl } from '@cw/tenant-model';
 import type { ControlPlaneConfig } from '../config/config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
@@ -35,6 +38,8 @@ export interface AppContext {
   metrics: MetricsService;
   /** Every fetch of a URL a customer supplied goes through this (@cw/outbound). */
   outboundFetch: typeof fetch;
+  /** Where people open a tenant's workspace (WORKSPACE_URL_TEMPLATE, else https://<hostname>). */
+  workspaceUrl: WorkspaceUrl;
   close(): Promise<void>;
 }
 
@@ -82,8 +87,15 @@ export async function createAppContext(
     limiter: new RedisRateLimiter(redis, overrides.rateLimitPrefix ?? `cw:rl:${config.redis.queuePrefix}`),
     clock: overrides.clock ?? (() => new Date()),
     metrics,
+    workspaceUrl: workspaceUrlFrom(config.workspaceUrlTemplate),
     outboundFetch:
-      overrides.outboundFetch ?? createGuardedFetch({ timeoutMs: 5_000, maxResponseBytes: 1 << 20 }),
+      overrides.outboundFetch ??
+      createGuardedFetch({
+        timeoutMs: 5_000,
+        maxResponseBytes: 1 << 20,
+        allowHosts: config.outboundAllowHosts,
+        resolve: localtestAware,
+      }),
     async close() {
       await queue.close().catch(() => undefined);
       await mailer.close().catch(() => undefined);
@@ -91,4 +103,15 @@ export async function createAppContext(
       if (!overrides.db) await db.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * localtest.me and its subdomains are 127.0.0.1 by definition (the public zone says so); answered
+ * here so npm start's local workspaces resolve on machines without public DNS. The guard still
+ * refuses loopback unless OUTBOUND_ALLOW_HOSTS names the host and port.
+ */
+async function localtestAware(hostname: string): Promise<LookupAddress[]> {
+  if (hostname === 'localtest.me' || hostname.endsWith('.localtest.me'))
+    return [{ address: '127.0.0.1', family: 4 }];
+  return lookup(hostname, { all: true });
 }

@@ -148,7 +148,14 @@ export class CoreModule {
       ),
       useCase(
         TenantStatusUseCase,
-        (c) => new TenantStatusUseCase(c.db, !!c.gateway, new HealthzWorkspaceProbe(c.outboundFetch)),
+        (c) =>
+          new TenantStatusUseCase(
+            c.db,
+            !!c.gateway,
+            new HealthzWorkspaceProbe(c.outboundFetch),
+            c.workspaceUrl,
+            c.config.workspaceUrlTemplate !== undefined,
+          ),
       ),
       useCase(
         EnforceBillingDeadlinesUseCase,

@@ -13,10 +13,11 @@ import {
   PLANS,
   effectiveQuota,
   formatIssue,
-  tenantUrl,
   validateTenantSpec,
+  workspaceUrlFrom,
   type EngineSpec,
   type TenantSpec,
+  type WorkspaceUrl,
 } from '@cw/tenant-model';
 import type { Database, TenantRecord } from '@cw/db';
 import { hashId } from '@cw/observability';
@@ -85,6 +86,8 @@ export class ChoosePluginsUseCase {
     private readonly db: Database,
     private readonly transitions: TransitionTenantUseCase,
     private readonly catalog: () => Promise<PluginCatalog>,
+    /** Where workspaces are opened (default https://<spec.hostname>). */
+    private readonly workspaceUrl: WorkspaceUrl = workspaceUrlFrom(),
   ) {}
 
   async execute(
@@ -165,7 +168,7 @@ export class ChoosePluginsUseCase {
       confirm: applied ? null : planned.token,
       run,
       credentials: credentialNeeds(planned.spec, catalog),
-      credentialsUrl: credentialsUrl(planned.spec),
+      credentialsUrl: credentialsUrl(this.workspaceUrl({ slug: tenant.slug, spec: planned.spec })),
       message,
     };
   }
@@ -260,8 +263,8 @@ function diffEngines(before: readonly EngineSpec[], after: readonly EngineSpec[]
   });
 }
 
-/** `<tenant url>/credentials`: cerebro's My Credentials. */
-export const credentialsUrl = (spec: TenantSpec): string => `${tenantUrl(spec)}/credentials`;
+/** `<workspace url>/credentials`: cerebro's My Credentials. */
+export const credentialsUrl = (workspaceUrl: string): string => `${workspaceUrl}/credentials`;
 
 /**
  * The credentials each chosen plugin needs, per engine. The control plane cannot read the

@@ -26,13 +26,15 @@ export interface OnboardingFacts {
   deployed: boolean;
   /** Whether cerebro answered its health probe; `null` when not asked (not deployed, not active). */
   workspaceAnswers: boolean | null;
+  /** Where the workspace is opened; default https://<spec.hostname>. */
+  workspaceUrl?: string;
 }
 
 /** The six steps, or none for a tenant that is being removed or is removed. */
 export function onboardingSteps(facts: OnboardingFacts): OnboardingStep[] {
   const { tenant, billingEnabled, deployed, workspaceAnswers } = facts;
   if (isGone(tenant.state)) return [];
-  const url = tenantUrl(tenant.spec);
+  const url = facts.workspaceUrl ?? tenantUrl(tenant.spec);
   const step = (
     n: OnboardingStep['n'],
     key: OnboardingStep['key'],

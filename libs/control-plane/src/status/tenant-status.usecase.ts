@@ -6,9 +6,11 @@ import {
   PLANS,
   isGone,
   tenantUrl,
+  workspaceUrlFrom,
   type ProvisioningGoal,
   type ProvisioningStep,
   type TenantState,
+  type WorkspaceUrl,
 } from '@cw/tenant-model';
 import type { Database, RunStatus, StepStatus, TenantRecord } from '@cw/db';
 import type { SessionPayload } from '../session/session-cookie.js';
@@ -90,6 +92,13 @@ export class TenantStatusUseCase {
     private readonly billingEnabled: boolean,
     /** Without one, step 6 stays "waiting" (nothing asked the workspace). */
     private readonly probe?: WorkspaceProbe,
+    /** Where workspaces are opened (default https://<spec.hostname>). */
+    private readonly workspaceUrl: WorkspaceUrl = workspaceUrlFrom(),
+    /**
+     * Workspaces may be served without a cluster (npm start's local data plane runs them from the
+     * rendered manifests): render-only tenants are probed too, and an answer counts as deployed.
+     */
+    private readonly servedWithoutCluster = false,
   ) {}
 
   async execute(session: SessionPayload | undefined, tenantId?: string): Promise<TenantStatusView> {
@@ -98,10 +107,12 @@ export class TenantStatusUseCase {
     const failedStep = run?.steps.find((s) => s.status === 'failed');
     const renderOnly = renderOnlyCommand(run?.steps);
     const pending = pendingInfrastructure(run?.steps);
-    const deployed =
-      (tenant.state === 'active' || tenant.state === 'suspended') && !renderOnly && !pending?.length;
-    const workspaceAnswers =
-      deployed && this.probe ? await this.probe.answers(tenantUrl(tenant.spec)).catch(() => false) : null;
+    const live = (tenant.state === 'active' || tenant.state === 'suspended') && !pending?.length;
+    const url = this.workspaceUrl(tenant);
+    const probe = this.probe && live && (!renderOnly || this.servedWithoutCluster);
+    const workspaceAnswers = probe ? await this.probe!.answers(url).catch(() => false) : null;
+    const deployed = live && (!renderOnly || workspaceAnswers === true);
+    const undeployed = workspaceAnswers === true ? undefined : renderOnly;
     return {
       tenant: {
         id: tenant.id,
@@ -114,7 +125,7 @@ export class TenantStatusUseCase {
         region: tenant.spec.cloud.region,
         isolation: tenant.spec.isolation,
         hostname: tenant.spec.hostname,
-        url: tenant.state === 'active' ? tenantUrl(tenant.spec) : null,
+        url: tenant.state === 'active' ? url : null,
         identity: tenant.spec.identity ? { issuer: tenant.spec.identity.issuer } : null,
         canConnectIdentity: !isGone(tenant.state),
       },
@@ -148,14 +159,16 @@ export class TenantStatusUseCase {
         tenant,
         this.billingEnabled,
         failedStep ? (STEP_LABELS[failedStep.step] ?? failedStep.step) : undefined,
-        renderOnly,
+        undeployed,
         pending,
+        url,
       ),
       onboarding: onboardingSteps({
         tenant,
         billingEnabled: this.billingEnabled,
         deployed,
         workspaceAnswers,
+        workspaceUrl: url,
       }),
       reference: tenant.correlationId,
       live:
@@ -198,6 +211,7 @@ function messageFor(
   failedStep: string | undefined,
   renderOnly?: string,
   pending?: string[],
+  url: string = tenantUrl(tenant.spec),
 ): StatusMessage {
   switch (tenant.state) {
     case 'pending_verification':
@@ -245,7 +259,7 @@ function messageFor(
             : {
                 tone: 'success',
                 title: 'Your workspace is ready',
-                body: `Open it at ${tenantUrl(tenant.spec)}.`,
+                body: `Open it at ${url}.`,
               };
     case 'suspended':
       return tenant.suspensionReason === 'billing'
