@@ -8,15 +8,15 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { ToolContext } from '@cw/mcp-gate';
+import { emailPluginConfigSchema, mailServerConfigSchema } from '@cw/tenant-model';
 import { checkOutboundUrl, resolvePublic, type OutboundPolicy } from '@cw/outbound';
 
-export const serverSchema = z.object({
-  host: z.string().min(1).max(253),
-  port: z.number().int().min(1).max(65_535),
-  /** Implicit TLS (465 / 993). Without it the client upgrades with STARTTLS when offered. */
-  secure: z.boolean().default(true),
-});
-export const emailConfigSchema = z.object({ smtp: serverSchema, imap: serverSchema });
+/**
+ * The config schemas are the Tenant's (`spec.engines[].pluginConfig.email`, @cw/tenant-model):
+ * host, port, `secure` (implicit TLS, 465 / 993; without it STARTTLS when offered). Strict.
+ */
+export const serverSchema = mailServerConfigSchema;
+export const emailConfigSchema = emailPluginConfigSchema;
 export type MailServer = z.infer<typeof serverSchema>;
 
 /** The plugin config is wrong (names the field); the engine's operator fixes it, not the user. */

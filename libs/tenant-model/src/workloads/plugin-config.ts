@@ -109,6 +109,9 @@ const mailServerSchema = (what: string) =>
     })
     .describe(what);
 
+/** One mail server of plugin email (SMTP or IMAP). */
+export const mailServerConfigSchema = mailServerSchema('A mail server.');
+
 export const emailPluginConfigSchema = z
   .strictObject({
     smtp: mailServerSchema('SMTP submission server (sending).'),
