@@ -82,4 +82,48 @@ describe('loadCerebroEnv', () => {
     );
     expect(() => readSecretFile('client-secret', 'x', dir)).not.toThrow(); // relative → CW_SECRETS_DIR
   });
+
+  it('merges the mounted first-managers file into bootstrapManagers (lower-cased, trimmed, deduplicated)', async () => {
+    const managers = await file(
+      'cerebro-first-managers',
+      '  Admin@Acme.TEST \r\n\nops@acme.test\nadmin@acme.test\n',
+    );
+    const env = loadCerebroEnv({
+      CW_CONFIG_FILE: await file(
+        'managers.json',
+        JSON.stringify({ ...valid, bootstrapManagers: ['ops@acme.test'], bootstrapManagersFile: managers }),
+      ),
+    });
+    expect(env.config.bootstrapManagers).toEqual(['ops@acme.test', 'admin@acme.test']);
+  });
+
+  it('names the file and line of a bad first manager without echoing any line', async () => {
+    const managers = await file('bad-managers', 'first.person@acme.test\nnot-an-address\n\nsecond.person@\n');
+    const config = await file(
+      'bad-managers.json',
+      JSON.stringify({ ...valid, bootstrapManagersFile: managers }),
+    );
+    let message = '';
+    try {
+      loadCerebroEnv({ CW_CONFIG_FILE: config });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(`bootstrapManagersFile: ${managers} line 2, 4: not an e-mail address`);
+    expect(message).not.toMatch(/first\.person|not-an-address|second\.person/);
+    const missing = await file(
+      'no-managers.json',
+      JSON.stringify({ ...valid, bootstrapManagersFile: join(dir, 'absent') }),
+    );
+    expect(() => loadCerebroEnv({ CW_CONFIG_FILE: missing })).toThrow(
+      `bootstrapManagersFile: cannot read ${join(dir, 'absent')} (ENOENT)`,
+    );
+    const relative = await file(
+      'rel-managers.json',
+      JSON.stringify({ ...valid, bootstrapManagersFile: 'managers' }),
+    );
+    expect(() => loadCerebroEnv({ CW_CONFIG_FILE: relative })).toThrow(
+      'bootstrapManagersFile: must be an absolute file path',
+    );
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
 import { EnvProblems } from '@cw/observability';
 import { CerebroConfigError, parseCerebroConfig, type CerebroConfig } from '@cw/tenant-model';
 
@@ -33,6 +34,8 @@ export function loadCerebroEnv(env: NodeJS.ProcessEnv): CerebroProcessEnv {
   let config: CerebroConfig | undefined;
   if (!configFile) problems.add('CW_CONFIG_FILE', 'is required (path of the mounted config.json)');
   else config = readConfigFile(configFile, problems);
+  if (config?.bootstrapManagersFile)
+    config = withManagersFile(config, config.bootstrapManagersFile, problems);
   if (config && env.CW_TENANT && env.CW_TENANT !== config.tenant)
     problems.add('CW_TENANT', `is "${env.CW_TENANT}" but the config file is for tenant "${config.tenant}"`);
   problems.throwIfAny((all) => new ConfigLoadError(all.map((p) => `${p.variable}: ${p.message}`).join('\n')));
@@ -71,6 +74,50 @@ function readConfigFile(configFile: string, problems: EnvProblems): CerebroConfi
     problems.add(configFile, error.issues.join('; '));
     return undefined;
   }
+}
+
+/** At most this many first managers, as the config's own bootstrapManagers list. */
+const MAX_FIRST_MANAGERS = 20;
+const emailSchema = z.email().max(254);
+
+/**
+ * Merges the mounted first-managers file (the vault secret `cerebro-first-managers`: one e-mail
+ * per line, blank lines ignored) into bootstrapManagers, lower-cased and trimmed. A bad line is
+ * reported by file and line number only: the file holds personal data, so no line is echoed.
+ */
+function withManagersFile(
+  config: CerebroConfig,
+  file: string,
+  problems: EnvProblems,
+): CerebroConfig | undefined {
+  const field = 'bootstrapManagersFile';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.add(field, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+  const managers = new Set(config.bootstrapManagers.map((m) => m.trim().toLowerCase()));
+  const bad: number[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim().toLowerCase();
+    if (!line) return;
+    if (emailSchema.safeParse(line).success) managers.add(line);
+    else bad.push(index + 1);
+  });
+  if (bad.length) {
+    problems.add(field, `${file} line ${bad.join(', ')}: not an e-mail address`);
+    return undefined;
+  }
+  if (managers.size > MAX_FIRST_MANAGERS) {
+    problems.add(
+      field,
+      `${file} together with bootstrapManagers names more than ${MAX_FIRST_MANAGERS} managers`,
+    );
+    return undefined;
+  }
+  return { ...config, bootstrapManagers: [...managers] };
 }
 
 /** Reads a mounted secret; `field` names the config field in errors (never the content). */

@@ -115,6 +115,9 @@ export const cerebroConfigSchema = z
       .max(20)
       .default([])
       .describe('E-mails that are managers from the start (the customer admin), before any approval.'),
+    bootstrapManagersFile: filePath(
+      'Mounted file (the vault secret cerebro-first-managers) with one e-mail per line, merged into bootstrapManagers at boot: personal data stays out of cluster objects.',
+    ).optional(),
     session: z
       .strictObject({
         ttlSeconds: z.int().min(300).max(604_800).default(43_200),
