@@ -163,6 +163,7 @@ export class EngineTokenMint {
       running = true;
       void this.reload()
         .then((r) => r.error && onError(r.error))
+        .catch((e: unknown) => onError(e instanceof Error ? e.message : String(e)))
         .finally(() => (running = false));
     }, seconds * 1000);
     timer.unref();
