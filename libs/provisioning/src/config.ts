@@ -76,6 +76,14 @@ const envSchema = z.object({
   PROVISIONER_LOCK_MS: positiveInt('PROVISIONER_LOCK_MS', 30_000),
   // The local vault (master key, and its PGlite without DATABASE_URL); the control plane's default too.
   VAULT_DIR: z.string().min(1).default('.data/vault'),
+  // Where workspaces are opened when not at https://<hostname> (npm start's local data plane).
+  WORKSPACE_URL_TEMPLATE: z
+    .string()
+    .regex(/^https?:\/\/\{slug\}[.:/]\S*$/, {
+      message:
+        'must be an http(s) URL starting with the {slug} host label, e.g. "http://{slug}.localtest.me:3080"',
+    })
+    .optional(),
   DATA_PLANE_SECRETS: z
     .enum(['local', 'all', 'off'], { message: 'must be local, all or off' })
     .default('local'),
@@ -120,6 +128,8 @@ export interface ProvisioningConfig {
   readonly vaultDir: string;
   /** Which tenant vaults the render step seeds with the data-plane secrets (DATA_PLANE_SECRETS). */
   readonly dataPlaneSecrets: 'local' | 'all' | 'off';
+  /** Template of workspace URLs with {slug} (WORKSPACE_URL_TEMPLATE); absent: https://<hostname>. */
+  readonly workspaceUrlTemplate?: string;
   /** PATH to resolve TERRAFORM_BIN on. */
   readonly searchPath?: string;
 }
@@ -186,6 +196,7 @@ export function provisioningConfigFromEnv(
     metricsPort: e.METRICS_PORT,
     vaultDir: resolve(cwd, e.VAULT_DIR),
     dataPlaneSecrets: e.DATA_PLANE_SECRETS,
+    workspaceUrlTemplate: e.WORKSPACE_URL_TEMPLATE,
     searchPath: env.PATH,
   };
 }

@@ -1,5 +1,6 @@
 /** Assembles the six steps over the ports, and the runner that executes them one job at a time. */
 import type { Logger } from '@cw/observability';
+import type { WorkspaceUrl } from '@cw/tenant-model';
 import type { CrashHook } from './crash-hook.js';
 import type { ProvisioningMetrics } from './metrics.js';
 import type {
@@ -33,6 +34,8 @@ export interface PipelineDeps {
   /** Absent: no cluster configured, render only. */
   readonly cluster?: ClusterGateway;
   readonly notifier: Notifier;
+  /** Where the welcome e-mail sends people; default https://<spec.hostname>. */
+  readonly workspaceUrl?: WorkspaceUrl;
   /** Seeds the tenant vault's data-plane secrets at render; absent: nobody does (tests). */
   readonly secrets?: DataPlaneSecrets;
   readonly metrics: ProvisioningMetrics;

@@ -7,6 +7,7 @@
 import { openDatabase, type Database } from '@cw/db';
 import { createMailer, type Mailer } from '@cw/mail';
 import { createLogger, type Logger, type Registry } from '@cw/observability';
+import { workspaceUrlFrom } from '@cw/tenant-model';
 import { ChartsTenantRenderer } from './adapters/charts-renderer.js';
 import { CloudStacksSynthesizer, cloudStacksBindings } from './adapters/cloud-stacks-synthesizer.js';
 import { DbRunStore } from './adapters/db-run-store.js';
@@ -127,6 +128,7 @@ export async function createProvisioningRuntime(
       crash: options.crash ?? crashHookFromEnv(),
       awaitReadyTimeoutMs: config.awaitReadyTimeoutMs,
       deleteTimeoutMs: config.offboardTimeoutMs,
+      workspaceUrl: workspaceUrlFrom(config.workspaceUrlTemplate),
     };
     const runner = createStepRunner(deps);
     const healthWatcher = cluster ? new TenantHealthWatcher({ cluster, store, log }) : undefined;

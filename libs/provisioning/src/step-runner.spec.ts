@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ANNOTATION_CORRELATION_ID, PROVISIONING_STEPS, type ProvisioningGoal } from '@cw/tenant-model';
+import {
+  ANNOTATION_CORRELATION_ID,
+  PROVISIONING_STEPS,
+  workspaceUrlFrom,
+  type ProvisioningGoal,
+} from '@cw/tenant-model';
 import { ARTIFACT } from './artifacts.js';
 import { MissingStepHandlerError, PermanentStepError } from './errors.js';
 import { harness, type Harness } from './fakes.spec-helper.js';
@@ -283,5 +288,16 @@ describe('other goals reuse the steps', () => {
     expect(h.store.tenants.get(tenant.id)!.state).toBe('deleted');
     expect(h.notifier.sent).toHaveLength(1);
     expect(await readFile(h.artifacts.path('life', 'tenant.yaml'), 'utf8')).toContain('plan: enterprise');
+  });
+});
+
+describe('welcome e-mail', () => {
+  it("links the deployment's own workspace URL when one is configured (npm start's local data plane)", async () => {
+    const h = harness({
+      overrides: { workspaceUrl: workspaceUrlFrom('http://{slug}.localtest.me:3080') },
+    });
+    const tenant = h.store.addTenant({ slug: 'acme' });
+    expect((await run(h, tenant)).status).toBe('succeeded');
+    expect(h.notifier.sent[0]!.message.url).toBe('http://acme.localtest.me:3080');
   });
 });

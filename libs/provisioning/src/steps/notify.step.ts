@@ -4,7 +4,7 @@
  * re-sends with the same idempotency key, which the mail transport uses to drop the repeat.
  */
 import { hashId } from '@cw/observability';
-import { tenantUrl, validateTenantSpec } from '@cw/tenant-model';
+import { validateTenantSpec, workspaceUrlFrom, type WorkspaceUrl } from '@cw/tenant-model';
 import { PermanentStepError } from '../errors.js';
 import { pendingBindings } from '../artifacts.js';
 import type { ArtifactStore, Notifier, RunStore, WelcomeMessage } from '../ports.js';
@@ -26,7 +26,14 @@ export const welcomeKey = (tenantId: string): string => `welcome:${tenantId}`;
 export class NotifyStep implements StepHandler<NotifyInput, NotifyOutput> {
   readonly name = 'notify' as const;
 
-  constructor(private readonly deps: { notifier: Notifier; store: RunStore; artifacts?: ArtifactStore }) {}
+  constructor(
+    private readonly deps: {
+      notifier: Notifier;
+      store: RunStore;
+      artifacts?: ArtifactStore;
+      workspaceUrl?: WorkspaceUrl;
+    },
+  ) {}
 
   async input(ctx: StepContext): Promise<NotifyInput> {
     const spec = validateTenantSpec(ctx.tenant.spec);
@@ -39,7 +46,7 @@ export class NotifyStep implements StepHandler<NotifyInput, NotifyOutput> {
         to: ctx.tenant.adminEmail,
         displayName: spec.value.displayName,
         slug: ctx.tenant.slug,
-        url: tenantUrl(spec.value),
+        url: (this.deps.workspaceUrl ?? workspaceUrlFrom())({ slug: ctx.tenant.slug, spec: spec.value }),
       },
       idempotencyKey: welcomeKey(ctx.tenant.id),
     };
