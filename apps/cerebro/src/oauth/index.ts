@@ -54,6 +54,11 @@ export async function registerOAuth(
   const connections = new OAuthConnections(deps.store);
   services.users.onEndedEverywhere.push((userId) => connections.revokeAll(userId));
   registerConnectionsPage(host, deps, services, as, connections);
+  // Grants allowed before the per-person index existed become visible and revocable.
+  await connections
+    .backfill()
+    .then((n) => n > 0 && deps.logger.info({ grants: n }, 'oauth connections indexed'))
+    .catch((error: unknown) => deps.logger.warn({ err: error }, 'oauth connections not indexed'));
 
   // The provider's discovery document, served at the root well-known paths: the issuer has no
   // path, so that is where RFC 8414 (and the MCP client SDK) look. Endpoint URLs stay under /oauth.

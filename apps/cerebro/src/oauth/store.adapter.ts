@@ -266,6 +266,30 @@ export class OAuthConnections {
     return true;
   }
 
+  /**
+   * Indexes grants saved before the per-person index existed (run once at boot; idempotent).
+   * Returns how many were added.
+   */
+  async backfill(): Promise<number> {
+    let n = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.records.query('Grant', { limit: 200, ...(cursor ? { cursor } : {}) });
+      for (const item of page.items) {
+        const accountId = item.value.payload.accountId;
+        if (typeof accountId !== 'string') continue;
+        if (await this.records.get(accountPartition(accountId), item.id)) continue;
+        const ttlSeconds = item.expiresAt
+          ? Math.max(1, Math.ceil((item.expiresAt.getTime() - Date.now()) / 1000))
+          : FALLBACK_TTL_SECONDS;
+        await indexConnection(this.records, accountId, item.id, item.value.payload, ttlSeconds);
+        n += 1;
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    return n;
+  }
+
   /** Ends every connection of a person (sign out everywhere, disabling). Returns how many. */
   async revokeAll(accountId: string): Promise<number> {
     let n = 0;

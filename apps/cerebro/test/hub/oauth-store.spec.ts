@@ -5,11 +5,11 @@
  * registration accepts public clients only, and a registered client survives a restart of the app
  * on the same store.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '@cw/observability';
 import { MemoryTenantStore } from '@cw/tenant-store';
-import { OAUTH_RECORDS, TenantStoreOidcAdapter } from '../../src/oauth/store.adapter.js';
+import { OAUTH_RECORDS, OAuthConnections, TenantStoreOidcAdapter } from '../../src/oauth/store.adapter.js';
 import { startCerebro } from '../support/cerebro.harness.js';
 
 const rowsOf = async (store: MemoryTenantStore, partitions: string[]) => {
@@ -62,6 +62,42 @@ describe('oidc-provider adapter on the tenant store', () => {
     now = new Date(now.getTime() + 601_000);
     expect(await sessions.find(sid)).toBeUndefined();
     await sessions.destroy(sid);
+  });
+
+  it('a grant saved before the per-person index is indexed by backfill, listed and revoked with its tokens', async () => {
+    const store = new MemoryTenantStore('acme');
+    const key = randomBytes(32);
+    const rt = 'refresh-secret-legacy-0123456789';
+    // As an older cerebro wrote it: the Grant row and its refresh token, no account index row.
+    await store
+      .collection(OAUTH_RECORDS)
+      .put(
+        'Grant',
+        createHash('sha256').update('g-legacy').digest('hex'),
+        {
+          payload: {
+            accountId: 'u_9',
+            clientId: 'c1',
+            resources: { 'http://e/mcp': 'mcp' },
+            iat: 1_800_000_000,
+          },
+        },
+        { ttlSeconds: 3600 },
+      );
+    await new TenantStoreOidcAdapter('RefreshToken', store, key).upsert(
+      rt,
+      { jti: rt, grantId: 'g-legacy', accountId: 'u_9' },
+      3600,
+    );
+    const connections = new OAuthConnections(store);
+    expect(await connections.of('u_9')).toEqual([]);
+    expect(await connections.backfill()).toBe(1);
+    expect(await connections.backfill()).toBe(0);
+    const [c] = await connections.of('u_9');
+    expect(c).toMatchObject({ clientId: 'c1', resources: ['http://e/mcp'] });
+    expect(await connections.revokeAll('u_9')).toBe(1);
+    expect(await new TenantStoreOidcAdapter('RefreshToken', store, key).find(rt)).toBeUndefined();
+    expect(await connections.all()).toEqual([]);
   });
 
   it('registers public clients only, and a registered client survives an app restart on the same store', async () => {
