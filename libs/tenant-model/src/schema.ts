@@ -104,6 +104,15 @@ export const bindingsSchema = z
           .describe(
             'Vault implementation; decides how secrets are mounted (CSI SecretProviderClass or ExternalSecret).',
           ),
+        signingKeys: z
+          .array(z.string().regex(/^engine-signing-\d{4}$/, { message: 'must be engine-signing-NNNN' }))
+          .min(1)
+          .max(4)
+          .refine((keys) => new Set(keys).size === keys.length, { message: 'must not repeat a key' })
+          .optional()
+          .describe(
+            "Names of cerebro's engine signing keys in the vault, all mounted (the last by name signs); kept by the provisioner's key rotation. Absent: engine-signing-0001, the key the provisioner seeds.",
+          ),
       })
       .optional()
       .describe('Tenant vault. Secrets are referenced by name, never copied into the Tenant.'),
