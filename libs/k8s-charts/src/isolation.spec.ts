@@ -112,8 +112,10 @@ describe('tenant isolation', () => {
           expect((c.envFrom ?? []).filter((f: { secretRef?: unknown }) => f.secretRef)).toEqual([]);
         }
         for (const v of pod.volumes) expect(Object.keys(v).sort()).toEqual(expect.arrayContaining(['name']));
+        // cerebro mounts its own secrets (signing keys, first managers); the engines only theirs.
+        const own = d.metadata.name === 'cerebro' ? 'cerebro-vault' : 'tenant-vault';
         for (const v of pod.volumes.filter((x: { secret?: unknown }) => x.secret))
-          expect(v.secret.secretName).toBe('tenant-vault');
+          expect(v.secret.secretName).toBe(own);
       }
       // Secret-bearing config points at files; never a literal.
       for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {

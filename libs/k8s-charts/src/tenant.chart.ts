@@ -18,7 +18,12 @@ import { bindingEgressTargets, type EgressTarget } from './endpoints.js';
 import { engineConfig, ENGINE_SALT_SECRET } from './engine-config.js';
 import type { ResolvedRenderOptions } from './options.js';
 import { RenderIssue } from './constructs/api.js';
-import { cerebroConfig, SESSION_KEY_SECRET } from './cerebro-config.js';
+import {
+  cerebroConfig,
+  engineSigningKeyRefs,
+  FIRST_MANAGERS_SECRET,
+  SESSION_KEY_SECRET,
+} from './cerebro-config.js';
 import { Cerebro, CEREBRO_NAME, CEREBRO_PORT } from './constructs/cerebro.construct.js';
 import { McpEngine } from './constructs/mcp-engine.construct.js';
 import { MeshIsolation } from './constructs/mesh-isolation.construct.js';
@@ -53,24 +58,32 @@ export class TenantChart extends Chart {
       cloud: spec.cloud.provider,
       identity: spec.bindings.identity,
     });
-    const secretRefs: VaultSecretRef[] = [
-      ...(spec.bindings.vault ? [{ key: SESSION_KEY_SECRET }] : []),
+    // Two mounts: cerebro's secrets (its signing keys can mint tokens for every engine) never
+    // reach an engine pod, and the engines' audit salt never reaches cerebro.
+    const cerebroRefs: VaultSecretRef[] = [
+      ...(spec.bindings.vault ? [{ key: SESSION_KEY_SECRET }, { key: FIRST_MANAGERS_SECRET }] : []),
       ...(spec.identity?.clientSecretRef ? [{ key: spec.identity.clientSecretRef.key }] : []),
-      ...(spec.bindings.vault && spec.engines.length > 0 ? [{ key: ENGINE_SALT_SECRET }] : []),
+      ...engineSigningKeyRefs(tenant),
     ];
-    const secrets = this.attempt(
-      () =>
-        new VaultSecrets(this, 'vault', {
-          slug,
-          namespace: ns,
-          cloud: spec.cloud.provider,
-          region: spec.cloud.region,
-          vault: spec.bindings.vault,
-          identity: spec.bindings.identity,
-          secrets: secretRefs,
-          options,
-        }).volume,
-    );
+    const engineRefs: VaultSecretRef[] =
+      spec.bindings.vault && spec.engines.length > 0 ? [{ key: ENGINE_SALT_SECRET }] : [];
+    const vaultMount = (id: string, name: string, refs: VaultSecretRef[]) =>
+      this.attempt(
+        () =>
+          new VaultSecrets(this, id, {
+            slug,
+            namespace: ns,
+            cloud: spec.cloud.provider,
+            region: spec.cloud.region,
+            vault: spec.bindings.vault,
+            identity: spec.bindings.identity,
+            secrets: refs,
+            options,
+            name,
+          }).volume,
+      );
+    const cerebroSecrets = vaultMount('cerebro-vault', 'cerebro-vault', cerebroRefs);
+    const secrets = vaultMount('vault', 'tenant-vault', engineRefs);
     const egress = this.attempt(() => bindingEgressTargets(slug, spec)) ?? ([] as EgressTarget[]);
     const cerebroSelector = { 'app.kubernetes.io/name': CEREBRO_NAME };
     new NetworkIsolation(this, 'network', {
@@ -115,8 +128,8 @@ export class TenantChart extends Chart {
       image: cerebroImage(spec),
       replicas: cerebroReplicas(spec),
       // A binding problem (e.g. no database yet) is reported as a render issue naming the field.
-      config: this.attempt(() => cerebroConfig(tenant, secrets)) ?? {},
-      ...(secrets ? { secrets } : {}),
+      config: this.attempt(() => cerebroConfig(tenant, cerebroSecrets)) ?? {},
+      ...(cerebroSecrets ? { secrets: cerebroSecrets } : {}),
       pdbApiVersion: options.capabilities.podDisruptionBudget,
     });
     spec.engines.forEach((engine, index) => {

@@ -10,9 +10,13 @@ type Vault = NonNullable<TenantBindings['vault']>;
 export type VaultKind = Vault['kind'];
 
 export interface VaultSecretRef {
-  /** Name of the secret in the tenant vault; also the file name it is mounted as. */
+  /** Name of the secret in the tenant vault; also the file name it is mounted as, unless `file`. */
   readonly key: string;
+  /** File name inside the mount when it differs from the vault name (vault names allow no `.`). */
+  readonly file?: string;
 }
+
+const fileOf = (s: VaultSecretRef): string => s.file ?? s.key;
 
 export interface VaultSecretsProps {
   readonly slug: string;
@@ -86,7 +90,7 @@ export class VaultSecrets extends Construct {
           target: { name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
           // The vault URI names the remote secret; each key is one property of it.
           data: props.secrets.map((s) => ({
-            secretKey: s.key,
+            secretKey: fileOf(s),
             remoteRef: { key: vault.uri, property: s.key },
           })),
         },
@@ -132,7 +136,9 @@ function providerSpec(vault: Vault, props: VaultSecretsProps): Record<string, un
           `"${vault.uri}" is not a Key Vault URI (expected https://<name>.vault.azure.net/)`,
         );
       }
-      const objects = props.secrets.map((s) => yamlText({ objectName: s.key, objectType: 'secret' }));
+      const objects = props.secrets.map((s) =>
+        yamlText({ objectName: s.key, objectType: 'secret', ...(s.file ? { objectAlias: s.file } : {}) }),
+      );
       return {
         provider: 'azure',
         parameters: {
@@ -153,7 +159,7 @@ function providerSpec(vault: Vault, props: VaultSecretsProps): Record<string, un
             props.secrets.map((s) => ({
               objectName: `${vault.uri}${s.key}`,
               objectType: 'secretsmanager',
-              objectAlias: s.key,
+              objectAlias: fileOf(s),
             })),
           ),
         },
@@ -163,7 +169,10 @@ function providerSpec(vault: Vault, props: VaultSecretsProps): Record<string, un
         provider: 'gcp',
         parameters: {
           secrets: yamlText(
-            props.secrets.map((s) => ({ resourceName: `${vault.uri}${s.key}/versions/latest`, path: s.key })),
+            props.secrets.map((s) => ({
+              resourceName: `${vault.uri}${s.key}/versions/latest`,
+              path: fileOf(s),
+            })),
           ),
         },
       };
