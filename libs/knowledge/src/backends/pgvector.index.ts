@@ -40,19 +40,34 @@ interface ChunkRow {
 }
 
 /**
- * The full-text branch ranks at most this many permitted matches: an OR query of common words can
- * match most of a tenant's chunks, and ranking all of them would make latency grow with the
- * corpus. The cap applies after the ACL filter (it bounds work, it never widens what is visible).
+ * The full-text branch ranks the permitted chunks that contain EVERY query word (AND); only when
+ * no permitted chunk does, it falls back to chunks containing ANY of them (OR). An OR query of
+ * common words can match most of a tenant's chunks, and ranking an arbitrary subset of those was
+ * what cost the whole hybrid query its recall at 100,000 chunks (0.73, docs/benchmarks.md); the
+ * AND set is small for any query of two or more non-trivial words, so it is ranked in full.
+ * Either set is still capped at this many permitted matches to bound the work (a one-word query
+ * of a common word); the cap applies after the ACL filter (it bounds work, it never widens what
+ * is visible).
  */
 const TEXT_MATCH_CAP = 2000;
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const toVector = (v: readonly number[]): string =>
   `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
 
-/** OR of the query's words: a natural-language question should not need every word to match. */
+const queryWords = (text: string): string[] => [...new Set(lexicalTokens(text))].slice(0, 64);
+
+/** OR of the query's words: the fallback when no permitted chunk contains every word. */
 export function orTsQuery(text: string): string {
-  const words = [...new Set(lexicalTokens(text))].slice(0, 64);
-  return words.map((w) => `'${w}'`).join(' | ');
+  return queryWords(text)
+    .map((w) => `'${w}'`)
+    .join(' | ');
+}
+
+/** AND of the query's words: the chunks the full-text branch ranks first. */
+export function andTsQuery(text: string): string {
+  return queryWords(text)
+    .map((w) => `'${w}'`)
+    .join(' & ');
 }
 
 const toChunk = (r: ChunkRow): StoredChunk => ({
@@ -217,7 +232,8 @@ export class PgvectorIndex implements KnowledgeIndex {
   /**
    * The hybrid query. For recall baselines (benchmarks): `exactVector` runs the same statement
    * with the HNSW index disabled (a filtered exact scan), `uncappedText` ranks every full-text
-   * match instead of at most TEXT_MATCH_CAP; `exact` is both.
+   * match of the same semantics (every AND match, or every OR match when there is none) instead
+   * of at most TEXT_MATCH_CAP; `exact` is both.
    */
   async hybridSearch(
     q: HybridQuery,
@@ -231,12 +247,20 @@ export class PgvectorIndex implements KnowledgeIndex {
            SELECT id, embedding <=> $3::vector AS dist FROM ${this.s}.chunks
            WHERE tenant = $1 AND acl && $2::text[]
            ORDER BY embedding <=> $3::vector LIMIT $5) v),
+       all_words AS MATERIALIZED (
+         SELECT id, tsv FROM ${this.s}.chunks
+         WHERE tenant = $1 AND acl && $2::text[] AND $8 <> '' AND tsv @@ to_tsquery('${this.cfg}', $8)
+         LIMIT $7),
+       any_word AS (
+         SELECT id, tsv FROM ${this.s}.chunks
+         WHERE NOT EXISTS (SELECT 1 FROM all_words)
+           AND tenant = $1 AND acl && $2::text[] AND $4 <> '' AND tsv @@ to_tsquery('${this.cfg}', $4)
+         LIMIT $7),
        txt AS (
          SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS r FROM (
            SELECT id, ts_rank_cd(tsv, query) AS rank FROM (
-             SELECT id, tsv FROM ${this.s}.chunks
-             WHERE tenant = $1 AND acl && $2::text[] AND $4 <> '' AND tsv @@ to_tsquery('${this.cfg}', $4)
-             LIMIT $7) m, to_tsquery('${this.cfg}', $4) query
+             SELECT id, tsv FROM all_words UNION ALL SELECT id, tsv FROM any_word) m,
+             to_tsquery('${this.cfg}', $4) query
            ORDER BY rank DESC, id LIMIT $5) t),
        fused AS (
          SELECT id, COALESCE(1.0 / (${RRF_K} + vec.r), 0) + COALESCE(1.0 / (${RRF_K} + txt.r), 0) AS score
@@ -254,6 +278,7 @@ export class PgvectorIndex implements KnowledgeIndex {
       candidates,
       q.k,
       uncappedText ? null : TEXT_MATCH_CAP,
+      andTsQuery(q.text),
     ];
     const rows = exactVector
       ? await this.sql.transaction(async (tx) => {
