@@ -73,7 +73,7 @@ export class TenantOperator {
       watchTimeoutSeconds: config.watchTimeoutSeconds,
       ...(config.tenantSelector ? { tenantSelector: config.tenantSelector } : {}),
       onTenant: (type, tenant, previous) => this.onTenant(type, tenant, previous),
-      onOwned: (slug) => this.enqueue(slug),
+      onOwned: (slug) => this.enqueue(slug, true), // an object it applied: readiness first
       onError: (what, error) =>
         this.log.warn({ cache: what, err: describeError(error) }, 'watch failed; retrying'),
     });
@@ -174,8 +174,8 @@ export class TenantOperator {
     this.enqueue(tenant.metadata.name);
   }
 
-  private enqueue(name: string): void {
-    if (this.leading) this.queue.add(name);
+  private enqueue(name: string, priority = false): void {
+    if (this.leading) this.queue.add(name, priority);
   }
 
   private startLeading(): void {

@@ -4,6 +4,24 @@ import { WorkQueue } from './work-queue.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('WorkQueue', () => {
+  it('takes the priority lane first; a key promoted to it runs once, in its new place', async () => {
+    const q = new WorkQueue();
+    q.add('new-1');
+    q.add('new-2');
+    q.add('new-3');
+    q.add('ready-a', true);
+    q.add('new-2', true); // promoted
+    q.add('ready-a'); // a normal add does not demote
+    expect(q.depth).toBe(4);
+    const seen: string[] = [];
+    const ac = new AbortController();
+    const done = q.run(1, async (key) => void seen.push(key), ac.signal);
+    await sleep(20);
+    ac.abort();
+    await done;
+    expect(seen).toEqual(['ready-a', 'new-2', 'new-1', 'new-3']);
+  });
+
   it('queues a key once however often it is added', async () => {
     const q = new WorkQueue();
     q.add('a');
