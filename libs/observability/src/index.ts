@@ -6,3 +6,5 @@ export * from './admin-metrics.js';
 export * from './test-sink.js';
 export * from './leak-scan.js';
 export * from './env-problems.js';
+export * from './tracing.js';
+export * from './onboarding.js';

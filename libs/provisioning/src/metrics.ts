@@ -1,5 +1,11 @@
 /** Onboarding time per stage: one histogram, labelled by step, goal and outcome. */
-import { DURATION_BUCKETS, Histogram, type Registry } from '@cw/observability';
+import {
+  DURATION_BUCKETS,
+  Histogram,
+  createOnboardingRecorder,
+  type OnboardingRecorder,
+  type Registry,
+} from '@cw/observability';
 import type { ProvisioningGoal, ProvisioningStep } from '@cw/tenant-model';
 
 export const STEP_DURATION_METRIC = 'cw_provisioning_step_duration_seconds';
@@ -7,6 +13,8 @@ export type StepOutcome = 'succeeded' | 'skipped' | 'retrying' | 'failed';
 
 export interface ProvisioningMetrics {
   observeStep(step: ProvisioningStep, goal: ProvisioningGoal, outcome: StepOutcome, seconds: number): void;
+  /** The onboarding stages the provisioner observes (provisioning_started, provisioned): span + histogram. */
+  readonly onboarding?: OnboardingRecorder;
 }
 
 export function createProvisioningMetrics(registry: Registry): ProvisioningMetrics {
@@ -23,5 +31,6 @@ export function createProvisioningMetrics(registry: Registry): ProvisioningMetri
     });
   return {
     observeStep: (step, goal, outcome, seconds) => histogram.observe({ step, goal, outcome }, seconds),
+    onboarding: createOnboardingRecorder({ registry }),
   };
 }

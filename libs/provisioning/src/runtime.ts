@@ -6,7 +6,7 @@
  */
 import { openDatabase, type Database } from '@cw/db';
 import { createMailer, type Mailer } from '@cw/mail';
-import { createLogger, type Logger, type Registry } from '@cw/observability';
+import { createLogger, useLogTracing, type Logger, type Registry } from '@cw/observability';
 import { workspaceUrlFrom } from '@cw/tenant-model';
 import { ChartsTenantRenderer } from './adapters/charts-renderer.js';
 import { CloudStacksSynthesizer, cloudStacksBindings } from './adapters/cloud-stacks-synthesizer.js';
@@ -130,6 +130,8 @@ export async function createProvisioningRuntime(
       deleteTimeoutMs: config.offboardTimeoutMs,
       workspaceUrl: workspaceUrlFrom(config.workspaceUrlTemplate),
     };
+    // Spans (each step, the onboarding stages) as log lines, unless the process registered an SDK.
+    useLogTracing(log);
     const runner = createStepRunner(deps);
     const healthWatcher = cluster ? new TenantHealthWatcher({ cluster, store, log }) : undefined;
     return {

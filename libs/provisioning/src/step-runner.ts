@@ -6,8 +6,9 @@
  * a step already recorded as done is not run again, only its hand-off is repeated.
  */
 import { performance } from 'node:perf_hooks';
-import { withCorrelationId, type Logger } from '@cw/observability';
+import { SpanStatusCode, tracerFor, withCorrelationId, type Logger } from '@cw/observability';
 import {
+  GOAL_STEPS,
   IllegalTransitionError,
   canTransition,
   nextStep,
@@ -96,6 +97,21 @@ export class StepRunner {
       log: log.child({ step: data.step, runId: run.id, tenantId: tenant.id, goal: run.goal }),
       checkpoint: point,
     };
+    if (run.goal === 'provision' && GOAL_STEPS.provision[0] === data.step && started.attempts === 1)
+      // Checkout (run queued) → the pipeline's first step starts: the queue wait.
+      metrics.onboarding?.stage('provisioning_started', {
+        correlationId: run.correlationId,
+        start: run.createdAt,
+        end: started.startedAt ?? this.now(),
+      });
+    const span = tracerFor('cw.provisioning').startSpan(`provisioning.step ${data.step}`, {
+      attributes: {
+        correlation_id: run.correlationId,
+        'provisioning.step': data.step,
+        'provisioning.goal': run.goal,
+        'provisioning.attempt': started.attempts,
+      },
+    });
     const t0 = performance.now();
     let status: 'succeeded' | 'skipped';
     try {
@@ -111,6 +127,7 @@ export class StepRunner {
         message: result.status === 'skipped' ? result.reason : result.message,
       });
       metrics.observeStep(data.step, run.goal, result.status, durationMs / 1000);
+      span.setAttribute('provisioning.outcome', result.status).setStatus({ code: SpanStatusCode.OK }).end();
       ctx.log.info({ durationMs, status: result.status }, `${data.step} ${result.status}`);
       status = result.status;
     } catch (error) {
@@ -124,6 +141,10 @@ export class StepRunner {
         error: message,
       });
       metrics.observeStep(data.step, run.goal, final ? 'failed' : 'retrying', durationMs / 1000);
+      span
+        .setAttribute('provisioning.outcome', final ? 'failed' : 'retrying')
+        .setStatus({ code: SpanStatusCode.ERROR, message })
+        .end();
       ctx.log.warn({ err: error, attempt: started.attempts, final }, `${data.step} failed`);
       if (final) await this.failRun(run, tenant, data, started.attempts, message);
       // A final failure is permanent for the queue too: no attempt left would fix it.
@@ -203,7 +224,17 @@ export class StepRunner {
         ...(renderOnly ? { mode: 'render-only', note: RENDER_ONLY, command: applied?.command } : {}),
       });
     }
-    await store.runFinished(run.id, { status: 'succeeded', at: this.now() });
+    const at = this.now();
+    await store.runFinished(run.id, { status: 'succeeded', at });
+    const firstStart = run.steps.find((s) => s.step === GOAL_STEPS[run.goal][0])?.startedAt;
+    if (run.goal === 'provision' && firstStart)
+      // First step started → run succeeded (render-only included: the local data plane starts from the render).
+      this.deps.metrics.onboarding?.stage('provisioned', {
+        correlationId: run.correlationId,
+        start: firstStart,
+        end: at,
+        attributes: { 'provisioning.render_only': renderOnly },
+      });
     log.info({ runId: run.id, goal: run.goal, tenantId: tenant.id, renderOnly }, `run ${run.goal} succeeded`);
   }
 

@@ -1,0 +1,75 @@
+import { trace } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ONBOARDING_STAGE_METRIC,
+  createLogTracerProvider,
+  traceIdOf,
+  type FinishedSpan,
+} from '@cw/observability';
+import { PROVISIONING_STEPS } from '@cw/tenant-model';
+import { harness } from './fakes.spec-helper.js';
+import { startRun } from './usecases/start-run.usecase.js';
+
+afterEach(() => trace.disable());
+
+describe('onboarding tracing in the pipeline', () => {
+  it('a provision run writes a span per step and the provisioning_started / provisioned stages, all on the correlation id trace', async () => {
+    const spans: FinishedSpan[] = [];
+    expect(trace.setGlobalTracerProvider(createLogTracerProvider((s) => spans.push(s)))).toBe(true);
+    const h = harness();
+    const tenant = h.store.addTenant({ slug: 'trace-co' });
+    await startRun(h.deps, {
+      tenantId: tenant.id,
+      goal: 'provision',
+      correlationId: 'corr-trace',
+      idempotencyKey: 'provision',
+    });
+    await h.queue.drain(h.runner);
+
+    const steps = spans.filter((s) => s.name.startsWith('provisioning.step '));
+    expect(steps.map((s) => s.attributes['provisioning.step'])).toEqual([...PROVISIONING_STEPS]);
+    expect(
+      steps.every((s) => s.status === 'ok' && s.attributes['provisioning.outcome'] === 'succeeded'),
+    ).toBe(true);
+    const stages = spans.filter((s) => s.name.startsWith('onboarding.'));
+    expect(stages.map((s) => s.name)).toEqual(['onboarding.provisioning_started', 'onboarding.provisioned']);
+    expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceIdOf('corr-trace')]));
+    // provisioned spans from the first step's start to the run's end: it covers every step span.
+    const provisioned = stages[1]!;
+    expect(Date.parse(provisioned.startTime)).toBeLessThanOrEqual(Date.parse(steps[0]!.startTime) + 1);
+    expect(Date.parse(provisioned.endTime)).toBeGreaterThanOrEqual(Date.parse(steps.at(-1)!.endTime) - 1);
+
+    const metric = (await h.registry.getMetricsAsJSON()).find((m) => m.name === ONBOARDING_STAGE_METRIC)!;
+    const counts = Object.fromEntries(
+      metric.values
+        .filter((v) => (v as { metricName?: string }).metricName === `${ONBOARDING_STAGE_METRIC}_count`)
+        .map((v) => [v.labels.stage, v.value]),
+    );
+    expect(counts).toEqual({ provisioning_started: 1, provisioned: 1 });
+  });
+
+  it('a failed step ends its span as an error and observes no provisioned stage', async () => {
+    const spans: FinishedSpan[] = [];
+    trace.setGlobalTracerProvider(createLogTracerProvider((s) => spans.push(s)));
+    const h = harness({
+      overrides: {
+        notifier: {
+          sendWelcome: () => Promise.reject(new Error('smtp down')),
+          wasSent: () => Promise.resolve(false),
+        } as never,
+      },
+    });
+    const tenant = h.store.addTenant({ slug: 'fail-co' });
+    await startRun(h.deps, {
+      tenantId: tenant.id,
+      goal: 'provision',
+      correlationId: 'corr-f',
+      idempotencyKey: 'p',
+    });
+    await h.queue.drain(h.runner);
+    const failed = spans.filter((s) => s.status === 'error');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((s) => s.attributes['provisioning.step'] === 'notify')).toBe(true);
+    expect(spans.some((s) => s.name === 'onboarding.provisioned')).toBe(false);
+  });
+});
