@@ -9,16 +9,23 @@
  * http://<slug>.localtest.me:<port> → the customer admin signs in by magic link and is a manager
  * (first manager from the tenant vault) → sets the payments key in My Credentials → runs
  * payments_balance in "Run a tool": the call passes the engine's gate and the plugin reaches the
- * local Stripe server.
+ * local Stripe server → chats in the AI hub with the scripted OpenAI-compatible model
+ * (@cw/testing/llm, passed to npm start as LLM_BASE_URL): the model calls payments_balance, the
+ * call passes the gate and the answer streams back → the engine is switched read-only (its
+ * hot-reloaded config file, the switch the operator renders from spec.engines[].readOnly) and a
+ * write (payments_charge) from "Run a tool" is refused by the gate as read-only.
  *
  * Each stage's time since checkout completed is printed (docs/benchmarks.md, onboarding).
  * Leak scan: every line every process wrote (npm start and its children, each tenant process's
  * log) is searched for the tenant vault's secret values, the magic-link tokens, the session
  * cookies and the raw e-mail. Links are not printed here (MAIL_OUTBOX_PRINT_LINKS=false).
+ * Every request the scripted model received is scanned for the same values and for the payments
+ * key: no credential, token, cookie or e-mail may reach the model.
  *
- * Not covered here (issue 22 item 6, still missing): chat with the scripted LLM, a write refused
- * on a read-only engine, suspend → "suspended" → resume, offboarding's removal of store, vault
- * and index data, and the same walk on kube-local.
+ * Not covered here (issue 22 item 6, still missing): the read-only switch is flipped in the
+ * engine's rendered config file, not by the customer admin (the control plane offers no
+ * read-only switch to customers yet); suspend → "suspended" → resume, offboarding's removal of
+ * store, vault and index data, and the same walk on kube-local.
  *
  * Minutes long on a loaded machine (cerebro and the engine start under tsx), so it runs in
  * `npm run test:reliability`; `npm test` covers the parts (tools/dev/test, the provisioner's
@@ -27,7 +34,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +42,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { CHROMIUM_ARGS, chromiumAvailable, launchChromium } from '@cw/testing/browser';
+import { startScriptedLlmServer, type ChatRequestBody, type ScriptedLlmServer } from '@cw/testing/llm';
 import { freePort } from '@cw/testing/processes';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -50,6 +58,8 @@ let browser: Browser;
 let page: Page;
 let cpUrl: string;
 let wsUrl: string;
+let llm: ScriptedLlmServer;
+const CHAT_ANSWER = 'Your Stripe balance is in: nothing available yet.';
 const schema = uniqueSchemaName('walk');
 const secrets = { tokens: [] as string[], cookies: [] as string[] };
 
@@ -96,6 +106,17 @@ const tokenOf = (link: string) => new URL(link).searchParams.get('token') ?? '';
 describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cw-walk-'));
+    // The scripted model: asked with the payments tool on offer, it calls payments_balance; given
+    // the tool's result, it answers in text (streamed by cerebro).
+    llm = await startScriptedLlmServer({
+      script: (req: ChatRequestBody) => {
+        const last = req.messages[req.messages.length - 1];
+        if (last?.role === 'tool') return { text: CHAT_ANSWER, chunkDelayMs: 10 };
+        if (req.tools?.some((t) => t.function.name === 'main__payments_balance'))
+          return { toolCalls: [{ name: 'main__payments_balance', arguments: '{}' }] };
+        return { text: 'No tool is on offer.' };
+      },
+    });
     const [port, dpPort] = [await freePort(), await freePort()];
     cpUrl = `http://localhost:${port}`;
     wsUrl = `http://${SLUG}.localtest.me:${dpPort}`;
@@ -115,6 +136,8 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
         MAIL_OUTBOX_DIR: join(dir, 'outbox'),
         MAIL_OUTBOX_PRINT_LINKS: 'false',
         LOG_LEVEL: 'debug',
+        LLM_BASE_URL: llm.baseUrl,
+        LLM_MODEL: 'scripted',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -143,6 +166,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
         30_000,
       ).catch(() => process.kill(-npmStart.pid!, 'SIGKILL'));
     }
+    await llm?.close();
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -244,6 +268,65 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
       .toMatch(/main__payments_balance: ok[\s\S]*available: 0 usd/);
     mark('first tool call succeeded');
     await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}.png`), fullPage: true });
+
+    // 6. Chat with the scripted model: it calls payments_balance, the gate lets it through, the
+    // plugin reaches the local Stripe, and the answer streams back.
+    await page.goto(`${wsUrl}/chat`);
+    await page.getByLabel('Ask something').fill('What is our Stripe balance?');
+    await page.getByRole('button', { name: 'Start a conversation' }).click();
+    await expect
+      .poll(() => page.locator('main').innerText(), { timeout: 60_000 })
+      .toMatch(/main__payments_balance: done/);
+    await expect
+      .poll(() => page.locator('.msg.assistant').last().textContent(), { timeout: 60_000 })
+      .toContain(CHAT_ANSWER);
+    const offered = llm.requests[0]?.tools?.map((t) => t.function.name) ?? [];
+    expect(offered).toContain('main__payments_balance');
+    // The model saw the tool's result (the local Stripe's balance), nothing else of ours.
+    expect(llm.rawBodies.some((b) => /available/.test(b))).toBe(true);
+    mark('chat tool call succeeded');
+    await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-chat.png`), fullPage: true });
+
+    // 6. A write on a read-only engine is refused. The switch is the engine's hot-reloaded config
+    // (what the operator renders from spec.engines[].readOnly). The write is offered while the
+    // engine writes; the form is filled then, and submitted after the switch: the engine's gate no
+    // longer lists payments_charge for anyone, so cerebro refuses to call it (400 naming `tool`).
+    await page.goto(`${wsUrl}/tools`);
+    await page.locator('#tool').selectOption('main__payments_charge');
+    await page.locator('#args').fill('{"amount": 5, "currency": "usd"}');
+    const dpDir = join(dir, 'data-plane', SLUG);
+    let engineConfig = '';
+    for (const d of await readdir(dpDir, { withFileTypes: true })) {
+      const f = join(dpDir, d.name, 'config.json');
+      if (d.isDirectory() && existsSync(f) && 'readOnly' in JSON.parse(await readFile(f, 'utf8')))
+        engineConfig = f;
+    }
+    expect(engineConfig).not.toBe('');
+    const cfg = JSON.parse(await readFile(engineConfig, 'utf8')) as Record<string, unknown>;
+    await writeFile(engineConfig, `${JSON.stringify({ ...cfg, readOnly: true }, null, 2)}\n`);
+    const ports = JSON.parse(await readFile(join(dir, 'data-plane', 'ports.json'), 'utf8')) as Record<
+      string,
+      { engines: Record<string, { dashboard: number }> }
+    >;
+    await until(
+      'the engine to turn read-only',
+      async () =>
+        /read-only: true/.test(
+          await (await fetch(`http://127.0.0.1:${ports[SLUG]!.engines.main!.dashboard}/`)).text(),
+        )
+          ? true
+          : undefined,
+      30_000,
+    );
+    const refused = page.waitForResponse((r) => r.url().endsWith('/tools/run'));
+    await page.getByRole('button', { name: 'Run' }).click();
+    expect((await refused).status()).toBe(400);
+    await expect.poll(() => page.locator('body').innerText()).toMatch(/tool[\s\S]*not a tool you may call/);
+    await page.goto(`${wsUrl}/tools`);
+    expect(await page.locator('#tool option[value=main__payments_charge]').count()).toBe(0);
+    expect(await page.locator('#tool option[value=main__payments_balance]').count()).toBe(1);
+    mark('write refused on a read-only engine');
+    await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-read-only.png`), fullPage: true });
     secrets.cookies.push(...(await page.context().cookies()).map((c) => c.value));
     console.log(`walk stages (s after checkout): ${JSON.stringify(stages)}`);
 
@@ -259,7 +342,6 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     );
     expect(vaultValues.length).toBeGreaterThanOrEqual(3);
     const logs = [output];
-    const dpDir = join(dir, 'data-plane', SLUG);
     for (const f of (await readdir(dpDir)).filter((x) => x.endsWith('.log')))
       logs.push(await readFile(join(dpDir, f), 'utf8'));
     const needles = {
@@ -271,5 +353,11 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     };
     const found = Object.entries(needles).filter(([, v]) => v && logs.some((l) => l.includes(v)));
     expect(found.map(([k]) => k)).toEqual([]);
+    // Nothing of it, nor the payments key, reached the model.
+    expect(llm.rawBodies.length).toBeGreaterThanOrEqual(2);
+    const toModel = Object.entries({ ...needles, 'payments key': 'sk_test_cw_local' }).filter(
+      ([, v]) => v && llm.rawBodies.some((b) => b.includes(v)),
+    );
+    expect(toModel.map(([k]) => k)).toEqual([]);
   }, 1_200_000);
 });
