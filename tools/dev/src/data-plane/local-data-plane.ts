@@ -70,12 +70,23 @@ export class LocalDataPlane {
   private timer: NodeJS.Timeout | undefined;
   private syncing = false;
   private readonly waitingForVault = new Set<string>();
+  /** Tenants rendered with 0 replicas (spec.suspended): stopped, and the router says so. */
+  private suspendedSlugs = new Set<string>();
 
   constructor(private readonly o: LocalDataPlaneOptions) {}
 
   /** Where the router sends `<slug>.localtest.me`: the tenant's cerebro port. */
   cerebroPort(slug: string): number | undefined {
     return this.tenants.get(slug)?.ports.cerebro;
+  }
+
+  /**
+   * What the router does with `<slug>.localtest.me`: the running tenant's cerebro port,
+   * 'suspended' while its render has 0 replicas (as the cluster scales a suspended tenant's
+   * Deployments to 0), else undefined (unknown or not started yet).
+   */
+  route(slug: string): number | 'suspended' | undefined {
+    return this.cerebroPort(slug) ?? (this.suspendedSlugs.has(slug) ? 'suspended' : undefined);
   }
 
   /** The local ports of a running tenant. */
@@ -120,6 +131,7 @@ export class LocalDataPlane {
 
   private async renderedTenants(): Promise<Map<string, { hash: string; workloads: RenderedWorkload[] }>> {
     const out = new Map<string, { hash: string; workloads: RenderedWorkload[] }>();
+    const suspended = new Set<string>();
     const slugs = existsSync(this.o.artifactsDir) ? await readdir(this.o.artifactsDir) : [];
     for (const slug of slugs.filter((s) => s !== 'examples' && /^[a-z0-9-]+$/.test(s))) {
       const dir = join(this.o.artifactsDir, slug, 'manifests');
@@ -129,10 +141,14 @@ export class LocalDataPlane {
       const workloads = renderedWorkloads(parseManifests(text));
       const cerebro = workloads.find((w) => w.app === 'cerebro');
       const cloud = (cerebro?.config.cloud as { provider?: string } | undefined)?.provider;
-      if (!cerebro || (cloud !== 'local' && !this.o.allClouds) || workloads.some((w) => w.replicas === 0))
+      if (!cerebro || (cloud !== 'local' && !this.o.allClouds)) continue;
+      if (workloads.some((w) => w.replicas === 0)) {
+        suspended.add(slug);
         continue;
+      }
       out.set(slug, { hash: createHash('sha256').update(text).digest('hex'), workloads });
     }
+    this.suspendedSlugs = suspended;
     return out;
   }
 

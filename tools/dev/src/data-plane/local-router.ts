@@ -2,18 +2,26 @@
  * One local port for every tenant's workspace: `http://<slug>.localtest.me:<port>` (localtest.me
  * and its subdomains resolve to 127.0.0.1) is proxied to that tenant's cerebro, Host header kept,
  * as the cluster's gateway would route `<slug>.<base domain>`. Unknown or stopped tenants get a
- * 502 page that says so.
+ * 502 page that says so; a suspended tenant (rendered with 0 replicas) gets a 503 that says it is
+ * suspended.
  */
 import { createServer, request, type Server } from 'node:http';
 
 export function startLocalRouter(
   port: number,
-  target: (slug: string) => number | undefined,
+  target: (slug: string) => number | 'suspended' | undefined,
 ): Promise<Server> {
   const server = createServer((req, res) => {
     const host = (req.headers.host ?? '').split(':')[0] ?? '';
     const slug = /^([a-z0-9-]+)\.localtest\.me$/.exec(host)?.[1];
     const upstream = slug ? target(slug) : undefined;
+    if (upstream === 'suspended') {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '300' });
+      res.end(
+        `The workspace "${slug}" is suspended: its processes are stopped until the subscription is resumed.\n`,
+      );
+      return;
+    }
     if (!slug || !upstream) {
       res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(
