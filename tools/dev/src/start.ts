@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       log: (line) => console.log(line),
     });
     const plane = dataPlane;
-    router = await startLocalRouter(routerPort, (slug) => plane.cerebroPort(slug));
+    router = await startLocalRouter(routerPort, (slug) => plane.route(slug));
     plane.start();
     console.log(`data plane: workspaces at http://<slug>.localtest.me:${routerPort} once provisioned`);
   }
