@@ -48,6 +48,27 @@ describe('localize: the workspace managers', () => {
     }).workloads[0]!.config;
     expect(config.bootstrapManagers).toEqual(['boss@initech.test', 'ops@initech.test']);
   });
+  it('a rendered bootstrapManagersFile is dropped: the runner reads cerebro-first-managers itself', () => {
+    const config = localize({
+      slug: 'initech',
+      workloads: [
+        {
+          ...cerebro,
+          config: {
+            ...cerebro.config,
+            bootstrapManagersFile: '/var/run/secrets/contextweaver/cerebro-first-managers',
+          },
+        },
+      ],
+      dir: '/tmp/dp/initech',
+      ports: { cerebro: 41000, engines: {} },
+      publicUrl: 'http://initech.localtest.me:3080',
+      firstManagers: ['boss@initech.test'],
+      env: {},
+    }).workloads[0]!.config;
+    expect(config.bootstrapManagersFile).toBeUndefined();
+    expect(config.bootstrapManagers).toEqual(['boss@initech.test']);
+  });
   it('without it the rendered (empty) list stays', () => {
     expect(run({}).bootstrapManagers).toEqual([]);
   });

@@ -125,6 +125,9 @@ export function localize(input: LocalizeInput): { workloads: LocalWorkload[]; sh
         ),
       ];
       if (managers.length) config.bootstrapManagers = managers;
+      // A vault-bound render names the mounted cerebro-first-managers file; here the runner reads
+      // that secret itself (above), and the runner's placeholder for an unknown file is no e-mail.
+      delete config.bootstrapManagersFile;
       config.llm = input.env.LLM_BASE_URL
         ? {
             kind: 'openai-compatible',
