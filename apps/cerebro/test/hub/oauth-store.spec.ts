@@ -69,21 +69,19 @@ describe('oidc-provider adapter on the tenant store', () => {
     const key = randomBytes(32);
     const rt = 'refresh-secret-legacy-0123456789';
     // As an older cerebro wrote it: the Grant row and its refresh token, no account index row.
-    await store
-      .collection(OAUTH_RECORDS)
-      .put(
-        'Grant',
-        createHash('sha256').update('g-legacy').digest('hex'),
-        {
-          payload: {
-            accountId: 'u_9',
-            clientId: 'c1',
-            resources: { 'http://e/mcp': 'mcp' },
-            iat: 1_800_000_000,
-          },
+    await store.collection(OAUTH_RECORDS).put(
+      'Grant',
+      createHash('sha256').update('g-legacy').digest('hex'),
+      {
+        payload: {
+          accountId: 'u_9',
+          clientId: 'c1',
+          resources: { 'http://e/mcp': 'mcp' },
+          iat: 1_800_000_000,
         },
-        { ttlSeconds: 3600 },
-      );
+      },
+      { ttlSeconds: 3600 },
+    );
     await new TenantStoreOidcAdapter('RefreshToken', store, key).upsert(
       rt,
       { jti: rt, grantId: 'g-legacy', accountId: 'u_9' },
