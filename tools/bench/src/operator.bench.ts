@@ -69,6 +69,14 @@ async function scrape(port: number): Promise<Record<string, number>> {
     if (!m) continue;
     sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[3]);
     if (m[1] === 'cw_operator_tenants' && m[2]?.includes('phase="Ready"')) sums.tenants_ready = Number(m[3]);
+    // Re-applies (an object applied again: reason changed or drifted), by kind, for the log.
+    if (
+      m[1] === 'cw_operator_applies_total' &&
+      m[2] &&
+      !m[2].includes('reason="missing"') &&
+      Number(m[3]) > 0
+    )
+      sums[`reapplied ${m[2]}`] = Number(m[3]);
   }
   return sums;
 }
@@ -159,6 +167,8 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     if (!process.env.OPERATOR_BENCH_TSX)
       bundle = await buildBundle('tenant-operator', 'operators/tenant-operator/dist');
     const nodeOptions = [
+      // Extra V8 flags for the operator (heap sizing experiments), e.g. --max-semi-space-size=4.
+      ...(process.env.OPERATOR_BENCH_NODE_OPTIONS ? [process.env.OPERATOR_BENCH_NODE_OPTIONS] : []),
       ...(CPU_PROF_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
       ...(HEAP_SNAPSHOT_DIR
         ? [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${HEAP_SNAPSHOT_DIR}`]
@@ -215,6 +225,7 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     log(`cold-start writes by resource: ${byResource}`);
     const coldRequests = proxy.count();
     const metrics = await scrape(port);
+    for (const [k, v] of Object.entries(metrics)) if (k.startsWith('reapplied ')) log(`${k}: ${v}`);
     figures.push({ name: 'operator.reconcile_concurrency', value: CONCURRENCY, unit: 'workers' });
     figures.push({ name: `operator.raw_ssa_${COUNT}.writes`, value: raw.writes, unit: 'requests' });
     figures.push({ name: `operator.raw_ssa_${COUNT}.seconds`, value: round(raw.seconds, 1), unit: 's' });
