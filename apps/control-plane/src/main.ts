@@ -3,13 +3,14 @@
  * Embedded defaults: PGlite in .data/pglite, mail to the dev outbox (.data/outbox, links
  * printed), billing off unless STRIPE_SECRET_KEY is set, Redis from REDIS_URL, port 3000.
  */
-import { createLogger } from '@cw/observability';
+import { createLogger, useLogTracing } from '@cw/observability';
 import { describeConfig, loadConfigOrExit } from './config/config.js';
 import { createControlPlaneApp } from './app.factory.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger({ name: 'control-plane', level: config.logLevel });
+  useLogTracing(logger); // spans (onboarding stages) as log lines
   const started = Date.now();
   const { app } = await createControlPlaneApp(config, { logger });
   await app.listen(config.port, config.host);

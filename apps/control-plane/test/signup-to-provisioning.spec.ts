@@ -167,6 +167,8 @@ describe('sign-up to provisioning with Stripe', () => {
       /cw_stripe_webhook_events_total\{type="checkout.session.completed",outcome="duplicate_delivery"[^}]*\} 2/,
     );
     expect(metrics).toMatch(/cw_tenants\{state="provisioning"[^}]*\} 1/);
+    // Onboarding stage 1, once per tenant (duplicate deliveries are not a new checkout).
+    expect(metrics).toMatch(/cw_onboarding_stage_seconds_count\{[^}]*stage="checkout_completed"\} 1/);
     expect(metrics).toMatch(
       /cw_http_request_duration_seconds_count\{[^}]*method="POST",route="\/webhooks\/stripe",status="200"\} 9/,
     );

@@ -7,7 +7,9 @@ import {
   StartCheckoutUseCase,
   StripeWebhookUseCase,
 } from '@cw/control-plane';
+import { createOnboardingRecorder, type OnboardingRecorder } from '@cw/observability';
 import { CsrfGuard } from '../http/csrf.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { contextOf, wantsHtml, type CwRequest } from '../http/request-context.js';
 import { Sessions } from '../http/session.js';
 
@@ -37,13 +39,42 @@ export class BillingController {
 
 @Controller()
 export class StripeWebhookController {
-  constructor(@Inject(StripeWebhookUseCase) private readonly webhook: StripeWebhookUseCase | null) {}
+  private readonly onboarding: OnboardingRecorder;
+
+  constructor(
+    @Inject(StripeWebhookUseCase) private readonly webhook: StripeWebhookUseCase | null,
+    @Inject(MetricsService) metrics: MetricsService,
+  ) {
+    this.onboarding = createOnboardingRecorder({ registry: metrics.registry });
+  }
 
   /** Raw body (kept by the JSON parser) and signature go to the use case untouched. */
   @Post('/webhooks/stripe')
   @HttpCode(200)
-  receive(@Req() req: CwRequest, @Headers('stripe-signature') signature: string | undefined) {
+  async receive(@Req() req: CwRequest, @Headers('stripe-signature') signature: string | undefined) {
     if (!this.webhook) throw new BillingDisabledError();
-    return this.webhook.execute(req.rawBody, signature);
+    const received = Date.now();
+    const result = await this.webhook.execute(req.rawBody, signature);
+    // Onboarding stage 1 (issue 22): receipt of the verified checkout → run queued, on the
+    // tenant's correlation id (the checkout session's metadata, set by StartCheckoutUseCase).
+    if (result.type === 'checkout.session.completed' && !result.duplicateDelivery) {
+      const correlationId = checkoutCorrelationId(req.rawBody);
+      if (correlationId)
+        this.onboarding.stage('checkout_completed', { correlationId, start: received, end: Date.now() });
+    }
+    return result;
+  }
+}
+
+/** The correlation id in a verified checkout.session.completed body (already checked by the use case). */
+function checkoutCorrelationId(raw: Buffer | undefined): string | undefined {
+  try {
+    const event = JSON.parse(raw?.toString('utf8') ?? '') as {
+      data?: { object?: { metadata?: { correlationId?: unknown } } };
+    };
+    const id = event.data?.object?.metadata?.correlationId;
+    return typeof id === 'string' && id.length <= 200 ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
