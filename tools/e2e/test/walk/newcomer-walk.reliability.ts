@@ -44,6 +44,13 @@ import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { CHROMIUM_ARGS, chromiumAvailable, launchChromium } from '@cw/testing/browser';
 import { startScriptedLlmServer, type ChatRequestBody, type ScriptedLlmServer } from '@cw/testing/llm';
 import { freePort } from '@cw/testing/processes';
+import {
+  startStripeServer,
+  WebhookEmitter,
+  type StripeEventObject,
+  type StripeTestServer,
+} from '@cw/testing/stripe';
+import { createStripeClient, syncStripeCatalog } from '@cw/control-plane';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const RUN = randomBytes(3).toString('hex');
@@ -59,6 +66,9 @@ let page: Page;
 let cpUrl: string;
 let wsUrl: string;
 let llm: ScriptedLlmServer;
+let stripe: StripeTestServer;
+let emitter: WebhookEmitter;
+const WEBHOOK_SECRET = `whsec_walk${randomBytes(18).toString('hex')}`;
 const CHAT_ANSWER = 'Your Stripe balance is in: nothing available yet.';
 const schema = uniqueSchemaName('walk');
 const secrets = { tokens: [] as string[], cookies: [] as string[] };
@@ -120,6 +130,15 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     const [port, dpPort] = [await freePort(), await freePort()];
     cpUrl = `http://localhost:${port}`;
     wsUrl = `http://${SLUG}.localtest.me:${dpPort}`;
+    // The Stripe stand-in npm start would start itself (same server, same catalog sync, same key),
+    // started here so the walk can also send the later subscription events (payment failed,
+    // invoice paid), signed with the webhook secret as Stripe signs them.
+    stripe = await startStripeServer({
+      secretKey: 'sk_test_cw_local',
+      webhook: { url: `${cpUrl}/webhooks/stripe`, secret: WEBHOOK_SECRET },
+    });
+    emitter = new WebhookEmitter(WEBHOOK_SECRET, `${cpUrl}/webhooks/stripe`);
+    await syncStripeCatalog(createStripeClient({ secretKey: stripe.secretKey, apiBase: stripe.apiBase }));
     npmStart = spawn(process.execPath, ['--import', 'tsx', 'tools/dev/src/start.ts'], {
       cwd: ROOT,
       env: {
@@ -138,6 +157,11 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
         LOG_LEVEL: 'debug',
         LLM_BASE_URL: llm.baseUrl,
         LLM_MODEL: 'scripted',
+        STRIPE_SECRET_KEY: stripe.secretKey,
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_BASE: stripe.apiBase,
+        PAYMENT_GRACE_PERIOD: '2s',
+        SWEEP_INTERVAL: '1s',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -167,6 +191,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
       ).catch(() => process.kill(-npmStart.pid!, 'SIGKILL'));
     }
     await llm?.close();
+    await stripe?.close();
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -327,6 +352,43 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     expect(await page.locator('#tool option[value=main__payments_balance]').count()).toBe(1);
     mark('write refused on a read-only engine');
     await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-read-only.png`), fullPage: true });
+
+    // 6. Suspend → the workspace answers "suspended" → resume. A failed payment past the grace
+    // period suspends the tenant (spec.suspended → the render scales to 0 → the local data plane
+    // stops its processes and the router says it is suspended); the paid invoice resumes it.
+    const deliver = async (...events: StripeEventObject[]) => {
+      for (const event of events)
+        expect((await emitter.deliver(event)).status, `webhook ${event.type}`).toBe(200);
+    };
+    const subscriptionId = [...stripe.store.subscriptions.keys()][0]!;
+    await deliver(stripe.store.failPayment(subscriptionId));
+    await until(
+      'the workspace to answer suspended',
+      async () => {
+        const r = await page.goto(`${wsUrl}/tools`);
+        return r?.status() === 503 && /is suspended/.test(await page.locator('body').innerText())
+          ? true
+          : undefined;
+      },
+      120_000,
+    );
+    mark('suspended');
+    await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-suspended.png`), fullPage: true });
+    await deliver(stripe.store.payInvoice(subscriptionId));
+    await until(
+      'the workspace to come back',
+      async () => ((await page.goto(`${wsUrl}/readyz`))?.status() === 200 ? true : undefined),
+      600_000,
+    );
+    mark('resumed');
+    // The session survives (session key from the tenant vault, sessions in the store), and tools run.
+    await page.goto(`${wsUrl}/tools`);
+    await page.locator('#tool').selectOption('main__payments_balance');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect
+      .poll(() => page.locator('main').innerText(), { timeout: 60_000 })
+      .toMatch(/main__payments_balance: ok[\s\S]*available: 0 usd/);
+    mark('tool call after resume');
     secrets.cookies.push(...(await page.context().cookies()).map((c) => c.value));
     console.log(`walk stages (s after checkout): ${JSON.stringify(stages)}`);
 
@@ -348,6 +410,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
       ...Object.fromEntries(vaultValues.map((v, i) => [`vault secret ${i}`, v])),
       ...Object.fromEntries(secrets.tokens.map((v, i) => [`magic-link token ${i}`, v])),
       ...Object.fromEntries(secrets.cookies.filter((c) => c.length >= 16).map((v, i) => [`cookie ${i}`, v])),
+      'stripe webhook secret': WEBHOOK_SECRET,
       email: EMAIL,
       'email (lower case)': EMAIL.toLowerCase(),
     };
