@@ -17,9 +17,7 @@ export function startLocalRouter(
     const upstream = slug ? target(slug) : undefined;
     if (upstream === 'suspended') {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '300' });
-      res.end(
-        `The workspace "${slug}" is suspended: its processes are stopped until the subscription is resumed.\n`,
-      );
+      res.end(`The workspace "${slug}" is suspended: its processes are stopped until it is resumed.\n`);
       return;
     }
     if (!slug || !upstream) {

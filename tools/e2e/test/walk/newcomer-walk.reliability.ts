@@ -1,7 +1,8 @@
 /**
  * The newcomer's walk through `npm start`, in Chromium, following the README's quick start:
- * `npm start` itself (tools/dev/src/start.ts: Redis, the local Stripe stand-in, control plane,
- * provisioner, the local data plane and its router) with DATABASE_URL, then
+ * `npm start` itself (tools/dev/src/start.ts: Redis, control plane, provisioner, the local data
+ * plane and its router) with DATABASE_URL and the Stripe stand-in npm start would start (started
+ * here so the walk can send the later subscription events), then
  *
  * sign up (cloud `local`) → confirm the e-mail (dev outbox) → checkout on the local Stripe page
  * (Pay → Stripe-signed webhooks) → provisioned (the render step seeds the tenant vault) → choose
@@ -13,7 +14,9 @@
  * (@cw/testing/llm, passed to npm start as LLM_BASE_URL): the model calls payments_balance, the
  * call passes the gate and the answer streams back → the engine is switched read-only (its
  * hot-reloaded config file, the switch the operator renders from spec.engines[].readOnly) and a
- * write (payments_charge) from "Run a tool" is refused by the gate as read-only.
+ * write (payments_charge) from "Run a tool" is refused: the gate no longer lists it → a failed
+ * payment past the grace period suspends the tenant, the workspace answers 503 "suspended" → the
+ * paid invoice resumes it and a tool call runs again.
  *
  * Each stage's time since checkout completed is printed (docs/benchmarks.md, onboarding).
  * Leak scan: every line every process wrote (npm start and its children, each tenant process's
@@ -23,9 +26,10 @@
  * key: no credential, token, cookie or e-mail may reach the model.
  *
  * Not covered here (issue 22 item 6, still missing): the read-only switch is flipped in the
- * engine's rendered config file, not by the customer admin (the control plane offers no
- * read-only switch to customers yet); suspend → "suspended" → resume, offboarding's removal of
- * store, vault and index data, and the same walk on kube-local.
+ * engine's rendered config file, not by the customer admin (the control plane offers customers no
+ * read-only switch yet); offboarding's removal of store, vault and index data (in render-only
+ * mode the provisioner's offboard skips the Tenant delete, so the local data plane is never told);
+ * the same walk on kube-local.
  *
  * Minutes long on a loaded machine (cerebro and the engine start under tsx), so it runs in
  * `npm run test:reliability`; `npm test` covers the parts (tools/dev/test, the provisioner's
