@@ -11,7 +11,9 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { createOnboardingRecorder, type OnboardingRecorder, type Registry } from '@cw/observability';
 import { localize, type LocalPorts, type LocalWorkload } from './localize.js';
+import { awaitWorkspaceAnswers, correlationIdOf } from './onboarding-probe.js';
 import { parseManifests, renderedWorkloads, type RenderedWorkload } from './rendered-workloads.js';
 import type { TenantVaultMount } from './tenant-vault.js';
 
@@ -35,6 +37,10 @@ export interface LocalDataPlaneOptions {
    * there, as the vault CSI driver would. Absent: they are generated here once per tenant.
    */
   readonly tenantVault?: TenantVaultMount;
+  /** Where `cw_onboarding_stage_seconds{stage="workspace_answers"}` goes (spans go to the global tracer). */
+  readonly registry?: Registry;
+  /** Called when every probe of a started tenant answers (onboarding stage "workspace answers"). */
+  readonly onWorkspaceAnswers?: (slug: string, ms: number) => void;
 }
 
 interface Running {
@@ -73,7 +79,11 @@ export class LocalDataPlane {
   /** Tenants rendered with 0 replicas (spec.suspended): stopped, and the router says so. */
   private suspendedSlugs = new Set<string>();
 
-  constructor(private readonly o: LocalDataPlaneOptions) {}
+  private readonly onboarding: OnboardingRecorder;
+
+  constructor(private readonly o: LocalDataPlaneOptions) {
+    this.onboarding = createOnboardingRecorder(o.registry ? { registry: o.registry } : {});
+  }
 
   /** Where the router sends `<slug>.localtest.me`: the tenant's cerebro port. */
   cerebroPort(slug: string): number | undefined {
@@ -229,7 +239,24 @@ export class LocalDataPlane {
       );
     const running: Running = { hash, ports, children: [], outboxes: [], seenMail: new Set() };
     this.tenants.set(slug, running);
+    const startedAt = Date.now();
     for (const w of workloads) running.children.push(await this.launch(slug, dir, w));
+    void correlationIdOf(this.o.artifactsDir, slug)
+      .then((correlationId) =>
+        awaitWorkspaceAnswers({
+          urls: workloads.flatMap((w) => w.probeUrls),
+          correlationId,
+          startedAt,
+          recorder: this.onboarding,
+          current: () => this.tenants.get(slug) === running,
+        }),
+      )
+      .then((ms) => {
+        if (ms === undefined) return;
+        this.o.log(`data plane ${slug}: workspace answers ${ms} ms after its processes started`);
+        this.o.onWorkspaceAnswers?.(slug, ms);
+      })
+      .catch(() => undefined);
     running.outboxes.push(
       ...workloads.filter((w) => w.workload.app === 'cerebro').map((w) => this.outboxOf(w)),
     );
