@@ -5,10 +5,12 @@ import { setMaxListeners } from 'node:events';
  * being processed is never processed concurrently (a change while it runs re-queues it once),
  * a bounded number of workers, delayed re-queues, and per-key exponential backoff with jitter.
  *
- * Two lanes: keys added with `priority` (follow-ups of a key that already ran: its delayed
- * re-queue, a change while it ran, an event of an object it owns) are taken before the normal
- * lane (new keys, resyncs). On a cold start of 1,000 tenants the readiness reconciles of tenants
- * already applied then no longer wait behind every first reconcile still queued.
+ * Two lanes: keys added with `priority` (a change while the key ran, an event of an object it
+ * owns, e.g. a Deployment becoming ready) are taken before the normal lane (new keys, resyncs,
+ * delayed re-queues). On a cold start of 1,000 tenants the readiness reconciles of tenants
+ * already applied then no longer wait behind every first reconcile still queued. Delayed
+ * re-queues (the status settle time) stay in the normal lane: taken early they would find
+ * rollouts still running and write a Provisioning status the Ready event would have made moot.
  */
 export interface WorkQueueOptions {
   /** @default 500 */
@@ -56,8 +58,8 @@ export class WorkQueue {
     if (lane === undefined) this.wakers.shift()?.();
   }
 
-  /** Adds the key after a delay (to the priority lane unless told); an earlier pending delay for the same key wins. */
-  addAfter(key: string, delayMs: number, priority = true): void {
+  /** Adds the key after a delay (to the normal lane unless told); an earlier pending delay for the same key wins. */
+  addAfter(key: string, delayMs: number, priority = false): void {
     if (this.shuttingDown) return;
     if (delayMs <= 0) return this.add(key, priority);
     const at = Date.now() + delayMs;
@@ -79,7 +81,7 @@ export class WorkQueue {
     const base = this.options.baseDelayMs ?? 500;
     const max = this.options.maxDelayMs ?? 300_000;
     const delay = Math.min(max, base * 2 ** Math.min(n, 30)) * (0.5 + Math.random());
-    this.addAfter(key, delay, false);
+    this.addAfter(key, delay);
     return delay;
   }
 
