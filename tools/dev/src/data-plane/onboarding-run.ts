@@ -1,0 +1,122 @@
+/**
+ * One measurement of the onboarding bench (tools/bench/src/onboarding.bench.ts runs it as a child
+ * process, since the bench may not import the launcher): starts COUNT tenants from one rendered
+ * tenant directory on a LocalDataPlane, in waves, and prints one JSON line of figures.
+ * `node --import tsx tools/dev/src/data-plane/onboarding-run.ts <bundles|tsx> <count> <wave> <renderedDir>`
+ */
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { ONBOARDING_STAGE_METRIC, Registry } from '@cw/observability';
+import { LocalDataPlane } from './local-data-plane.js';
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+}
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DEADLINE_MS = 180_000;
+const log = (msg: string) => process.stderr.write(`[onboarding.bench] ${msg}\n`);
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0
+    ? Number.NaN
+    : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer().once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+async function measure(
+  mode: 'bundles' | 'tsx',
+  count: number,
+  WAVE: number,
+  rendered: string,
+): Promise<Figure[]> {
+  const dir = await mkdtemp(join(tmpdir(), `cw-onboarding-${mode}-`));
+  const artifacts = join(dir, 'tenants');
+  const prefix = `ob${randomBytes(3).toString('hex')}_`;
+  const registry = new Registry();
+  const answered = new Map<string, number>();
+  const plane = new LocalDataPlane({
+    root,
+    artifactsDir: artifacts,
+    dataDir: join(dir, 'data'),
+    routerPort: await freePort(),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL, LOG_LEVEL: 'warn' },
+    printLinks: false,
+    allClouds: true,
+    bundles: mode === 'bundles',
+    storeSchemaPrefix: prefix,
+    registry,
+    onWorkspaceAnswers: (slug, ms) => answered.set(slug, ms),
+    log: (l) => (/exited|failed|error/i.test(l) ? log(l) : undefined),
+  });
+  const started = Date.now();
+  try {
+    for (let first = 0; first < count; first += WAVE) {
+      const slugs = Array.from({ length: Math.min(WAVE, count - first) }, (_, i) => `ob-${first + i}`);
+      for (const slug of slugs) await cp(rendered, join(artifacts, slug), { recursive: true });
+      const t0 = Date.now();
+      await plane.sync();
+      while (slugs.some((s) => !answered.has(s)) && Date.now() - t0 < DEADLINE_MS)
+        await new Promise((r) => setTimeout(r, 200));
+      const missing = slugs.filter((s) => !answered.has(s));
+      log(
+        `${mode} wave ${first / WAVE + 1}: ${slugs.length - missing.length}/${slugs.length} answered in ${Date.now() - t0} ms` +
+          (missing.length ? ` (no answer: ${missing.join(', ')}; logs in ${dir}/data)` : ''),
+      );
+      for (const slug of slugs) await rm(join(artifacts, slug), { recursive: true, force: true });
+      await plane.sync(); // stops the wave's processes before the next starts
+    }
+  } finally {
+    await plane.stop();
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect().catch(() => undefined);
+    const { rows } = await client
+      .query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [`${prefix}%`])
+      .catch(() => ({ rows: [] as { nspname: string }[] }));
+    for (const r of rows) await client.query(`drop schema "${r.nspname}" cascade`).catch(() => undefined);
+    await client.end().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+  const wall = Date.now() - started;
+  // What the data plane recorded in its histogram must match what it reported.
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === ONBOARDING_STAGE_METRIC);
+  const observed = metric?.values.find(
+    (v) =>
+      (v as { metricName?: string }).metricName === `${ONBOARDING_STAGE_METRIC}_count` &&
+      v.labels.stage === 'workspace_answers',
+  )?.value;
+  if (observed !== answered.size)
+    throw new Error(`histogram count ${String(observed)} ≠ ${answered.size} tenants that answered`);
+  const ms = [...answered.values()].sort((a, b) => a - b);
+  const name = `${mode}.workspace_answers`;
+  return [
+    { name: `${mode}.tenants`, value: count, unit: 'tenants' },
+    { name: `${mode}.answered`, value: answered.size, unit: 'tenants' },
+    { name: `${mode}.wave`, value: Math.min(WAVE, count), unit: 'tenants' },
+    { name: `${name}.p50`, value: round(percentile(ms, 50) / 1000), unit: 's' },
+    { name: `${name}.p95`, value: round(percentile(ms, 95) / 1000), unit: 's' },
+    { name: `${name}.max`, value: round((ms.at(-1) ?? Number.NaN) / 1000), unit: 's' },
+    { name: `${mode}.wall`, value: round(wall / 1000), unit: 's' },
+  ];
+}
+
+const [mode, count, wave, rendered] = process.argv.slice(2);
+if ((mode !== 'bundles' && mode !== 'tsx') || !rendered)
+  throw new Error('usage: onboarding-run.ts <bundles|tsx> <count> <wave> <renderedDir>');
+const figures = await measure(mode, Number(count), Number(wave), rendered);
+process.stdout.write(`@@FIGURES@@${JSON.stringify(figures)}\n`);
+process.exit(0);
