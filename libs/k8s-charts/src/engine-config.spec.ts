@@ -101,7 +101,7 @@ describe('engine config: pluginConfig from the Tenant', () => {
       });
       return r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`);
     };
-    expect(issues({ github: { baseUrl: 'https://api.github.com' } })).toEqual([
+    expect(issues({ proxy, github: { baseUrl: 'https://api.github.com' } })).toEqual([
       'spec.engines[0].pluginConfig.github: configures plugin "github", which is not in this engine\'s plugins',
     ]);
     expect(issues({ proxy: { ...proxy, auth: { credential: 'token', token: 'abc123' } } })).toEqual([

@@ -233,6 +233,15 @@ export const engineSchema = z
       .optional(),
   })
   .superRefine((engine, ctx) => {
+    // The proxy has no tools of its own: without its upstream it could only ever be unavailable.
+    if (engine.plugins.includes('proxy') && !engine.pluginConfig?.proxy)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pluginConfig', 'proxy'],
+        message:
+          'is required when the engine loads the proxy plugin (the upstream MCP server: url, auth.credential, rules)',
+        input: engine.pluginConfig,
+      });
     for (const id of Object.keys(engine.pluginConfig ?? {}))
       if (!engine.plugins.includes(id))
         ctx.addIssue({

@@ -87,6 +87,12 @@ describe('spec.engines[].pluginConfig', () => {
     ]);
   });
 
+  it('requires the upstream of an engine that loads the proxy plugin', () => {
+    expect(problems({ plugins: ['proxy'] })).toEqual([
+      'spec.engines[0].pluginConfig.proxy: is required when the engine loads the proxy plugin (the upstream MCP server: url, auth.credential, rules)',
+    ]);
+  });
+
   it('refuses secret-looking values, naming the field and never echoing the value', () => {
     const found = problems({
       plugins: ['proxy', 'github', 'payments'],
