@@ -53,7 +53,12 @@ describe('data-plane secrets in the tenant vault', () => {
     const vault = await secrets.openLocal('acme');
     const first = await seedDataPlaneSecrets(vault);
     const signing = engineSigningKeyName(1);
-    expect(first).toEqual({ created: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, signing], kept: [] });
+    expect(first).toEqual({
+      created: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, CEREBRO_FIRST_MANAGERS, signing],
+      kept: [],
+    });
+    // No admin e-mail (a Tenant applied by hand): the first-managers secret exists and names nobody.
+    expect((await read('acme', CEREBRO_FIRST_MANAGERS))?.trim()).toBe('');
     const values = {
       salt: await read('acme', ENGINE_AUDIT_SALT),
       session: await read('acme', CEREBRO_SESSION_KEY),
@@ -67,7 +72,10 @@ describe('data-plane secrets in the tenant vault', () => {
     expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
 
     const again = await seedDataPlaneSecrets(vault);
-    expect(again).toEqual({ created: [], kept: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, signing] });
+    expect(again).toEqual({
+      created: [],
+      kept: [ENGINE_AUDIT_SALT, CEREBRO_SESSION_KEY, CEREBRO_FIRST_MANAGERS, signing],
+    });
     expect({
       salt: await read('acme', ENGINE_AUDIT_SALT),
       session: await read('acme', CEREBRO_SESSION_KEY),

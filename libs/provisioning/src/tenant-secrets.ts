@@ -94,9 +94,12 @@ export async function seedDataPlaneSecrets(
   const created: string[] = [];
   const kept: string[] = [];
   const managers = (options.firstManagers ?? []).map((m) => m.trim().toLowerCase()).filter(Boolean);
+  // Always written: the chart mounts it for cerebro, and one missing object fails the whole
+  // vault mount. Without an admin e-mail (a Tenant applied by hand) it names nobody: a lone
+  // newline, since the vault refuses empty values and cerebro skips blank lines.
   const fixed: Array<readonly [string, () => string]> = [
     ...FIXED,
-    ...(managers.length ? [[CEREBRO_FIRST_MANAGERS, () => managers.join('\n')] as const] : []),
+    [CEREBRO_FIRST_MANAGERS, () => (managers.length ? managers.join('\n') : '\n')],
   ];
   for (const [name, make] of fixed) {
     if (await vault.hasTenantSecret(name)) kept.push(name);
