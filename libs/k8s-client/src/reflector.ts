@@ -204,18 +204,24 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion;
     } while (cont);
+    // A paged list is a snapshot at `rv`; a copy the caller wrote through (upsert) while the pages
+    // came is newer than that snapshot and stays: the watch resumes from `rv` and delivers what
+    // happened since. Dropping it made the operator re-apply objects it had just created (7
+    // Services at 1,000 tenants, after a relist of a quiet kind whose watch version had expired).
     const seen = new Set<string>();
     for (const obj of items) {
       const key = objectStoreKey(obj);
       seen.add(key);
       const previous = this.store.get(key);
+      if (previous && olderVersion(obj.metadata?.resourceVersion, previous.metadata?.resourceVersion))
+        continue;
       this.put(key, obj);
       if (!previous) this.options.onEvent?.('ADDED', obj);
       else if (previous.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
         this.options.onEvent?.('MODIFIED', obj, previous);
     }
     for (const [key, obj] of [...this.store]) {
-      if (seen.has(key)) continue;
+      if (seen.has(key) || olderVersion(rv, obj.metadata?.resourceVersion)) continue;
       this.drop(key);
       this.options.onEvent?.('DELETED', obj);
     }
