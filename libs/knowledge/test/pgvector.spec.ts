@@ -57,7 +57,7 @@ describe('pgvector specifics', () => {
     const [setting] = await sql.query<{ 'hnsw.iterative_scan': string }>('SHOW hnsw.iterative_scan');
     expect(setting!['hnsw.iterative_scan']).toBe('relaxed_order');
     const [ef] = await sql.query<{ 'hnsw.ef_search': string }>('SHOW hnsw.ef_search');
-    expect(ef!['hnsw.ef_search']).toBe('400');
+    expect(ef!['hnsw.ef_search']).toBe('800');
   });
 
   it('refuses an index built by another embedder', async () => {

@@ -6,7 +6,7 @@
  * build time, index size, ACL-filtered top-10 latency (wall and CPU time of this process — PGlite
  * runs in-process, so CPU time is the query's own work and does not grow with the machine's load)
  * of the full cascade (embed, one hybrid SQL query, policy query, re-check) and of the vector
- * branch alone at each hnsw.ef_search of KNOWLEDGE_BENCH_EF (default 200,400), recall@10 of the
+ * branch alone at each hnsw.ef_search of KNOWLEDGE_BENCH_EF (default 400,800), recall@10 of the
  * HNSW filtered vector branch against exact filtered search (whose own latency is measured too),
  * recall@10 of the whole hybrid query (HNSW + full text: chunks with every query word, else any,
  * capped; RRF) against the same query run exactly, unauthorised hits (must be 0),
@@ -36,9 +36,9 @@ const ENGINES = ['main', 'ops'];
 const QUERIES = Number(process.env.KNOWLEDGE_BENCH_QUERIES ?? 200);
 const RECALL_QUERIES = Math.min(QUERIES, 100);
 const DIMENSIONS = Number(process.env.KNOWLEDGE_BENCH_DIMENSIONS ?? 64);
-/** ef_search values measured for the vector branch; the cascade runs at the library default (400). */
-const EF_SEARCH = (process.env.KNOWLEDGE_BENCH_EF ?? '200,400').split(',').map(Number);
-const DEFAULT_EF = 400;
+/** ef_search values measured for the vector branch; the cascade runs at the library default (800). */
+const EF_SEARCH = (process.env.KNOWLEDGE_BENCH_EF ?? '400,800').split(',').map(Number);
+const DEFAULT_EF = 800;
 const TENANT = 'bench';
 /** Progress on stderr (stdout carries the figures): a long run on a busy machine should show where it is. */
 const progress = (what: string) =>
