@@ -46,6 +46,7 @@ async function measure(
 ): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), `cw-onboarding-${mode}-`));
   const artifacts = join(dir, 'tenants');
+  // Slugs ob<run>-<n>; the data plane's store schemas are tenant_ob<run>_<n>, dropped at the end.
   const prefix = `ob${randomBytes(3).toString('hex')}_`;
   const registry = new Registry();
   const answered = new Map<string, number>();
@@ -58,7 +59,6 @@ async function measure(
     printLinks: false,
     allClouds: true,
     bundles: mode === 'bundles',
-    storeSchemaPrefix: prefix,
     registry,
     onWorkspaceAnswers: (slug, ms) => answered.set(slug, ms),
     log: (l) => (/exited|failed|error/i.test(l) ? log(l) : undefined),
@@ -66,7 +66,10 @@ async function measure(
   const started = Date.now();
   try {
     for (let first = 0; first < count; first += WAVE) {
-      const slugs = Array.from({ length: Math.min(WAVE, count - first) }, (_, i) => `ob-${first + i}`);
+      const slugs = Array.from(
+        { length: Math.min(WAVE, count - first) },
+        (_, i) => `${prefix.replace('_', '-')}${first + i}`,
+      );
       for (const slug of slugs) await cp(rendered, join(artifacts, slug), { recursive: true });
       const t0 = Date.now();
       await plane.sync();
@@ -85,7 +88,9 @@ async function measure(
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect().catch(() => undefined);
     const { rows } = await client
-      .query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [`${prefix}%`])
+      .query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [
+        `tenant_${prefix}%`,
+      ])
       .catch(() => ({ rows: [] as { nspname: string }[] }));
     for (const r of rows) await client.query(`drop schema "${r.nspname}" cascade`).catch(() => undefined);
     await client.end().catch(() => undefined);
