@@ -15,6 +15,7 @@ import type { LanguageModel } from 'ai';
 import { AiSdkChatModel } from './ai-sdk.chat-model.js';
 import { LlmNotConfiguredError, type ChatModelPort } from './chat.port.js';
 import type { UsageRecorder } from './usage.metrics.js';
+import { defaultAwsCredentials, defaultAzureToken } from './cloud-credentials.js';
 
 export interface ChatModelOptions {
   readonly usage?: UsageRecorder;
@@ -94,22 +95,6 @@ function languageModel(
 
 const modelName = (config: LlmAdapterConfig): string =>
   config.kind === 'none' ? 'none' : config.kind === 'azure-openai' ? config.deployment : config.model;
-
-let azureCredential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined;
-async function defaultAzureToken(): Promise<string> {
-  // Workload identity: AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE set by the webhook.
-  const { DefaultAzureCredential } = await import('@azure/identity');
-  azureCredential ??= new DefaultAzureCredential();
-  const token = await azureCredential.getToken('https://cognitiveservices.azure.com/.default');
-  if (!token) throw new Error('Azure workload identity returned no token for Azure OpenAI');
-  return token.token;
-}
-
-async function defaultAwsCredentials() {
-  // IRSA: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, resolved by the SDK's default chain.
-  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
-  return defaultProvider()();
-}
 
 class UnconfiguredChatModel implements ChatModelPort {
   readonly provider = 'none';

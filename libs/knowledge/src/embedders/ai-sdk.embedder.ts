@@ -15,6 +15,7 @@ import { createVertex } from '@ai-sdk/google-vertex';
 import type { KnowledgeEmbedderConfig } from '@cw/tenant-model';
 import type { Embedder } from './embedder.port.js';
 import { LocalLexicalEmbedder } from './local-lexical.embedder.js';
+import { defaultAwsCredentials, defaultAzureToken } from '@cw/llm/credentials';
 
 /**
  * How each provider is asked for fewer dimensions: the call-level `dimensions` reaches only the
@@ -145,20 +146,4 @@ export async function embedderFromConfig(
       );
     }
   }
-}
-
-let azureCredential: { getToken(scope: string): Promise<{ token: string } | null> } | undefined;
-async function defaultAzureToken(): Promise<string> {
-  // Workload identity: AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE set by the webhook.
-  const { DefaultAzureCredential } = await import('@azure/identity');
-  azureCredential ??= new DefaultAzureCredential();
-  const token = await azureCredential.getToken('https://cognitiveservices.azure.com/.default');
-  if (!token) throw new Error('Azure workload identity returned no token for Azure OpenAI');
-  return token.token;
-}
-
-async function defaultAwsCredentials() {
-  // IRSA: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, resolved by the SDK's default chain.
-  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
-  return defaultProvider()();
 }
