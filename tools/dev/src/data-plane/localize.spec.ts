@@ -145,3 +145,22 @@ describe('localize: knowledge', () => {
     });
   });
 });
+
+describe('localize: the shared store', () => {
+  const storeOf = (storeSchemaPrefix?: string) =>
+    localize({
+      slug: 'acme-corp',
+      workloads: [cerebro],
+      dir: '/tmp/dp/acme-corp',
+      ports: { cerebro: 41000, engines: {} },
+      publicUrl: 'http://acme-corp.localtest.me:3080',
+      env: { DATABASE_URL: 'postgres://127.0.0.1/test' },
+      ...(storeSchemaPrefix !== undefined && { storeSchemaPrefix }),
+    }).workloads[0]!.config.store;
+  it('puts each tenant in its own schema, tenant_<slug> by default', () => {
+    expect(storeOf()).toMatchObject({ kind: 'postgres', schema: 'tenant_acme_corp' });
+  });
+  it('storeSchemaPrefix names the schema (tests and benches drop what they created by it)', () => {
+    expect(storeOf('dp1a2b3c_')).toMatchObject({ kind: 'postgres', schema: 'dp1a2b3c_acme_corp' });
+  });
+});

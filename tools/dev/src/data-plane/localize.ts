@@ -83,7 +83,7 @@ export function localize(input: LocalizeInput): { workloads: LocalWorkload[]; sh
       ? {
           kind: 'postgres',
           urlFile: `${secretsDir}/database-url`,
-          schema: `tenant_${slug.replaceAll('-', '_')}`,
+          schema: `${input.storeSchemaPrefix ?? 'tenant_'}${slug.replaceAll('-', '_')}`,
         }
       : { kind: 'pglite', dataDir: `${own}/store` };
   const cerebroUrl = `http://127.0.0.1:${ports.cerebro}`;
