@@ -18,8 +18,11 @@ import { actionButton, sendPage } from '../views/layout.js';
 import { ACCESS_TOKEN_TTL_SECONDS, type AuthorizationServer } from './authorization-server.js';
 import type { Connection, OAuthConnections } from './store.adapter.js';
 
-const when = (d: Date | undefined): string =>
-  d ? d.toISOString().slice(0, 16).replace('T', '\u00a0') : 'not yet';
+// <time> does not wrap (stylesheet): on a phone a date breaks between lines, not inside itself.
+const when = (d: Date | undefined) =>
+  d
+    ? html`<time datetime="${d.toISOString()}">${d.toISOString().slice(0, 16).replace('T', ' ')}</time>`
+    : 'not yet';
 
 const application = (r: { clientName: string; engines: string[] }) =>
   html`<strong>${r.clientName}</strong><br /><span class="hint">engine ${r.engines.join(', ')}</span>`;

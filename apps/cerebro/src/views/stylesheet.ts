@@ -6,10 +6,13 @@ body{margin:0}
 .skip-link:focus{left:.5rem;z-index:10}
 .site-header{display:flex;flex-wrap:wrap;gap:.75rem 1.5rem;align-items:center;padding:.75rem 1rem;border-bottom:1px solid var(--line)}
 .brand{font-weight:700;color:var(--fg);text-decoration:none}
+/* Brand and Sign out share the first row; the navigation has a row of its own, however many links the hub adds. */
+.site-header nav{order:3;flex-basis:100%}
 nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}
 nav a[aria-current=page]{font-weight:700;text-decoration:underline}
 .sign-out{margin-left:auto;display:flex;gap:.5rem;align-items:center}
 .who{color:var(--muted)}
+time{white-space:nowrap}
 main{max-width:60rem;margin:0 auto;padding:1rem}
 main:focus{outline:none}
 a{color:var(--accent)}

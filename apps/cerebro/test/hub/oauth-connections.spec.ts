@@ -125,7 +125,7 @@ describe('connected applications', () => {
     expect(page.text).toContain('engine main');
     expect(page.text).toContain('300 s');
     expect(page.text).toMatch(
-      /allowed \d{4}-\d\d-\d\d\u00a0\d\d:\d\d<br \/>last used \d{4}-\d\d-\d\d\u00a0\d\d:\d\d/,
+      /allowed <time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d<\/time><br \/>last used <time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d<\/time>/,
     );
     const action = /action="(\/connections\/[0-9a-f]{64}\/revoke)"/.exec(page.text)?.[1];
     expect(action).toBeDefined();
