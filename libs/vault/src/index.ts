@@ -10,3 +10,4 @@ export * from './backends/cloud/cloud.backend.js';
 export * from './backends/cloud/secret-driver.js';
 export * from './manage-credentials.usecase.js';
 export * from './tenant-secrets.js';
+export * from './backends/local/purge.js';

@@ -52,6 +52,8 @@ type CredentialRecord = z.infer<typeof recordSchema>;
 export const VAULT_COLLECTION = defineCollection('vault_credentials', recordSchema);
 const PARTITION = 'credentials';
 const SECRETS_PARTITION = 'tenant-secrets';
+/** The partitions of VAULT_COLLECTION: the cascade's credentials and the tenant secrets (purge.ts). */
+export const LOCAL_VAULT_PARTITIONS = { credentials: PARTITION, tenantSecrets: SECRETS_PARTITION } as const;
 /** The AAD of a tenant secret: a plugin id no credential can have (ids start with a letter). */
 const tenantSecretRef = (key: string): CredentialRef => ({
   plugin: '@tenant',
