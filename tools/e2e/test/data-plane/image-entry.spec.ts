@@ -39,7 +39,11 @@ interface KubeDoc {
       spec?: {
         containers: Container[];
         securityContext?: { runAsUser?: number; runAsGroup?: number; runAsNonRoot?: boolean };
-        volumes?: Array<{ name: string; emptyDir?: object; configMap?: { name: string } }>;
+        volumes?: Array<{
+          name: string;
+          emptyDir?: object;
+          configMap?: { name: string; items?: Array<{ key: string; path: string }> };
+        }>;
       };
     };
   };
@@ -82,7 +86,11 @@ function workload(deployment: string) {
     container,
     podSecurity: pod.securityContext,
     configMount,
-    config: configMap?.data?.['config.json'] ?? '',
+    // The ConfigMap key the volume projects as config.json (all keys under their own names without items).
+    config:
+      configMap?.data?.[
+        configMount?.volume?.configMap?.items?.find((i) => i.path === 'config.json')?.key ?? 'config.json'
+      ] ?? '',
     emptyDirs,
     port,
   };
