@@ -1,8 +1,10 @@
 /**
  * The workloads of a rendered tenant (the manifests `cw render` / the provisioner's render step
- * write), read the way the kubelet would: each Deployment's container env, the config.json of the
- * ConfigMap it mounts, its emptyDirs and probes. The local data plane and its tests start the
- * apps from exactly this, so the configuration contract is the rendered one.
+ * write), read the way the kubelet would: each Deployment's container env, the config.json its
+ * configMap volume projects (the tenant's one ConfigMap holds every workload's file under its own
+ * key; a Deployment mounts its key as config.json through `items`), its emptyDirs and probes.
+ * The local data plane and its tests start the apps from exactly this, so the configuration
+ * contract is the rendered one.
  */
 import { parseAllDocuments } from 'yaml';
 
@@ -38,7 +40,11 @@ interface PodSpec {
     readinessProbe?: { httpGet?: { path: string; port: string | number } };
     securityContext?: { readOnlyRootFilesystem?: boolean };
   }>;
-  volumes?: Array<{ name: string; emptyDir?: object; configMap?: { name: string } }>;
+  volumes?: Array<{
+    name: string;
+    emptyDir?: object;
+    configMap?: { name: string; items?: Array<{ key: string; path: string }> };
+  }>;
 }
 
 export class RenderedWorkloadError extends Error {}
@@ -65,7 +71,11 @@ export function renderedWorkloads(objects: readonly Obj[]): RenderedWorkload[] {
     const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
     const mounts = (c.volumeMounts ?? []).map((m) => ({ ...m, volume: volumes.get(m.name) }));
     const configMount = mounts.find((m) => m.volume?.configMap);
-    const text = configMaps.get(configMount?.volume?.configMap?.name ?? '')?.['config.json'];
+    const source = configMount?.volume?.configMap;
+    const data = configMaps.get(source?.name ?? '') ?? {};
+    // As the kubelet projects it: through `items` (key → path), or every key under its own name.
+    const key = source?.items ? source.items.find((i) => i.path === 'config.json')?.key : 'config.json';
+    const text = key === undefined ? undefined : data[key];
     if (!configMount || !text)
       throw new RenderedWorkloadError(`Deployment ${name}: mounts no ConfigMap with a config.json`);
     const ports = Object.fromEntries(
