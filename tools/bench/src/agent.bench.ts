@@ -17,86 +17,36 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
-import { extractLinks, readOutbox } from '@cw/mail';
-import { definePlugin, defineTool } from '@cw/mcp-gate';
-import { createLogger } from '@cw/observability';
-import { engineConfigSchema } from '@cw/tenant-model';
-import { MemoryTenantStore } from '@cw/tenant-store';
 import { startScriptedLlmServer, type ScriptedReply } from '@cw/testing/llm';
-import { MemoryVaultBackend } from '@cw/vault';
 import { percentile, round, type Figure } from './figure.js';
+import {
+  benchCerebroConfig,
+  CerebroClient,
+  freePort,
+  repoRoot as root,
+  startNoopEngine,
+  waitOk,
+} from './support/bench-kit.js';
 
 const TURNS = Number(process.env.AGENT_BENCH_TURNS ?? 150);
 const WARMUP = 10;
 /** A fresh conversation every few turns, so the history a turn loads stays the same size. */
 const TURNS_PER_CONVERSATION = 5;
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const self = fileURLToPath(import.meta.url);
 const log = (msg: string) => process.stderr.write(`[agent.bench] ${msg}\n`);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 // ---------------------------------------------------------------------------------------------
 // Engine (child process): `agent.bench.ts serve-engine <port> <issuer>`
 
 async function serveEngine(port: number, issuer: string): Promise<void> {
-  const app = join(root, 'apps/mcp-engine/src/index.ts');
-  const { startEngine } = (await import(
-    pathToFileURL(app).href
-  )) as typeof import('../../../apps/mcp-engine/src/index.js');
-  const dir = mkdtempSync(join(tmpdir(), 'cw-agent-bench-engine-'));
-  writeFileSync(join(dir, 'salt'), 'agent-bench-salt-0123456789');
-  const noop = definePlugin({
-    id: 'proxy',
-    version: '0.0.0',
-    title: 'bench',
-    description: 'no-op',
-    credentials: [],
-    outboundHosts: [],
-    tools: [
-      defineTool({
-        name: 'noop',
-        title: 'no-op',
-        description: 'returns at once',
-        input: z.strictObject({ n: z.number().optional() }),
-        classification: 'read',
-        minRole: 'viewer',
-        run: async () => ({ text: 'ok' }),
-      }),
-    ],
-  });
-  const config = engineConfigSchema.parse({
-    tenant: 'bench',
-    engine: 'bench',
-    plugins: ['proxy'],
-    readOnly: false,
-    maintenance: false,
-    auditLog: true,
-    ports: { dashboard: 0, mcp: port },
-    listenHost: '127.0.0.1',
-    auth: { issuer, jwksUrl: `${issuer}/.well-known/jwks.json`, resource: `http://127.0.0.1:${port}/mcp` },
-    store: { kind: 'memory' },
-    vault: { kind: 'memory' },
-    saltFile: join(dir, 'salt'),
-    allowedHosts: ['127.0.0.1'],
-  });
-  await startEngine(config, {
-    store: new MemoryTenantStore('bench'),
-    vault: new MemoryVaultBackend('bench'),
-    catalog: [noop],
-    logger: createLogger({ name: 'mcp-engine', level: 'warn' }),
+  await startNoopEngine({
+    port,
+    issuer,
+    jwksUrl: `${issuer}/.well-known/jwks.json`,
+    resource: `http://127.0.0.1:${port}/mcp`,
   });
   process.stdout.write('READY\n');
 }
@@ -105,18 +55,6 @@ if (process.argv[2] === 'serve-engine') await serveEngine(Number(process.argv[3]
 
 // ---------------------------------------------------------------------------------------------
 // Load side (this process)
-
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  header = () => [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  keep(res: Response) {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  }
-}
 
 function startChild(args: string[], env: Record<string, string>, ready?: RegExp): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -133,21 +71,6 @@ function startChild(args: string[], env: Record<string, string>, ready?: RegExp)
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
     if (!ready) resolve(child);
   });
-}
-
-async function waitOk(url: string): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (
-      (await fetch(url).then(
-        (r) => r.status,
-        () => 0,
-      )) === 200
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer 200 in time`);
 }
 
 interface Turn {
@@ -169,23 +92,15 @@ export async function run(): Promise<Figure[]> {
     children.push(await startChild([self, 'serve-engine', String(enginePort), base], {}, /READY/));
     await writeFile(
       join(dir, 'config.json'),
-      JSON.stringify({
-        tenant: 'bench',
-        displayName: 'Bench Ltd',
-        plan: 'team',
-        seats: 50,
-        hostname: 'bench.localtest.me',
-        url: base,
-        cloud: { provider: 'local', region: 'local' },
-        identity: { mode: 'magic-link' },
-        bootstrapManagers: [email],
-        session: { insecureCookies: true },
-        store: { kind: 'memory' },
-        vault: { kind: 'memory' },
-        mail: { transport: 'outbox', dir: join(dir, 'outbox'), from: 'cerebro@bench.example' },
-        engines: [{ name: 'bench', mcpUrl, dashboardUrl: `http://127.0.0.1:1`, plugins: ['proxy'] }],
-        llm: { kind: 'openai-compatible', baseUrl: llm.baseUrl, model: 'scripted' },
-      }),
+      JSON.stringify(
+        benchCerebroConfig({
+          base,
+          dir,
+          manager: email,
+          engines: [{ name: 'bench', mcpUrl, plugins: ['proxy'] }],
+          llmBaseUrl: llm.baseUrl,
+        }),
+      ),
     );
     children.push(
       await startChild(['apps/cerebro/src/main.ts'], {
@@ -197,35 +112,9 @@ export async function run(): Promise<Figure[]> {
     await waitOk(`${base}/readyz`);
 
     // Sign in by magic link, as a person would.
-    const jar = new Jar();
-    let csrf = '';
-    const page = async (path: string) => {
-      const res = await fetch(`${base}${path}`, { headers: { cookie: jar.header() }, redirect: 'manual' });
-      jar.keep(res);
-      const text = await res.text();
-      csrf = /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? csrf;
-      return { res, text };
-    };
-    const form = async (path: string, body: Record<string, string>) => {
-      const res = await fetch(`${base}${path}`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ ...body, _csrf: csrf }),
-      });
-      jar.keep(res);
-      return res;
-    };
-    await page('/sign-in');
-    await form('/sign-in/email', { email });
-    const [mail] = await readOutbox(join(dir, 'outbox'), { to: email });
-    const token =
-      new URL(extractLinks(mail?.text ?? '').find((l) => l.includes('token=')) ?? '').searchParams.get(
-        'token',
-      ) ?? '';
-    await page(`/sign-in/link?token=${token}`);
-    await form('/sign-in/link', { token });
-    if ((await page('/chat')).res.status !== 200) throw new Error('not signed in');
+    const client = new CerebroClient(base);
+    await client.signIn(email, join(dir, 'outbox'));
+    if ((await client.page('/chat')).res.status !== 200) throw new Error('not signed in');
 
     const toolName = 'bench__proxy_noop';
     let conversation = '';
@@ -233,9 +122,9 @@ export async function run(): Promise<Figure[]> {
     const turn = async (replies: ScriptedReply[]): Promise<Turn> => {
       if (inConversation >= TURNS_PER_CONVERSATION) {
         llm.script([{ text: 'ready' }]);
-        const created = await form('/chat', { message: 'start' });
+        const created = await client.form('/chat', { message: 'start' });
         conversation = created.headers.get('location') ?? '';
-        await page(conversation);
+        await client.page(conversation);
         inConversation = 0;
       }
       inConversation += 1;
@@ -244,12 +133,12 @@ export async function run(): Promise<Figure[]> {
       const res = await fetch(`${base}${conversation}/messages`, {
         method: 'POST',
         headers: {
-          cookie: jar.header(),
+          cookie: client.cookieHeader(),
           accept: 'text/event-stream',
-          'x-csrf-token': csrf,
+          'x-csrf-token': client.csrf,
           'content-type': 'application/x-www-form-urlencoded',
         },
-        body: new URLSearchParams({ message: 'go', _csrf: csrf }),
+        body: new URLSearchParams({ message: 'go', _csrf: client.csrf }),
       });
       if (res.status !== 200 || !res.body)
         throw new Error(`turn answered ${res.status}: ${await res.text()}`);

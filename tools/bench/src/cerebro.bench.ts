@@ -6,41 +6,25 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { extractLinks, readOutbox } from '@cw/mail';
+import { pathToFileURL } from 'node:url';
 import { percentile, round, type Figure } from './figure.js';
+import {
+  benchCerebroConfig,
+  CerebroClient,
+  freePort,
+  repoRoot as root,
+  waitOk,
+} from './support/bench-kit.js';
 
 const RPS = Number(process.env.CEREBRO_BENCH_RPS ?? 50);
 const SECONDS = Number(process.env.CEREBRO_BENCH_SECONDS ?? 10);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const log = (msg: string) => process.stderr.write(`[cerebro.bench] ${msg}\n`);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  header = () => [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  keep(res: Response) {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  }
 }
 
 export async function run(): Promise<Figure[]> {
@@ -50,22 +34,7 @@ export async function run(): Promise<Figure[]> {
   const email = 'bench-manager@bench.example';
   await writeFile(
     join(dir, 'config.json'),
-    JSON.stringify({
-      tenant: 'bench',
-      displayName: 'Bench Ltd',
-      plan: 'team',
-      seats: 50,
-      hostname: 'bench.localtest.me',
-      url: base,
-      cloud: { provider: 'local', region: 'local' },
-      identity: { mode: 'magic-link' },
-      bootstrapManagers: [email],
-      session: { insecureCookies: true },
-      store: { kind: 'memory' },
-      vault: { kind: 'memory' },
-      mail: { transport: 'outbox', dir: join(dir, 'outbox'), from: 'cerebro@bench.example' },
-      engines: [],
-    }),
+    JSON.stringify(benchCerebroConfig({ base, dir, manager: email })),
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cerebro/src/main.ts'], {
     cwd: root,
@@ -79,45 +48,14 @@ export async function run(): Promise<Figure[]> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
-    const deadline = Date.now() + 180_000;
-    while (
-      Date.now() < deadline &&
-      (await fetch(`${base}/readyz`).then(
-        (r) => r.status,
-        () => 0,
-      )) !== 200
-    ) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitOk(`${base}/readyz`);
     await new Promise((r) => setTimeout(r, 2000));
     const idleRss = await rssMb(child.pid ?? 0);
     log(`idle RSS ${idleRss} MB`);
 
     // Sign in by magic link, as a person would.
-    const jar = new Jar();
-    const form = async (path: string, body: Record<string, string>) => {
-      const page = await fetch(`${base}${path === '/sign-in/email' ? '/sign-in' : path}`, {
-        headers: { cookie: jar.header() },
-      });
-      jar.keep(page);
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-      const res = await fetch(`${base}${path}`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ ...body, _csrf: csrf }),
-      });
-      jar.keep(res);
-      return res;
-    };
-    await form('/sign-in/email', { email });
-    const [mail] = await readOutbox(join(dir, 'outbox'), { to: email });
-    const link = new URL(extractLinks(mail?.text ?? '').find((l) => l.includes('token=')) ?? '');
-    await form(`/sign-in/link?token=${link.searchParams.get('token')}`, {
-      token: link.searchParams.get('token') ?? '',
-    }).then(() => undefined);
-    const check = await fetch(`${base}/`, { headers: { cookie: jar.header() }, redirect: 'manual' });
-    if (check.status !== 200) throw new Error(`not signed in: home answered ${check.status}`);
+    const client = new CerebroClient(base);
+    await client.signIn(email, join(dir, 'outbox'));
 
     // Open loop at a fixed rate: a slow answer does not slow the sender down.
     const latencies: number[] = [];
@@ -131,7 +69,7 @@ export async function run(): Promise<Figure[]> {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const t0 = performance.now();
       pending.push(
-        fetch(`${base}/`, { headers: { cookie: jar.header() }, redirect: 'manual' }).then(
+        fetch(`${base}/`, { headers: { cookie: client.cookieHeader() }, redirect: 'manual' }).then(
           async (res) => {
             await res.arrayBuffer();
             if (res.status !== 200) errors += 1;

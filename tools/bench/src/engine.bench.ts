@@ -14,19 +14,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { z } from 'zod';
-import { definePlugin, defineTool } from '@cw/mcp-gate';
-import { createLogger } from '@cw/observability';
-import { engineConfigSchema } from '@cw/tenant-model';
-import { MemoryTenantStore } from '@cw/tenant-store';
-import { MemoryVaultBackend } from '@cw/vault';
 import { percentile, round, type Figure } from './figure.js';
+import { startNoopEngine } from './support/bench-kit.js';
 
 const SECONDS = Number(process.env.ENGINE_BENCH_SECONDS ?? 10);
 const RATE = Number(process.env.ENGINE_BENCH_RATE ?? 500);
@@ -39,54 +32,13 @@ const self = fileURLToPath(import.meta.url);
 // Server side (child process): `engine.bench.ts serve gated|plain <jwksUrl> <issuer>`
 
 async function serveGated(jwksUrl: string, issuer: string): Promise<number> {
-  // The engine runs as its own process, as http.bench runs the control plane; loaded by path
-  // because only this composition can add the no-op plugin (tools never import apps statically).
-  const app = join(fileURLToPath(new URL('../../../', import.meta.url)), 'apps/mcp-engine/src/index.ts');
-  const { startEngine } = (await import(
-    pathToFileURL(app).href
-  )) as typeof import('../../../apps/mcp-engine/src/index.js');
-  const dir = mkdtempSync(join(tmpdir(), 'cw-engine-bench-'));
-  writeFileSync(join(dir, 'salt'), 'engine-bench-salt-0123456789');
-  const noop = definePlugin({
-    id: 'proxy',
-    version: '0.0.0',
-    title: 'bench',
-    description: 'no-op',
-    credentials: [],
-    outboundHosts: [],
-    tools: [
-      defineTool({
-        name: 'noop',
-        title: 'no-op',
-        description: 'returns at once',
-        input: z.strictObject({ n: z.number().optional() }),
-        classification: 'read',
-        minRole: 'viewer',
-        limits: [{ argument: 'n', max: 1e12 }],
-        run: async () => ({ text: 'ok' }),
-      }),
-    ],
-  });
-  const config = engineConfigSchema.parse({
-    tenant: 'bench',
-    engine: 'bench',
-    plugins: ['proxy'],
-    readOnly: false,
-    maintenance: false,
-    auditLog: true,
-    ports: { dashboard: 0, mcp: 0 },
-    listenHost: '127.0.0.1',
-    auth: { issuer, jwksUrl, resource: RESOURCE },
-    store: { kind: 'memory' },
-    vault: { kind: 'memory' },
-    saltFile: join(dir, 'salt'),
-    allowedHosts: ['127.0.0.1'],
-  });
-  const engine = await startEngine(config, {
-    store: new MemoryTenantStore('bench'),
-    vault: new MemoryVaultBackend('bench'),
-    catalog: [noop],
-    logger: createLogger({ name: 'mcp-engine', level: 'warn' }),
+  // The engine runs as its own process, as http.bench runs the control plane.
+  const engine = await startNoopEngine({
+    port: 0,
+    issuer,
+    jwksUrl,
+    resource: RESOURCE,
+    limits: [{ argument: 'n', max: 1e12 }],
   });
   return Number(new URL(engine.mcpUrl).port);
 }
