@@ -42,7 +42,7 @@ export async function buildBundle(name: ProcessName, outDir: string): Promise<Bu
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     outfile: file,
     external: BUNDLE_EXTERNALS,
     logLevel: 'error',
