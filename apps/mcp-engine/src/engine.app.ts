@@ -17,6 +17,7 @@ import { handleApprovals } from './approvals.controller.js';
 import { ConfigWatcher } from './config.loader.js';
 import { handleDashboard } from './dashboard.server.js';
 import { EngineMetrics } from './engine.metrics.js';
+import { FirstToolCall, type OnboardingContext } from './first-tool-call.js';
 import { sendJson } from './http.util.js';
 import { McpEndpoint } from './mcp.endpoint.js';
 import { loadCatalog } from './plugin.catalog.js';
@@ -37,6 +38,8 @@ export interface EngineOptions {
   configPollMs?: number;
   /** How long before an unreachable proxy upstream is tried again (default 30 s). */
   proxyRetryMs?: number;
+  /** The tenant's onboarding: its first successful tool call is recorded as stage first_tool_call. */
+  onboarding?: OnboardingContext;
 }
 
 export interface EngineHandle {
@@ -49,6 +52,8 @@ export interface EngineHandle {
   readonly config: () => EngineConfig;
   /** Re-read the config file now instead of waiting for the poller. */
   readonly reloadConfig: () => void;
+  /** Resolves when the onboarding record of a first tool call, if one is being written, is done. */
+  readonly onboardingSettled: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,6 +109,15 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
     () => gate.approvals.countPending(),
     () => endpoint.sessionCount,
   );
+  const firstToolCall = options.onboarding
+    ? new FirstToolCall({
+        store,
+        registry: metrics.registry,
+        context: options.onboarding,
+        engine: config.engine,
+        log,
+      })
+    : undefined;
   // One outbound policy for fetch and for the sockets plugins open themselves (SMTP, IMAP):
   // outbound.allowHosts is empty in production, so only public addresses are reachable.
   const outboundPolicy = { allowHosts: config.outbound.allowHosts, timeoutMs: config.calls.timeoutMs };
@@ -118,6 +132,7 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
       catalog: catalog.plugins,
       onAudit: (row) => {
         metrics.record(row);
+        firstToolCall?.observe(row);
         recent.unshift(row);
         if (recent.length > RECENT) recent.pop();
         log.info({ audit: row }, `tool call ${row.tool}: ${row.decision} (${row.reason})`);
@@ -221,12 +236,14 @@ export async function startEngine(initial: EngineConfig, options: EngineOptions 
     proxy,
     config: () => config,
     reloadConfig: () => watcher?.check(),
+    onboardingSettled: async () => firstToolCall?.settled(),
     async close() {
       closing = true;
       watcher?.stop();
       proxy.close();
       await endpoint.close();
       await Promise.all([closeServer(mcpServer), closeServer(dashboard)]);
+      await firstToolCall?.settled();
       if (!options.store) await store.close();
     },
   };

@@ -14,6 +14,7 @@ import { engineConfigSchema, type EngineConfig, type EngineConfigInput } from '@
 import { MemoryTenantStore, type TenantStore } from '@cw/tenant-store';
 import { MemoryVaultBackend } from '@cw/vault';
 import { startStripeServer, type StripeTestServer } from '@cw/testing/stripe';
+import type { OnboardingContext } from '../../src/first-tool-call.js';
 import { loadEngineConfig, startEngine, type EngineHandle } from '../../src/index.js';
 import { startTokenIssuer, type MintOptions, type TestUser, type TokenIssuer } from './token-issuer.js';
 
@@ -60,6 +61,7 @@ export interface HarnessOptions {
   proxyRetryMs?: number;
   /** A Stripe server the test started (e.g. with more keys); the harness starts its own otherwise. */
   stripe?: StripeTestServer;
+  onboarding?: OnboardingContext;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -105,6 +107,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     configPollMs: 60_000,
     ...(opts.catalog ? { catalog: opts.catalog } : {}),
     ...(opts.proxyRetryMs ? { proxyRetryMs: opts.proxyRetryMs } : {}),
+    ...(opts.onboarding ? { onboarding: opts.onboarding } : {}),
   });
   const clients: Client[] = [];
   const token = (u: TestUser, o?: MintOptions) => issuer.mint(u, o);
