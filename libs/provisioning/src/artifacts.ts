@@ -11,6 +11,9 @@
  *   manifests/                  the namespace objects the operator applies for it (same code as `cw render`)
  *   applied/infra.json          resources as last applied (address → config), for the dry run
  *   applied/kubernetes.json     Tenant + objects as last applied (key → object), for the dry run
+ *   OFFBOARDED.json             written when offboarding has deleted the Tenant (manifests/ removed):
+ *                               npm start's local data plane stops the tenant, removes its folder and
+ *                               its router answers "gone"; a later render of the slug removes it
  */
 import { createHash } from 'node:crypto';
 import type { TenantBindings } from '@cw/tenant-model';
@@ -28,7 +31,18 @@ export const ARTIFACT = {
   appliedKubernetes: 'applied/kubernetes.json',
   /** Present while render-tenant waits for bindings known only after apply: `{paths: string[]}`. */
   pendingBindings: 'PENDING_BINDINGS.json',
+  /** The tenant was offboarded: `OffboardedMarker`. Tells npm start's local data plane to remove it. */
+  offboarded: 'OFFBOARDED.json',
 } as const;
+
+/** `tenants/<slug>/OFFBOARDED.json`: the Tenant is deleted; its data is being (or was) purged. */
+export interface OffboardedMarker {
+  readonly slug: string;
+  readonly runId: string;
+  readonly correlationId: string;
+  /** When the Tenant was gone (ISO time). */
+  readonly at: string;
+}
 
 /** The binding paths render-tenant is waiting for, or undefined when nothing is pending. */
 export async function pendingBindings(artifacts: ArtifactStore, slug: string): Promise<string[] | undefined> {

@@ -6,7 +6,7 @@ import {
   traceIdOf,
   type FinishedSpan,
 } from '@cw/observability';
-import { PROVISIONING_STEPS } from '@cw/tenant-model';
+import { GOAL_STEPS } from '@cw/tenant-model';
 import { harness } from './fakes.spec-helper.js';
 import { startRun } from './usecases/start-run.usecase.js';
 
@@ -27,7 +27,7 @@ describe('onboarding tracing in the pipeline', () => {
     await h.queue.drain(h.runner);
 
     const steps = spans.filter((s) => s.name.startsWith('provisioning.step '));
-    expect(steps.map((s) => s.attributes['provisioning.step'])).toEqual([...PROVISIONING_STEPS]);
+    expect(steps.map((s) => s.attributes['provisioning.step'])).toEqual([...GOAL_STEPS.provision]);
     expect(
       steps.every((s) => s.status === 'ok' && s.attributes['provisioning.outcome'] === 'succeeded'),
     ).toBe(true);

@@ -1,4 +1,4 @@
-/** Assembles the six steps over the ports, and the runner that executes them one job at a time. */
+/** Assembles the steps over the ports, and the runner that executes them one job at a time. */
 import type { Logger } from '@cw/observability';
 import type { WorkspaceUrl } from '@cw/tenant-model';
 import type { CrashHook } from './crash-hook.js';
@@ -12,6 +12,7 @@ import type {
   Notifier,
   ProvisioningQueue,
   RunStore,
+  TenantDataPurger,
   TenantRenderer,
 } from './ports.js';
 import type { AnyStepHandler } from './step.js';
@@ -21,6 +22,7 @@ import { ApplyInfrastructureStep } from './steps/apply-infrastructure.step.js';
 import { ApplyTenantStep } from './steps/apply-tenant.step.js';
 import { AwaitReadyStep } from './steps/await-ready.step.js';
 import { NotifyStep } from './steps/notify.step.js';
+import { PurgeTenantDataStep } from './steps/purge-tenant-data.step.js';
 import { RenderTenantStep } from './steps/render-tenant.step.js';
 import { SynthesizeInfrastructureStep } from './steps/synthesize-infrastructure.step.js';
 
@@ -38,6 +40,8 @@ export interface PipelineDeps {
   readonly workspaceUrl?: WorkspaceUrl;
   /** Seeds the tenant vault's data-plane secrets at render; absent: nobody does (tests). */
   readonly secrets?: DataPlaneSecrets;
+  /** Removes an offboarded tenant's data (store, vault, knowledge); absent: the purge step says nothing was removed. */
+  readonly purger?: TenantDataPurger;
   readonly metrics: ProvisioningMetrics;
   readonly log: Logger;
   readonly crash?: CrashHook;
@@ -63,10 +67,11 @@ export function createStepHandlers(deps: PipelineDeps): AnyStepHandler[] {
       artifacts: deps.artifacts,
     }),
     new NotifyStep(deps),
+    new PurgeTenantDataStep({ artifacts: deps.artifacts, purger: deps.purger }),
   ];
 }
 
-/** The runner over all six steps; throws MissingStepHandlerError if one is missing. */
+/** The runner over every step; throws MissingStepHandlerError if one is missing. */
 export function createStepRunner(
   deps: PipelineDeps,
   handlers: AnyStepHandler[] = createStepHandlers(deps),

@@ -131,6 +131,37 @@ export interface DataPlaneSecrets {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tenant data (offboarding)
+
+/**
+ * What became of one place a tenant's data lives, for the purge step's output (step row, log):
+ * counts and names, never a value.
+ * - `removed`: deleted now by the provisioner (counts are what this attempt found: 0 on a repeat);
+ * - `with-workloads`: kept in the workloads' own volumes, gone with the namespace (cluster) or the
+ *   local data plane's folder (`npm start`, on OFFBOARDED.json);
+ * - `with-stack`: a resource of the tenant's cloud stack, removed by its destroy (apply-infrastructure);
+ * - `not-purged`: stays; `note` says what and where, for the platform's own tooling;
+ * - `none`: the tenant has nothing of this kind (e.g. no knowledge index is rendered for it).
+ */
+export interface PurgedArea {
+  readonly area: 'store' | 'vault' | 'knowledge';
+  /** `postgres schema tenant_acme`, `local vault (cp_vault)`, `AI Search index acme-documents`. */
+  readonly where: string;
+  readonly outcome: 'removed' | 'with-workloads' | 'with-stack' | 'not-purged' | 'none';
+  /** Records removed, by kind (collection, credentials, tenant secrets). */
+  readonly counts?: Readonly<Record<string, number>>;
+  /** Names removed that are not secret (tenant secret names). */
+  readonly names?: readonly string[];
+  readonly note?: string;
+}
+
+/** Removes a deleted tenant's data from what the platform reaches (store, vault, knowledge). */
+export interface TenantDataPurger {
+  /** Safe to repeat; touches only this tenant (another whose slug extends this one keeps its data). */
+  purge(tenant: Tenant): Promise<readonly PurgedArea[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Control-plane state
 
 /** The tenant as the control plane knows it: the desired spec, without bindings. */

@@ -18,6 +18,7 @@ import { MailNotifier } from './adapters/mail-notifier.js';
 import { BullmqProvisioningQueue } from './adapters/bullmq-queue.js';
 import { TerraformExecutor, resolveTerraformBin } from './adapters/terraform-executor.js';
 import { VaultDataPlaneSecrets } from './adapters/vault-data-plane-secrets.js';
+import { PlatformTenantDataPurger } from './adapters/platform-data-purger.js';
 import type { ProvisioningConfig } from './config.js';
 import { crashHookFromEnv, type CrashHook } from './crash-hook.js';
 import { ProvisioningConfigError, errorMessage } from './errors.js';
@@ -113,6 +114,8 @@ export async function createProvisioningRuntime(
       mode: config.dataPlaneSecrets,
     });
     closers.push(() => secrets.close());
+    const purger = new PlatformTenantDataPurger({ databaseUrl: config.databaseUrl, vault: secrets });
+    closers.push(() => purger.close());
     const deps: PipelineDeps = {
       store,
       queue,
@@ -123,6 +126,7 @@ export async function createProvisioningRuntime(
       cluster,
       notifier,
       secrets,
+      purger,
       metrics: createProvisioningMetrics(options.registry),
       log,
       crash: options.crash ?? crashHookFromEnv(),

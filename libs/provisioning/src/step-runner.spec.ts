@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   ANNOTATION_CORRELATION_ID,
+  GOAL_STEPS,
   PROVISIONING_STEPS,
   workspaceUrlFrom,
   type ProvisioningGoal,
@@ -50,7 +51,7 @@ describe('provision', () => {
     const tenant = h.store.addTenant({ slug: 'acme' });
     const r = await run(h, tenant);
     expect(r.status).toBe('succeeded');
-    expect(statuses(r)).toEqual(Object.fromEntries(PROVISIONING_STEPS.map((s) => [s, 'succeeded'])));
+    expect(statuses(r)).toEqual(Object.fromEntries(GOAL_STEPS.provision.map((s) => [s, 'succeeded'])));
     expect(r.steps.every((s) => s.attempts === 1 && s.durationMs !== undefined)).toBe(true);
     expect(h.store.tenants.get(tenant.id)!.state).toBe('active');
     expect(h.store.events.map((e) => e.event)).toEqual(['provisioning_succeeded']);

@@ -11,6 +11,7 @@ export const PROVISIONING_STEPS = [
   'apply-tenant',
   'await-ready',
   'notify',
+  'purge-tenant-data',
 ] as const;
 export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
 
@@ -18,9 +19,20 @@ export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
 export const PROVISIONING_GOALS = ['provision', 'update', 'suspend', 'resume', 'offboard', 'resync'] as const;
 export type ProvisioningGoal = (typeof PROVISIONING_GOALS)[number];
 
-/** Steps each goal runs, in order. Offboarding runs them with deletion semantics. */
+/**
+ * Steps each goal runs, in order. Offboarding runs them with deletion semantics: the Tenant goes
+ * (namespace, workloads), then the tenant's data on what the platform reaches (store, vault,
+ * knowledge), then the cloud stack (whose outputs the purge still reads).
+ */
 export const GOAL_STEPS: Readonly<Record<ProvisioningGoal, readonly ProvisioningStep[]>> = {
-  provision: PROVISIONING_STEPS,
+  provision: [
+    'synthesize-infrastructure',
+    'apply-infrastructure',
+    'render-tenant',
+    'apply-tenant',
+    'await-ready',
+    'notify',
+  ],
   update: [
     'synthesize-infrastructure',
     'apply-infrastructure',
@@ -30,7 +42,7 @@ export const GOAL_STEPS: Readonly<Record<ProvisioningGoal, readonly Provisioning
   ],
   suspend: ['render-tenant', 'apply-tenant'],
   resume: ['render-tenant', 'apply-tenant', 'await-ready'],
-  offboard: ['apply-tenant', 'apply-infrastructure'],
+  offboard: ['apply-tenant', 'purge-tenant-data', 'apply-infrastructure'],
   resync: ['render-tenant', 'apply-tenant'],
 };
 

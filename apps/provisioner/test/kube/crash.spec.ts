@@ -168,16 +168,16 @@ it(
     // Each step was interrupted once after it had started (so at least two attempts); notify was
     // killed after sending, and its retry found the message in the outbox instead of sending again.
     // (A worker starved of CPU past its lock can add an attempt: hence at least, not exactly.)
-    const expected = {
+    const expected: Partial<Record<(typeof done.steps)[number]['step'], readonly [string, number]>> = {
       'synthesize-infrastructure': ['succeeded', 2],
       'apply-infrastructure': ['succeeded', 2],
       'render-tenant': ['succeeded', 2],
       'apply-tenant': ['succeeded', 2],
       'await-ready': ['succeeded', 2],
       notify: ['skipped', 3],
-    } as const;
+    };
     for (const s of done.steps) {
-      const [status, attempts] = expected[s.step];
+      const [status, attempts] = expected[s.step]!;
       expect(s.status, `${s.step}\n${why}`).toBe(status);
       expect(s.attempts, `${s.step}\n${why}`).toBeGreaterThanOrEqual(attempts);
     }

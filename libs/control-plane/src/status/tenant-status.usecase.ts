@@ -25,6 +25,7 @@ export const STEP_LABELS: Record<ProvisioningStep, string> = {
   'apply-tenant': 'Deploying your workspace',
   'await-ready': 'Waiting for your workspace to become ready',
   notify: 'Sending the welcome e-mail',
+  'purge-tenant-data': "Removing your workspace's data",
 };
 
 export interface StatusMessage {

@@ -15,7 +15,13 @@
 import { join } from 'node:path';
 import { vaultAdapterFromBinding, type Tenant } from '@cw/tenant-model';
 import { PostgresTenantStore, pgliteClient, pgPoolClient, type SqlClient } from '@cw/tenant-store';
-import { ensureMasterKeyFile, openTenantSecrets, type WorkloadIdentityOptions } from '@cw/vault';
+import {
+  ensureMasterKeyFile,
+  openTenantSecrets,
+  purgeLocalVault,
+  type LocalVaultPurge,
+  type WorkloadIdentityOptions,
+} from '@cw/vault';
 import type { DataPlaneSecrets, DataPlaneSecretsResult } from '../ports.js';
 import { seedDataPlaneSecrets, type SeedOptions, type TenantSecretWriter } from '../tenant-secrets.js';
 
@@ -70,6 +76,23 @@ export class VaultDataPlaneSecrets implements DataPlaneSecrets {
     return this.open(slug, vaultAdapterFromBinding({ slug }, { masterKeyFile: this.masterKeyFile }));
   }
 
+  /**
+   * Offboarding: every record of the tenant's local vault (data-plane secrets, the IdP secret the
+   * control plane wrote, credentials) deleted; other tenants' records in the shared schema stay.
+   */
+  async purgeLocal(slug: string): Promise<LocalVaultPurge & { where: string }> {
+    const store = await this.localStore(slug);
+    return { ...(await purgeLocalVault(store)), where: this.localWhere() };
+  }
+
+  /** Where the local vault's records are, for messages. */
+  localWhere(): string {
+    const { url, schema } = this.opts.database ?? {};
+    return url
+      ? `schema ${localVaultSchema(schema)} of the platform PostgreSQL`
+      : `PGlite ${join(this.opts.vaultDir, 'provisioner-store')}`;
+  }
+
   private async open(
     slug: string,
     config: ReturnType<typeof vaultAdapterFromBinding>,
@@ -80,6 +103,10 @@ export class VaultDataPlaneSecrets implements DataPlaneSecrets {
         ...(this.opts.identity && { identity: this.opts.identity }),
       });
     await ensureMasterKeyFile(this.masterKeyFile);
+    return openTenantSecrets(config, { tenant: slug, store: await this.localStore(slug) });
+  }
+
+  private async localStore(slug: string): Promise<PostgresTenantStore> {
     const { url, schema } = this.opts.database ?? {};
     this.client ??= url ? pgPoolClient(url) : pgliteClient(join(this.opts.vaultDir, 'provisioner-store'));
     const opening = this.client;
@@ -93,7 +120,7 @@ export class VaultDataPlaneSecrets implements DataPlaneSecrets {
       schema: localVaultSchema(schema),
     });
     await store.init();
-    return openTenantSecrets(config, { tenant: slug, store });
+    return store;
   }
 }
 

@@ -2,11 +2,22 @@
  * apply-tenant: server-side apply of `tenants/<slug>/tenant.yaml` when a cluster is configured;
  * render-only otherwise (the tenant is `provisioned (render-only)` and the step shows the kubectl
  * command). With the offboard goal it deletes the Tenant and waits until the operator's finalizer
- * has let it go. SSA under one field manager makes a repeat a no-op.
+ * has let it go; then (with or without a cluster) it removes `manifests/` and writes
+ * `OFFBOARDED.json`; render-only, `tenant.yaml` goes too: a slug without any render is what
+ * `npm start`'s local data plane reads as offboarded (it stops the processes, removes their
+ * folder, and its router answers "gone"). SSA under one field manager makes a repeat a no-op.
  */
 import { parse } from 'yaml';
 import { parseTenant, type Tenant } from '@cw/tenant-model';
-import { ARTIFACT, objectKey, pendingBindings, writeJson, type AppliedKubernetes } from '../artifacts.js';
+import {
+  ARTIFACT,
+  objectKey,
+  pendingBindings,
+  readJson,
+  writeJson,
+  type AppliedKubernetes,
+  type OffboardedMarker,
+} from '../artifacts.js';
 import { PermanentStepError, WaitTimeoutError } from '../errors.js';
 import type { ArtifactStore, ClusterGateway, KubeObject } from '../ports.js';
 import { skipped, succeeded, type StepContext, type StepHandler, type StepResult } from '../step.js';
@@ -29,8 +40,15 @@ export type ApplyTenantOutput =
       readonly server: string;
       readonly generation: number;
     }
-  | { readonly mode: 'cluster'; readonly action: 'delete'; readonly server: string }
+  | { readonly mode: 'cluster'; readonly action: 'delete'; readonly server: string; readonly marker: string }
   | { readonly mode: 'render-only'; readonly command: string }
+  | {
+      readonly mode: 'render-only';
+      readonly action: 'delete';
+      /** `tenants/<slug>/OFFBOARDED.json`: the local data plane's signal. */
+      readonly marker: string;
+      readonly manifestsRemoved: number;
+    }
   | { readonly mode: 'pending-infrastructure'; readonly pendingBindings: readonly string[] };
 
 export const RENDER_ONLY = 'provisioned (render-only)';
@@ -73,25 +91,32 @@ export class ApplyTenantStep implements StepHandler<ApplyTenantInput, ApplyTenan
   async run(input: ApplyTenantInput, ctx: StepContext): Promise<StepResult<ApplyTenantOutput>> {
     const { artifacts, cluster } = this.deps;
     if (input.delete) {
-      if (!cluster)
-        return skipped('no cluster configured (render-only)', {
-          mode: 'render-only',
-          command: `kubectl delete tenant ${input.slug}`,
-        });
-      await cluster.deleteTenant(input.slug);
-      ctx.checkpoint('deleted');
-      try {
-        await cluster.waitForTenant(input.slug, (t) => t === undefined, this.deps.deleteTimeoutMs);
-      } catch (error) {
-        if (!(error instanceof WaitTimeoutError)) throw error;
-        throw new Error(
-          `Tenant "${input.slug}" still exists ${Math.round(this.deps.deleteTimeoutMs / 1000)} s after deletion (is the operator running?)`,
-        );
+      if (cluster) {
+        await cluster.deleteTenant(input.slug);
+        ctx.checkpoint('deleted');
+        try {
+          await cluster.waitForTenant(input.slug, (t) => t === undefined, this.deps.deleteTimeoutMs);
+        } catch (error) {
+          if (!(error instanceof WaitTimeoutError)) throw error;
+          throw new Error(
+            `Tenant "${input.slug}" still exists ${Math.round(this.deps.deleteTimeoutMs / 1000)} s after deletion (is the operator running?)`,
+          );
+        }
+        await artifacts.remove(input.slug, ARTIFACT.appliedKubernetes);
       }
-      await artifacts.remove(input.slug, ARTIFACT.appliedKubernetes);
+      const removed = await this.markOffboarded(input.slug, ctx);
+      // Render-only: no render left at all is what npm start's local data plane reads as offboarded
+      // (with a cluster, tenant.yaml stays as the record of what was deleted).
+      if (!cluster) await artifacts.remove(input.slug, ARTIFACT.tenant);
+      const marker = `${input.slug}/${ARTIFACT.offboarded}`;
+      if (cluster)
+        return succeeded(
+          { mode: 'cluster', action: 'delete', server: cluster.server, marker },
+          `Tenant ${input.slug} deleted`,
+        );
       return succeeded(
-        { mode: 'cluster', action: 'delete', server: cluster.server },
-        `Tenant ${input.slug} deleted`,
+        { mode: 'render-only', action: 'delete', marker, manifestsRemoved: removed },
+        `no cluster configured (render-only): tenant.yaml and ${removed} manifests removed, ${marker} written, so npm start's local data plane stops the tenant and removes its folder; on a cluster run kubectl delete tenant ${input.slug}`,
       );
     }
     if (input.pendingBindings)
@@ -121,5 +146,26 @@ export class ApplyTenantStep implements StepHandler<ApplyTenantInput, ApplyTenan
       { mode: 'cluster', action: 'apply', server: cluster.server, generation: applied.generation },
       `Tenant ${input.slug} applied (generation ${applied.generation})`,
     );
+  }
+
+  /**
+   * The workloads are gone (or, render-only, about to be): no manifests stay to start them from,
+   * and OFFBOARDED.json says why. Its first write is kept on a repeat (its time is when the Tenant went).
+   */
+  private async markOffboarded(slug: string, ctx: StepContext): Promise<number> {
+    const { artifacts } = this.deps;
+    const files = await artifacts.list(slug, ARTIFACT.manifestsDir);
+    for (const file of files) await artifacts.remove(slug, `${ARTIFACT.manifestsDir}/${file}`);
+    await artifacts.remove(slug, ARTIFACT.appliedKubernetes);
+    if (!(await readJson<OffboardedMarker>(artifacts, slug, ARTIFACT.offboarded))) {
+      const marker: OffboardedMarker = {
+        slug,
+        runId: ctx.run.id,
+        correlationId: ctx.run.correlationId,
+        at: new Date().toISOString(),
+      };
+      await writeJson(artifacts, slug, ARTIFACT.offboarded, marker);
+    }
+    return files.length;
   }
 }

@@ -95,6 +95,8 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
         ? await this.deps.secrets.seed(input.tenant, { firstManagers: input.firstManagers ?? [] })
         : undefined;
     await artifacts.remove(slug, ARTIFACT.pendingBindings);
+    // A slug rendered again after an offboarding is a tenant again (the local data plane starts it).
+    await artifacts.remove(slug, ARTIFACT.offboarded);
     await artifacts.write(slug, ARTIFACT.tenant, toYaml(input.tenant));
     const wanted = new Set<string>();
     for (const [i, object] of objects.entries()) {

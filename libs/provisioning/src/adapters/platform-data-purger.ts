@@ -1,0 +1,252 @@
+/**
+ * TenantDataPurger over what the platform itself holds of a tenant, and a truthful account of
+ * the rest. Per place a tenant's data can live:
+ *
+ * | data                | where                                                      | here                         |
+ * | ------------------- | ---------------------------------------------------------- | ---------------------------- |
+ * | store, local cloud  | schema `tenant_<slug>` (`-` → `_`) of the platform          | dropTenantData (rows counted |
+ * |                     | PostgreSQL (npm start's data plane with DATABASE_URL)      | per collection first)        |
+ * |                     | PGlite in the workloads' volume                            | goes with the workloads      |
+ * | store, Azure        | Cosmos DB database of the tenant stack                     | stack destroy                |
+ * | store, AWS / GCP    | dedicated: own table / database (stack);                   | stack destroy / NOT purged   |
+ * |                     | shared: `<slug>#` items / `<slug>_` collections in the     |                              |
+ * |                     | platform's table / database                                |                              |
+ * | vault, local        | `<schema>_vault` of the platform PostgreSQL (data-plane    | purgeLocalVault              |
+ * |                     | secrets, IdP secret); credentials in the tenant store      | with the store               |
+ * | vault, cloud        | Azure: the tenant's Key Vault (stack); AWS/GCP: names      | stack destroy / NOT purged   |
+ * |                     | under the tenant prefix, people's `cred-*` outside the     |                              |
+ * |                     | stack                                                      |                              |
+ * | knowledge           | local: PGlite in cerebro's volume; dedicated cloud: own    | workloads / stack destroy /  |
+ * |                     | search service; shared cloud: indexes on the platform's    | NOT purged                   |
+ * |                     | service                                                    |                              |
+ *
+ * Every statement is scoped to the exact tenant id or schema, so `acme` never touches `acme-eu`.
+ */
+import {
+  searchAdapterFromTenant,
+  storeAdapterFromTenant,
+  vaultAdapterFromBinding,
+  type Tenant,
+} from '@cw/tenant-model';
+import { PostgresTenantStore, pgPoolClient, type SqlClient } from '@cw/tenant-store';
+import type { PurgedArea, TenantDataPurger } from '../ports.js';
+import type { VaultDataPlaneSecrets } from './vault-data-plane-secrets.js';
+
+/** Schema of a local tenant's store on the platform PostgreSQL, as npm start's local data plane names it. */
+export const localTenantStoreSchema = (slug: string): string => `tenant_${slug.replaceAll('-', '_')}`;
+
+/** The store collection the local vault keeps people's credentials in (@cw/vault VAULT_COLLECTION). */
+const CREDENTIALS_COLLECTION = 'vault_credentials';
+
+export interface PlatformTenantDataPurgerOptions {
+  /** The platform's PostgreSQL (DATABASE_URL), where npm start's data plane keeps local tenants' stores. */
+  readonly databaseUrl?: string | undefined;
+  /** The local tenant vaults the render step seeds (and the control plane writes the IdP secret to). */
+  readonly vault: Pick<VaultDataPlaneSecrets, 'purgeLocal'>;
+}
+
+export class PlatformTenantDataPurger implements TenantDataPurger {
+  private client: Promise<SqlClient> | undefined;
+
+  constructor(private readonly opts: PlatformTenantDataPurgerOptions) {}
+
+  async purge(tenant: Tenant): Promise<PurgedArea[]> {
+    const store = await this.purgeStore(tenant);
+    return [store, ...(await this.purgeVault(tenant, store)), knowledgeArea(tenant)];
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await (await client).end();
+  }
+
+  private async purgeStore(tenant: Tenant): Promise<PurgedArea> {
+    const slug = tenant.metadata.name;
+    const { cloud, isolation, bindings } = tenant.spec;
+    const dedicated = isolation === 'dedicated';
+    if (cloud.provider === 'local') {
+      if (bindings.database && /^postgres(ql)?:/.test(bindings.database.endpoint))
+        return {
+          area: 'store',
+          where: `PostgreSQL binding, schema ${bindings.database.name || `tenant_${slug}`}`,
+          outcome: 'not-purged',
+          note: "its URL is the vault secret database-url, which the provisioner does not read: drop that schema with the database's tooling",
+        };
+      if (!this.opts.databaseUrl)
+        return {
+          area: 'store',
+          where: "PGlite in the workloads' volume",
+          outcome: 'with-workloads',
+        };
+      const schema = localTenantStoreSchema(slug);
+      return {
+        area: 'store',
+        where: `schema ${schema} of the platform PostgreSQL`,
+        outcome: 'removed',
+        counts: await this.dropSchemaData(slug, schema),
+        note: "where npm start's local data plane keeps it; a PGlite store in the workloads' volume goes with them",
+      };
+    }
+    let config: ReturnType<typeof storeAdapterFromTenant>;
+    try {
+      config = storeAdapterFromTenant(tenant);
+    } catch {
+      return { area: 'store', where: 'no database binding', outcome: 'none' };
+    }
+    switch (config.kind) {
+      case 'cosmos':
+        return { area: 'store', where: `Cosmos DB database ${config.database}`, outcome: 'with-stack' };
+      case 'dynamodb':
+        return dedicated
+          ? { area: 'store', where: `DynamoDB table ${config.table}`, outcome: 'with-stack' }
+          : {
+              area: 'store',
+              where: `items ${config.keyPrefix}* of the platform's DynamoDB table ${config.table}`,
+              outcome: 'not-purged',
+              note: "the provisioner has no rights on the platform's table: delete them with its tooling",
+            };
+      case 'firestore':
+        return dedicated
+          ? { area: 'store', where: `Firestore database ${config.databaseId}`, outcome: 'with-stack' }
+          : {
+              area: 'store',
+              where: `collections ${config.collectionPrefix}* of the platform's Firestore database ${config.databaseId}`,
+              outcome: 'not-purged',
+              note: "the provisioner has no rights on the platform's database: delete them with its tooling",
+            };
+      default:
+        return { area: 'store', where: config.kind, outcome: 'not-purged' };
+    }
+  }
+
+  private async purgeVault(tenant: Tenant, store: PurgedArea): Promise<PurgedArea[]> {
+    const slug = tenant.metadata.name;
+    const config = vaultAdapterFromBinding(
+      {
+        slug,
+        region: tenant.spec.cloud.region,
+        ...(tenant.spec.bindings.vault && { binding: tenant.spec.bindings.vault }),
+      },
+      { masterKeyFile: 'unused' },
+    );
+    if (config.kind === 'local') {
+      const purged = await this.opts.vault.purgeLocal(slug);
+      return [
+        {
+          area: 'vault',
+          where: `local vault, ${purged.where}`,
+          outcome: 'removed',
+          counts: { credentials: purged.credentials, 'tenant secrets': purged.tenantSecrets.length },
+          names: purged.tenantSecrets,
+        },
+        {
+          area: 'vault',
+          where: `people's credentials in the tenant store (${CREDENTIALS_COLLECTION})`,
+          outcome: store.outcome,
+          ...(store.outcome === 'removed' && {
+            counts: { credentials: store.counts?.[CREDENTIALS_COLLECTION] ?? 0 },
+          }),
+        },
+      ];
+    }
+    switch (config.kind) {
+      case 'azure-key-vault':
+        return [
+          {
+            area: 'vault',
+            where: `the tenant's Key Vault ${config.vaultUrl}`,
+            outcome: 'with-stack',
+            note: 'soft-deleted with purge protection: recoverable by vault administrators for the retention period',
+          },
+        ];
+      case 'aws-secrets-manager':
+      case 'gcp-secret-manager':
+      case 'hashicorp-vault':
+        return [
+          {
+            area: 'vault',
+            where: `${config.kind} names under ${config.prefix}`,
+            outcome: 'not-purged',
+            note: "the secrets the stack created go with its destroy; credentials people saved (cred-*) are not stack resources and stay: delete them under that prefix with the cloud's tooling",
+          },
+        ];
+      default:
+        return [{ area: 'vault', where: (config as { kind: string }).kind, outcome: 'not-purged' }];
+    }
+  }
+
+  /** Counts the tenant's rows per collection, drops them (and the schema once empty), checks none came back. */
+  private async dropSchemaData(slug: string, schema: string): Promise<Record<string, number>> {
+    const sql = await this.sql();
+    const counts = await rowsByCollection(sql, schema, slug);
+    await new PostgresTenantStore({ tenant: slug, client: sql, schema }).dropTenantData();
+    const left = Object.values(await rowsByCollection(sql, schema, slug)).reduce((a, b) => a + b, 0);
+    // A workload still running wrote between the delete and the check: fail, and the retry purges again.
+    if (left > 0)
+      throw new Error(
+        `${left} records of "${slug}" were written to schema ${schema} during the purge (are its workloads still running?)`,
+      );
+    return counts;
+  }
+
+  private async sql(): Promise<SqlClient> {
+    const opening = (this.client ??= pgPoolClient(this.opts.databaseUrl!));
+    opening.catch(() => {
+      if (this.client === opening) this.client = undefined;
+    });
+    return opening;
+  }
+}
+
+async function rowsByCollection(
+  sql: SqlClient,
+  schema: string,
+  tenant: string,
+): Promise<Record<string, number>> {
+  const table = await sql.query(
+    `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'items'`,
+    [schema],
+  );
+  if (table.rows.length === 0) return {};
+  const { rows } = await sql.query<{ collection: string; n: number }>(
+    `SELECT collection, count(*)::int AS n FROM "${schema}".items WHERE tenant = $1 GROUP BY collection ORDER BY collection`,
+    [tenant],
+  );
+  return Object.fromEntries(rows.map((r) => [r.collection, r.n]));
+}
+
+function knowledgeArea(tenant: Tenant): PurgedArea {
+  const dedicated = tenant.spec.isolation === 'dedicated';
+  const search = searchAdapterFromTenant(tenant);
+  switch (search.kind) {
+    case 'pgvector':
+      return search.connection.driver === 'pglite'
+        ? {
+            area: 'knowledge',
+            where: "pgvector on PGlite in cerebro's data volume",
+            outcome: 'with-workloads',
+            note: "npm start: the local data plane removes the tenant's folder on OFFBOARDED.json",
+          }
+        : {
+            area: 'knowledge',
+            where: 'no search binding',
+            outcome: 'none',
+            note: 'cerebro is rendered without a knowledge index on this cloud',
+          };
+    case 'azure-ai-search':
+    case 'opensearch':
+      return dedicated
+        ? {
+            area: 'knowledge',
+            where: `the tenant's own search service (${search.kind})`,
+            outcome: 'with-stack',
+          }
+        : {
+            area: 'knowledge',
+            where: `index ${search.indexName} on the platform's ${search.kind} service`,
+            outcome: 'not-purged',
+            note: "the provisioner has no rights on the platform's search service: delete the index with its tooling",
+          };
+  }
+}
