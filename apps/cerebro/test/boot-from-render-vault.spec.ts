@@ -45,7 +45,8 @@ describe('cerebro boots from a vault-bound render with the mounted first manager
       expect(name, `${suffix} in ${names.join(', ')}`).toBeDefined();
       return parse(await readFile(join(out, name!), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     };
-    rendered = (await read('configmap-cerebro-config.yaml')).data['config.json'];
+    // Cerebro's key of the tenant's ConfigMap (its Deployment mounts it as config.json).
+    rendered = (await read('configmap-tenant-config.yaml')).data['cerebro.json'];
     // What External Secrets writes into the Secret cerebro mounts (one file per secretKey).
     const external = await read('externalsecret-cerebro-vault.yaml');
     files = (external.spec.data as { secretKey: string }[]).map((d) => d.secretKey);

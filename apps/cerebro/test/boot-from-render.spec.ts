@@ -1,5 +1,6 @@
 /**
- * `cw render` of the checked-in local example → the cerebro ConfigMap's config.json → the real
+ * `cw render` of the checked-in local example → cerebro's file in the tenant's ConfigMap (the key
+ * `cerebro.json`, which cerebro's Deployment mounts as config.json) → the real
  * cerebro process (tsx, as `npm start` runs it) boots from exactly that file. The only change is
  * where the Deployment's mounts would be: /var/lib/contextweaver (emptyDirs) and
  * /var/run/secrets/contextweaver (vault secrets) point into a temporary folder here.
@@ -36,10 +37,10 @@ describe('cerebro boots from the config cw render produces', () => {
       { cwd: root },
     );
     const files = await readdir(out, { recursive: true });
-    const cm = files.find((f) => String(f).endsWith('configmap-cerebro-config.yaml'));
+    const cm = files.find((f) => String(f).endsWith('configmap-tenant-config.yaml'));
     expect(cm).toBeDefined();
     const manifest = parse(await readFile(join(out, String(cm)), 'utf8')) as { data: Record<string, string> };
-    const rendered = manifest.data['config.json'] ?? '';
+    const rendered = manifest.data['cerebro.json'] ?? '';
     const config = parseCerebroConfig(JSON.parse(rendered)); // the schema cerebro validates at boot
     expect(config.tenant).toBe('initech');
     expect(config.engines[0]?.plugins).toEqual(['payments', 'github']);

@@ -33,8 +33,10 @@ function renderedEngineConfigs(file: string): Array<{ name: string; config: unkn
   expect(r.status, r.stderr).toBe(0);
   const configs = parseAllDocuments(r.stdout)
     .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string }; data?: Record<string, string> })
-    .filter((o) => o?.kind === 'ConfigMap' && /^engine-.*-config$/.test(o.metadata?.name ?? ''))
-    .map((o) => ({ name: o.metadata!.name!, config: JSON.parse(o.data!['config.json']!) }));
+    .filter((o) => o?.kind === 'ConfigMap' && o.metadata?.name === 'tenant-config')
+    // Each engine's file is its own key (engine-<name>.json) of the tenant's ConfigMap.
+    .flatMap((o) => Object.entries(o.data ?? {}).filter(([key]) => /^engine-.*\.json$/.test(key)))
+    .map(([key, text]) => ({ name: key, config: JSON.parse(text) as unknown }));
   rendered.set(file, configs);
   return configs;
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { parseCerebroConfig, parseTenant, type TenantSpecInput } from '@cw/tenant-model';
-import { any, find, tenant } from './fixtures.spec-helper.js';
+import { any, find, mountedConfig, tenant } from './fixtures.spec-helper.js';
 import { renderTenant } from './render.js';
 
 const example = (name: string) =>
@@ -47,9 +47,7 @@ describe('data-plane secrets in the chart', () => {
     expect(classOf('cerebro')).toBe('cerebro-vault');
     expect(classOf('engine-main')).toBe('tenant-vault');
 
-    const config = parseCerebroConfig(
-      JSON.parse(any(find(objects, 'ConfigMap', 'cerebro-config')).data['config.json']),
-    );
+    const config = parseCerebroConfig(mountedConfig(objects, 'cerebro'));
     expect(config.bootstrapManagers).toEqual([]); // no personal data in a cluster object
     expect(config.bootstrapManagersFile).toBe('/var/run/secrets/contextweaver/cerebro-first-managers');
     expect(config.engineTokens.signingKeysDir).toBe('/var/run/secrets/contextweaver');

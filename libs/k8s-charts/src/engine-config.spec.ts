@@ -8,7 +8,7 @@ import {
   validateTenant,
   type TenantSpecInput,
 } from '@cw/tenant-model';
-import { any, find, tenant } from './fixtures.spec-helper.js';
+import { any, find, mountedConfig, mountedConfigFiles, tenant } from './fixtures.spec-helper.js';
 import { renderTenant } from './render.js';
 
 const proxy = {
@@ -41,7 +41,7 @@ const engines = (pluginConfig: Record<string, unknown>): Partial<TenantSpecInput
 });
 
 const configOf = (objects: ReturnType<typeof renderTenant>, engine: string) =>
-  JSON.parse(any(find(objects, 'ConfigMap', `engine-${engine}-config`)).data['config.json']) as unknown;
+  mountedConfig(objects, `engine-${engine}`);
 
 describe('engine config: pluginConfig from the Tenant', () => {
   it("renders each engine's pluginConfig into config.json, which parses unchanged with the engine contract", () => {
@@ -85,7 +85,7 @@ describe('engine config: pluginConfig from the Tenant', () => {
         tenant('acme', { plan: 'team', seats: 20, ...engines({ proxy: { ...proxy, maxResultBytes } }) }),
       );
     const [a, b] = [render(32_768), render(65_536)];
-    const cm = (o: typeof a) => any(find(o, 'ConfigMap', 'engine-tickets-config')).data['config.json'];
+    const cm = (o: typeof a) => mountedConfigFiles(o, 'engine-tickets')['config.json'];
     const template = (o: typeof a) => any(find(o, 'Deployment', 'engine-tickets')).spec.template;
     expect(cm(a)).not.toEqual(cm(b));
     expect(template(a)).toEqual(template(b));

@@ -39,3 +39,29 @@ export const find = (objects: KubeObject[], kind: string, name?: string): KubeOb
 /** Loose property access for assertions on plain manifests. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const any = (v: unknown): any => v;
+
+/**
+ * Every file the pods of a Deployment get from its configMap volume (path → text), as the kubelet
+ * mounts it: the volume's ConfigMap projected through its `items` (key → path), or every key as a
+ * file of its own name when there are none.
+ */
+export function mountedConfigFiles(objects: KubeObject[], deployment: string): Record<string, string> {
+  const pod = any(find(objects, 'Deployment', deployment)).spec.template.spec;
+  const volumes = pod.volumes as Array<{
+    configMap?: { name: string; items?: Array<{ key: string; path: string }> };
+  }>;
+  const volume = volumes.find((v) => v.configMap)?.configMap;
+  if (!volume) return {};
+  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.name);
+  const data = (any(configMap)?.data ?? {}) as Record<string, string>;
+  return volume.items
+    ? Object.fromEntries(volume.items.filter((i) => i.key in data).map((i) => [i.path, data[i.key]!]))
+    : data;
+}
+
+/** The config.json a Deployment's pods read (CW_CONFIG_FILE), parsed; throws when there is none. */
+export function mountedConfig(objects: KubeObject[], deployment: string): unknown {
+  const text = mountedConfigFiles(objects, deployment)['config.json'];
+  if (text === undefined) throw new Error(`Deployment ${deployment} mounts no config.json`);
+  return JSON.parse(text) as unknown;
+}

@@ -20,4 +20,10 @@ export * from './constructs/quotas.construct.js';
 export * from './constructs/cerebro.construct.js';
 export * from './constructs/mcp-engine.construct.js';
 export * from './constructs/routing.construct.js';
-export { ANNOTATION_CONFIG_HASH, CONFIG_DIR } from './constructs/workload.js';
+export {
+  ANNOTATION_CONFIG_HASH,
+  CONFIG_DIR,
+  CONFIG_MAP_MAX_BYTES,
+  TENANT_CONFIG_MAP,
+  configKey,
+} from './constructs/workload.js';

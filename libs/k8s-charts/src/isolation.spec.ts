@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseTenant, type Tenant } from '@cw/tenant-model';
 import { PRIVATE_RANGES } from './endpoints.js';
-import { any, tenant } from './fixtures.spec-helper.js';
+import { any, mountedConfigFiles, tenant } from './fixtures.spec-helper.js';
 import type { KubeObject } from './kube-object.js';
 import { NAMESPACE_NAME_LABEL } from './constructs/network-isolation.construct.js';
 import { renderTenant } from './render.js';
@@ -117,11 +117,21 @@ describe('tenant isolation', () => {
         for (const v of pod.volumes.filter((x: { secret?: unknown }) => x.secret))
           expect(v.secret.secretName).toBe(own);
       }
-      // Secret-bearing config points at files; never a literal.
-      for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
-        const config = JSON.parse(any(cm).data['config.json']);
-        const text = JSON.stringify(config);
-        expect(text).not.toMatch(/"(clientSecret|password|token|sessionKey)"\s*:/i);
+      // Secret-bearing config points at files; never a literal — in every file of every ConfigMap.
+      const configMaps = objects.filter((o) => o.kind === 'ConfigMap');
+      expect(configMaps.map((o) => o.metadata.name)).toEqual(['tenant-config']);
+      for (const cm of configMaps) {
+        for (const [key, json] of Object.entries(any(cm).data as Record<string, string>)) {
+          const text = JSON.stringify(JSON.parse(json));
+          expect(text, key).not.toMatch(/"(clientSecret|password|token|sessionKey)"\s*:/i);
+        }
+      }
+      // The ConfigMap is shared, the files are not: each workload's pods get exactly one file,
+      // config.json, and it is their own (cerebro never sees an engine's config, nor one engine another's).
+      for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+        const files = mountedConfigFiles(objects, d.metadata.name);
+        expect(Object.keys(files), d.metadata.name).toEqual(['config.json']);
+        expect(files['config.json']).toBe(any(configMaps[0]).data[`${d.metadata.name}.json`]);
       }
     },
   );

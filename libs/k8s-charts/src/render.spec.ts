@@ -97,11 +97,56 @@ describe('renderTenant', () => {
         o.metadata.annotations![ANNOTATION_APPLIED_HASH] !==
         objects[i]!.metadata.annotations![ANNOTATION_APPLIED_HASH],
     );
-    // seats are part of cerebro's configuration only
+    // seats are part of cerebro's configuration only: its key of the shared ConfigMap changes and
+    // cerebro rolls; the engine's file and pod template stay as they were
     expect(changed.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ConfigMap/cerebro-config',
+      'ConfigMap/tenant-config',
       'Deployment/cerebro',
     ]);
+    const data = (o: typeof objects) => any(find(o, 'ConfigMap', 'tenant-config')).data;
+    expect(data(again)['engine-main.json']).toBe(data(objects)['engine-main.json']);
+    expect(data(again)['cerebro.json']).not.toBe(data(objects)['cerebro.json']);
+  });
+
+  it('renders one ConfigMap whose keys are the workload config files; an engine change touches only its key', () => {
+    const render = (readOnly: boolean) =>
+      renderTenant(
+        tenant('acme', { plan: 'team', seats: 5, engines: [{ name: 'a' }, { name: 'b', readOnly }] }),
+      );
+    const [before, after] = [render(false), render(true)];
+    const configMaps = before.filter((o) => o.kind === 'ConfigMap');
+    expect(configMaps.map((o) => o.metadata.name)).toEqual(['tenant-config']);
+    const data = (o: typeof before) => any(find(o, 'ConfigMap', 'tenant-config')).data;
+    expect(Object.keys(data(before)).sort()).toEqual(['cerebro.json', 'engine-a.json', 'engine-b.json']);
+    // readOnly is a hot field of b: b's file changes and b reloads it live; a is untouched
+    expect(data(after)['engine-b.json']).not.toBe(data(before)['engine-b.json']);
+    expect(data(after)['engine-a.json']).toBe(data(before)['engine-a.json']);
+    const template = (o: typeof before, name: string) => any(find(o, 'Deployment', name)).spec.template;
+    expect(template(after, 'engine-a')).toEqual(template(before, 'engine-a'));
+    expect(template(after, 'engine-b')).toEqual(template(before, 'engine-b'));
+  });
+
+  it('refuses, naming spec.engines, config files that one ConfigMap cannot hold (1 MiB)', () => {
+    // 200 proxy rules with long patterns per engine (what the schema allows), on 20 engines.
+    const rules = Array.from({ length: 200 }, (_, i) => ({
+      pattern: `${String(i).padStart(3, '0')}_${'x'.repeat(190)}*`,
+      classification: 'read' as const,
+    }));
+    const engines = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        name: `e${i}`,
+        plugins: ['proxy'],
+        pluginConfig: { proxy: { url: 'https://mcp.example.com/mcp', rules } },
+      }));
+    const render = (n: number) =>
+      renderTenantManifest(
+        tenant('acme', { plan: 'enterprise', seats: 50, quota: { engines: n }, engines: engines(n) }),
+      );
+    const refused = render(20);
+    expect(refused.ok ? [] : refused.issues.map((i) => i.path)).toEqual(['spec.engines']);
+    expect(refused.ok ? '' : refused.issues[0]!.message).toMatch(/over the 1048576 one ConfigMap holds/);
+    const fits = render(5);
+    expect(fits.ok).toBe(true);
   });
 
   it('scales every workload to zero when suspended', () => {

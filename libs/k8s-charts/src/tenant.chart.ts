@@ -17,7 +17,7 @@ import {
 import { bindingEgressTargets, type EgressTarget } from './endpoints.js';
 import { engineConfig, ENGINE_SALT_SECRET } from './engine-config.js';
 import type { ResolvedRenderOptions } from './options.js';
-import { RenderIssue } from './constructs/api.js';
+import { addObject, RenderIssue } from './constructs/api.js';
 import {
   cerebroConfig,
   engineSigningKeyRefs,
@@ -34,6 +34,7 @@ import { Routing } from './constructs/routing.construct.js';
 import { TenantNamespace } from './constructs/tenant-namespace.construct.js';
 import { VaultSecrets, type VaultSecretRef } from './constructs/vault-secrets.construct.js';
 import { WorkloadIdentity } from './constructs/workload-identity.construct.js';
+import { CONFIG_MAP_MAX_BYTES, tenantConfigMapManifest, type ConfigFile } from './constructs/workload.js';
 
 export interface TenantChartProps {
   /** A validated Tenant (defaults applied). */
@@ -123,7 +124,7 @@ export class TenantChart extends Chart {
       podLabels: identity.podLabels,
       ...(placement ? { placement } : {}),
     };
-    new Cerebro(this, 'cerebro', {
+    const cerebro = new Cerebro(this, 'cerebro', {
       ...common,
       image: cerebroImage(spec),
       replicas: cerebroReplicas(spec),
@@ -132,10 +133,11 @@ export class TenantChart extends Chart {
       ...(cerebroSecrets ? { secrets: cerebroSecrets } : {}),
       pdbApiVersion: options.capabilities.podDisruptionBudget,
     });
+    const configFiles: ConfigFile[] = [cerebro.configFile];
     spec.engines.forEach((engine, index) => {
       const config = this.attempt(() => engineConfig(tenant, index, secrets));
       if (!config) return;
-      new McpEngine(this, `engine-${engine.name}`, {
+      const mcpEngine = new McpEngine(this, `engine-${engine.name}`, {
         ...common,
         engine: engine.name,
         image: engineImage(engine),
@@ -144,7 +146,19 @@ export class TenantChart extends Chart {
         ...(secrets ? { secrets } : {}),
         pdbApiVersion: options.capabilities.podDisruptionBudget,
       });
+      configFiles.push(mcpEngine.configFile);
     });
+    // Every workload's config file in one ConfigMap, each Deployment mounting its own key (ADR 0005).
+    const configBytes = configFiles.reduce(
+      (n, f) => n + Buffer.byteLength(f.key) + Buffer.byteLength(f.text),
+      0,
+    );
+    if (configBytes > CONFIG_MAP_MAX_BYTES)
+      this.issues.push({
+        path: 'spec.engines',
+        message: `the config files of cerebro and the ${spec.engines.length} engines take ${configBytes} bytes, over the ${CONFIG_MAP_MAX_BYTES} one ConfigMap holds; use fewer engines or a smaller pluginConfig`,
+      });
+    addObject(this, 'config', tenantConfigMapManifest(slug, ns, configFiles));
     new Routing(this, 'routing', {
       slug,
       namespace: ns,

@@ -26,12 +26,11 @@ const notes = defineCollection('notes', z.object({ text: z.string() }));
 const example = (file: string): Tenant =>
   parseTenant(parse(readFileSync(new URL(`../../../tenants/examples/${file}`, import.meta.url), 'utf8')));
 
-/** The `store` of every workload config (config.json of each ConfigMap) the operator renders. */
+/** The `store` of every workload config (each file of the tenant's ConfigMap) the operator renders. */
 function renderedStores(tenant: Tenant): StoreAdapterConfig[] {
   return renderTenant(tenant)
     .filter((o) => o.kind === 'ConfigMap')
-    .map((o) => (o as { data?: Record<string, string> }).data?.['config.json'])
-    .filter((json): json is string => json !== undefined)
+    .flatMap((o) => Object.values((o as { data?: Record<string, string> }).data ?? {}))
     .map((json) => (JSON.parse(json) as { store?: StoreAdapterConfig }).store)
     .filter((s): s is StoreAdapterConfig => s !== undefined);
 }

@@ -61,8 +61,9 @@ describe('drift', () => {
   it('restores fields edited by hand, and wins back their ownership', async () => {
     // As `kubectl edit` / `kubectl scale` would: another field manager, an update of fields the operator owns.
     await h.admin.mergePatch(ref('apps/v1', 'Deployment', 'engine-main'), { spec: { replicas: 5 } });
-    await h.admin.mergePatch(ref('v1', 'ConfigMap', 'engine-main-config'), {
-      data: { 'config.json': '{"readOnly":false,"hacked":true}' },
+    // The engine's file in the tenant's one ConfigMap (the key its pods mount as config.json).
+    await h.admin.mergePatch(ref('v1', 'ConfigMap', 'tenant-config'), {
+      data: { 'engine-main.json': '{"readOnly":false,"hacked":true}' },
     });
     await h.admin.mergePatch(ref('security.istio.io/v1', 'PeerAuthentication', 'default'), {
       spec: { mtls: { mode: 'PERMISSIVE' } },
@@ -79,11 +80,8 @@ describe('drift', () => {
     );
     await eventually(
       async () =>
-        !(await h.admin.get<KubeObject>(ref('v1', 'ConfigMap', 'engine-main-config')))?.data
-          ?.toString()
-          .includes('hacked') &&
         !JSON.stringify(
-          (await h.admin.get<KubeObject>(ref('v1', 'ConfigMap', 'engine-main-config')))?.data,
+          (await h.admin.get<KubeObject>(ref('v1', 'ConfigMap', 'tenant-config')))?.data,
         ).includes('hacked'),
       'config restored',
       20_000,

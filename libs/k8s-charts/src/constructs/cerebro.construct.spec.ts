@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { any, find, synth } from '../fixtures.spec-helper.js';
+import { any, find, mountedConfig, mountedConfigFiles, synth } from '../fixtures.spec-helper.js';
+import { addObject } from './api.js';
 import { Cerebro, type CerebroProps } from './cerebro.construct.js';
-import { ANNOTATION_CONFIG_HASH } from './workload.js';
+import { ANNOTATION_CONFIG_HASH, tenantConfigMapManifest } from './workload.js';
 
 const props: CerebroProps = {
   slug: 'acme',
@@ -79,8 +80,14 @@ describe('Cerebro', () => {
       any(find(render({ config }), 'Deployment')).spec.template.metadata.annotations[ANNOTATION_CONFIG_HASH];
     expect(hash({ a: 1 })).toBe(hash({ a: 1 }));
     expect(hash({ a: 1 })).not.toBe(hash({ a: 2 }));
-    const cm = any(find(render(), 'ConfigMap', 'cerebro-config'));
-    expect(JSON.parse(cm.data['config.json'])).toEqual({ tenant: 'acme' });
+    const objects = synth((c) => {
+      const cerebro = new Cerebro(c, 'cerebro', props);
+      addObject(c, 'config', tenantConfigMapManifest('acme', 'tenant-acme', [cerebro.configFile]));
+    });
+    // Its own key of the tenant's ConfigMap, projected as config.json and nothing else.
+    expect(Object.keys(any(find(objects, 'ConfigMap', 'tenant-config')).data)).toEqual(['cerebro.json']);
+    expect(mountedConfigFiles(objects, 'cerebro')).toEqual({ 'config.json': '{\n  "tenant": "acme"\n}\n' });
+    expect(mountedConfig(objects, 'cerebro')).toEqual({ tenant: 'acme' });
   });
 
   it('mounts vault secrets as files and places pods on a dedicated pool when asked', () => {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { workloadLabels, selectorLabels, tenantLabels } from '../labels.js';
 import { addObject } from './api.js';
 import type { EnvVar, Placement, Resources, Volume } from './pod.js';
-import { configMapManifest, deploymentManifest, disruptionBudgetManifest } from './workload.js';
+import { configFile, deploymentManifest, disruptionBudgetManifest, type ConfigFile } from './workload.js';
 
 export const CEREBRO_NAME = 'cerebro';
 export const CEREBRO_PORT = 5080;
@@ -33,9 +33,14 @@ export const CEREBRO_RESOURCES: Resources = {
   limits: { cpu: '1', memory: '1Gi' },
 };
 
-/** Cerebro, the tenant app: Deployment, Service on 5080, its config, and a PodDisruptionBudget from two replicas on. */
+/**
+ * Cerebro, the tenant app: Deployment, Service on 5080 and a PodDisruptionBudget from two replicas
+ * on. Its config file (`configFile`) goes into the tenant's one ConfigMap, which the chart adds.
+ */
 export class Cerebro extends Construct {
   readonly selector: Record<string, string>;
+  /** Its config file, for the tenant's ConfigMap (the Deployment mounts this key only). */
+  readonly configFile: ConfigFile;
 
   constructor(scope: Construct, id: string, props: CerebroProps) {
     super(scope, id);
@@ -65,7 +70,7 @@ export class Cerebro extends Construct {
       volumes: props.secrets ? [props.secrets] : [],
       ...(props.placement ? { placement: props.placement } : {}),
     };
-    addObject(this, 'config', configMapManifest(workload));
+    this.configFile = configFile(workload);
     addObject(this, 'deployment', deploymentManifest(workload));
     addObject(this, 'service', {
       apiVersion: 'v1',

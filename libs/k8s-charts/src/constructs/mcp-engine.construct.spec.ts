@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { any, find, synth } from '../fixtures.spec-helper.js';
+import { any, find, mountedConfig, mountedConfigFiles, synth } from '../fixtures.spec-helper.js';
+import { addObject } from './api.js';
+import { tenantConfigMapManifest } from './workload.js';
 import { engineConfigSchema, type EngineConfig } from '@cw/tenant-model';
 import { McpEngine, type McpEngineProps } from './mcp-engine.construct.js';
 
@@ -32,6 +34,12 @@ const props: McpEngineProps = {
 };
 const render = (p: Partial<McpEngineProps> = {}) =>
   synth((c) => new McpEngine(c, 'engine', { ...props, ...p }));
+/** The objects plus the engine's config file, in the one ConfigMap the tenant chart adds. */
+const renderWithConfigMap = (p: Partial<McpEngineProps> = {}) =>
+  synth((c) => {
+    const engine = new McpEngine(c, 'engine', { ...props, ...p });
+    addObject(c, 'config', tenantConfigMapManifest('acme', 'tenant-acme', [engine.configFile]));
+  });
 
 describe('McpEngine', () => {
   it('renders its defaults (snapshot)', () => {
@@ -86,10 +94,11 @@ describe('McpEngine', () => {
   });
 
   it('mounts exactly the engine config file the engine parses (plugins, switches, auth, store)', () => {
-    const cm = any(
-      find(render({ config: { ...config, maintenance: true } }), 'ConfigMap', 'engine-github-config'),
-    );
-    const mounted = JSON.parse(cm.data['config.json']);
+    const objects = renderWithConfigMap({ config: { ...config, maintenance: true } });
+    // Its own key of the tenant's ConfigMap, projected as config.json and nothing else.
+    expect(any(find(objects, 'ConfigMap', 'tenant-config')).data).toHaveProperty(['engine-github.json']);
+    expect(Object.keys(mountedConfigFiles(objects, 'engine-github'))).toEqual(['config.json']);
+    const mounted = mountedConfig(objects, 'engine-github') as EngineConfig;
     expect(engineConfigSchema.parse(mounted)).toEqual(mounted);
     expect(mounted).toMatchObject({
       engine: 'github',

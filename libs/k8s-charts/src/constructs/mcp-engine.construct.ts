@@ -3,7 +3,7 @@ import { ENGINE_HOT_FIELDS, type EngineConfig } from '@cw/tenant-model';
 import { selectorLabels, workloadLabels } from '../labels.js';
 import { addObject } from './api.js';
 import type { Placement, Resources, Volume } from './pod.js';
-import { configMapManifest, deploymentManifest, disruptionBudgetManifest } from './workload.js';
+import { configFile, deploymentManifest, disruptionBudgetManifest, type ConfigFile } from './workload.js';
 
 export const ENGINE_DASHBOARD_PORT = 5000;
 export const ENGINE_MCP_PORT = 5001;
@@ -40,11 +40,14 @@ export const ENGINE_RESOURCES: Resources = {
 /**
  * One MCP engine: Deployment `engine-<name>`, Service with the dashboard (5000) and MCP (5001)
  * ports, its configuration (the engine config file: plugins, switches, auth, store, vault) as a
- * mounted file, and from two replicas on a PodDisruptionBudget so a node drain never takes all of
- * the engine's tool servers at once.
+ * mounted file — its key in the tenant's one ConfigMap, `configFile`, which the chart adds — and
+ * from two replicas on a PodDisruptionBudget so a node drain never takes all of the engine's tool
+ * servers at once.
  */
 export class McpEngine extends Construct {
   readonly name: string;
+  /** Its config file, for the tenant's ConfigMap (the Deployment mounts this key only). */
+  readonly configFile: ConfigFile;
 
   constructor(scope: Construct, id: string, props: McpEngineProps) {
     super(scope, id);
@@ -82,7 +85,7 @@ export class McpEngine extends Construct {
       volumes: props.secrets ? [props.secrets] : [],
       ...(props.placement ? { placement: props.placement } : {}),
     };
-    addObject(this, 'config', configMapManifest(workload));
+    this.configFile = configFile(workload);
     addObject(this, 'deployment', deploymentManifest(workload));
     addObject(this, 'service', {
       apiVersion: 'v1',

@@ -1,4 +1,4 @@
-/** The Deployment + ConfigMap pair both tenant workloads are made of. */
+/** The Deployment both tenant workloads are made of, and the ConfigMap entry it mounts. */
 import { canonicalJson, sha256, type KubeObject } from '../kube-object.js';
 import { selectorLabels, tenantLabels } from '../labels.js';
 import { hardenedPodSpec, type HardenedPodProps } from './pod.js';
@@ -20,16 +20,44 @@ export interface WorkloadProps extends Omit<HardenedPodProps, 'volumes'> {
   readonly volumes: HardenedPodProps['volumes'];
 }
 
-export function configMapName(workload: string): string {
-  return `${workload}-config`;
+/**
+ * One ConfigMap per tenant carries every workload's config file, each under its own key
+ * (`cerebro.json`, `engine-<name>.json`); a Deployment mounts only its own key (`items`) as
+ * `config.json`. One object instead of one per workload saves a write per engine on every cold
+ * start (ADR 0005); the pod still sees exactly one file, its own, and its rollout hash covers
+ * only that file, so a change of cerebro's config does not roll the engines and vice versa.
+ */
+export const TENANT_CONFIG_MAP = 'tenant-config';
+
+/** The key of a workload's config file in the tenant's ConfigMap. */
+export function configKey(workload: string): string {
+  return `${workload}.json`;
 }
 
-export function configMapManifest(p: WorkloadProps): KubeObject {
+/** A workload's config file as its ConfigMap key holds it. */
+export interface ConfigFile {
+  readonly key: string;
+  readonly text: string;
+}
+
+export function configFile(p: Pick<WorkloadProps, 'name' | 'config'>): ConfigFile {
+  return { key: configKey(p.name), text: `${JSON.stringify(p.config, null, 2)}\n` };
+}
+
+/** What a ConfigMap's `data` may hold in all (the API server refuses more). */
+export const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
+
+/** The tenant's one ConfigMap, holding the config file of each workload under its own key. */
+export function tenantConfigMapManifest(
+  slug: string,
+  namespace: string,
+  files: readonly ConfigFile[],
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: configMapName(p.name), namespace: p.namespace, labels: tenantLabels(p.slug) },
-    data: { 'config.json': `${JSON.stringify(p.config, null, 2)}\n` },
+    metadata: { name: TENANT_CONFIG_MAP, namespace, labels: tenantLabels(slug) },
+    data: Object.fromEntries(files.map((f) => [f.key, f.text])),
   };
 }
 
@@ -60,7 +88,10 @@ export function deploymentManifest(p: WorkloadProps): KubeObject {
   const config = {
     name: 'config',
     mountPath: CONFIG_DIR,
-    source: { configMap: { name: configMapName(p.name) } },
+    // Only this workload's key, as config.json: the pod never sees another workload's config.
+    source: {
+      configMap: { name: TENANT_CONFIG_MAP, items: [{ key: configKey(p.name), path: 'config.json' }] },
+    },
   };
   return {
     apiVersion: 'apps/v1',
