@@ -14,6 +14,8 @@ import {
   catalogViewSchema,
   changePlanBodySchema,
   dryRunResultSchema,
+  adminEnginesBodySchema,
+  engineChoiceResultSchema,
   listAuditQuerySchema,
   listTenantsQuerySchema,
   offboardBodySchema,
@@ -148,6 +150,16 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     'Removes the tenant: `confirm` must equal its slug (a mismatch is refused and audited). Starts an `offboard` run and cancels the Stripe subscription when billing is on.',
     offboardBodySchema,
   ),
+  {
+    ...action(
+      'configureEngines',
+      '/engines',
+      "Preview, then apply, a tenant's engine plugins and switches",
+      "The Connector Marketplace for support staff, same rules as the customer's status page: per engine `plugins` (within the plan's limits), `readOnly` (the gate refuses every write/destructive tool) and `maintenance` (the gate refuses every tool call); a field left out is unchanged. Without `confirm` a preview (diff, rollouts, credentials needed, a `confirm` token; nothing written); with the preview's token the change is applied (new spec version, `update` run; the engines roll). A stale token answers 409 `confirm`.",
+      adminEnginesBodySchema,
+    ),
+    response: { status: 200, schema: engineChoiceResultSchema },
+  },
   {
     operationId: 'listAudit',
     method: 'GET',

@@ -19,6 +19,7 @@ import type { Request, Response } from 'express';
 import {
   AdminAuditLogUseCase,
   ChangePlanUseCase,
+  ChoosePluginsUseCase,
   DryRunTenantUseCase,
   ListTenantsUseCase,
   OffboardTenantUseCase,
@@ -53,6 +54,7 @@ export class AdminTenantsController {
     @Inject(ChangePlanUseCase) private readonly plans: ChangePlanUseCase,
     @Inject(OffboardTenantUseCase) private readonly offboarding: OffboardTenantUseCase,
     @Inject(AdminAuditLogUseCase) private readonly audit: AdminAuditLogUseCase,
+    @Inject(ChoosePluginsUseCase) private readonly engines: ChoosePluginsUseCase,
   ) {}
 
   @AdminOperation('listTenants')
@@ -98,6 +100,11 @@ export class AdminTenantsController {
   @AdminOperation('offboardTenant')
   offboardTenant(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: Request) {
     return this.offboarding.execute(tenant, body, adminContextOf(req));
+  }
+
+  @AdminOperation('configureEngines')
+  configureEngines(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: Request) {
+    return this.engines.executeAsAdmin(tenant, body, adminContextOf(req));
   }
 
   @AdminOperation('listAudit')

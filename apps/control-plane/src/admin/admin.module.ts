@@ -22,6 +22,8 @@ import {
   SuspendTenantUseCase,
   TenantDetailUseCase,
   TransitionTenantUseCase,
+  ChoosePluginsUseCase,
+  sharedPluginCatalog,
   renderOnlyCluster,
   type ClusterStatusReader,
   type ProvisioningOperations,
@@ -147,6 +149,11 @@ const useCases: Provider[] = [
     inject: [APP_CONTEXT, PROVISIONING_OPERATIONS],
   },
   useCase(AdminAuditLogUseCase, ({ ctx }) => new AdminAuditLogUseCase(ctx.db)),
+  useCase(
+    ChoosePluginsUseCase,
+    ({ ctx, transitions }) =>
+      new ChoosePluginsUseCase(ctx.db, transitions, sharedPluginCatalog, ctx.workspaceUrl),
+  ),
 ];
 
 @Module({

@@ -49,12 +49,27 @@ export class AdminCatalogController {
   }
 }
 
-/** A form post's fields (`plugins` is one string or several) as the use case's body. */
-function formBody(body: Record<string, unknown>): { name: string; plugins: string[]; confirm?: string } {
+interface EngineForm {
+  name: string;
+  plugins: string[];
+  readOnly?: boolean;
+  maintenance?: boolean;
+  confirm?: string;
+}
+
+/**
+ * A form post's fields (`plugins` is one string or several) as the use case's body. The switches
+ * count only when the form says it carries them (`switches`): an unticked box sends nothing.
+ */
+function formBody(body: Record<string, unknown>): EngineForm {
   const plugins = body['plugins'];
   return {
     name: typeof body['name'] === 'string' ? body['name'] : '',
     plugins: Array.isArray(plugins) ? plugins.map(String) : typeof plugins === 'string' ? [plugins] : [],
+    ...(body['switches'] !== undefined && {
+      readOnly: body['readOnly'] === 'on',
+      maintenance: body['maintenance'] === 'on',
+    }),
     ...(typeof body['confirm'] === 'string' && body['confirm'] ? { confirm: body['confirm'] } : {}),
   };
 }
@@ -106,7 +121,13 @@ export class CustomerCatalogController {
     const result = await this.choose.execute(
       session,
       {
-        engines: [{ name: form.name, plugins: form.plugins }],
+        engines: [
+          {
+            name: form.name,
+            plugins: form.plugins,
+            ...(form.readOnly !== undefined && { readOnly: form.readOnly, maintenance: form.maintenance }),
+          },
+        ],
         ...(form.confirm ? { confirm: form.confirm } : {}),
       },
       contextOf(req),

@@ -1,6 +1,6 @@
 /**
  * The Connector Marketplace page of the status area: the catalog, one form per engine to pick its
- * plugins (within the plan's limit), the preview of a choice (diff, rollouts, needed credentials)
+ * plugins (within the plan's limit) and set its switches (read-only, maintenance), the preview of a choice (diff, rollouts, needed credentials)
  * with a confirm button, and which credentials each chosen plugin needs, linking to cerebro's My
  * Credentials. Forms work without scripts (post → preview page → post with the token).
  */
@@ -38,25 +38,42 @@ export function credentialsSection(needs: readonly CredentialNeedView[], url: st
     </p>`;
 }
 
-function engineForm(
-  name: string,
-  chosen: readonly string[],
-  catalog: readonly CatalogEntry[],
-  limit: number,
-  csrf: string,
-): Html {
-  return html`<form method="post" action="/status/plugins" class="engine-plugins">
+interface EngineState {
+  name: string;
+  plugins: readonly string[];
+  readOnly: boolean;
+  maintenance: boolean;
+}
+
+/** The engine switches as form fields: `switches` says the form carries them (an unticked box sends nothing). */
+function switchFields(e: Pick<EngineState, 'readOnly' | 'maintenance'>): Html {
+  return html`<div class="engine-switches">
+    <input type="hidden" name="switches" value="1" />
+    <label
+      ><input type="checkbox" name="readOnly" value="on"${attrIf(e.readOnly, 'checked')} />
+      <strong>Read-only</strong> <small>— every tool that writes is refused</small></label
+    >
+    <label
+      ><input type="checkbox" name="maintenance" value="on"${attrIf(e.maintenance, 'checked')} />
+      <strong>Maintenance</strong> <small>— every tool call is refused</small></label
+    >
+  </div>`;
+}
+
+function engineForm(e: EngineState, catalog: readonly CatalogEntry[], limit: number, csrf: string): Html {
+  return html`<form method="post" action="/status/plugins" class="engine-plugins" data-engine="${e.name}">
     <input type="hidden" name="_csrf" value="${csrf}" />
     <fieldset>
-      <legend>Engine <input name="name" value="${name}" aria-label="Engine name" /></legend>
+      <legend>Engine <input name="name" value="${e.name}" aria-label="Engine name" /></legend>
       ${catalog.map(
-        (e) =>
+        (c) =>
           html`<label
-            ><input type="checkbox" name="plugins" value="${e.id}"${attrIf(chosen.includes(e.id), 'checked')} />
-            ${e.title}</label
+            ><input type="checkbox" name="plugins" value="${c.id}"${attrIf(e.plugins.includes(c.id), 'checked')} />
+            ${c.title}</label
           > `,
       )}
       <p><small>At most ${limit} plugins per engine on your plan.</small></p>
+      ${switchFields(e)}
       <button type="submit" class="button">Preview</button>
     </fieldset>
   </form>`;
@@ -77,8 +94,17 @@ export function pluginsPage(i: PluginsPageInput): string {
   const body = html`<h1>Plugins for ${i.tenant.spec.displayName}</h1>
     <p><a href="/status">Back to the status</a></p>
     <h2>Your engines</h2>
-    ${engines.map((e) => engineForm(e.name, e.plugins, i.catalog, i.limit, i.csrf))}
-    ${engines.length < i.maxEngines ? engineForm(engines.length ? '' : 'main', [], i.catalog, i.limit, i.csrf) : ''}
+    ${engines.map((e) => engineForm(e, i.catalog, i.limit, i.csrf))}
+    ${
+      engines.length < i.maxEngines
+        ? engineForm(
+            { name: engines.length ? '' : 'main', plugins: [], readOnly: false, maintenance: false },
+            i.catalog,
+            i.limit,
+            i.csrf,
+          )
+        : ''
+    }
     <h2>Credentials the chosen plugins need</h2>
     ${credentialsSection(i.needs, i.credentialsUrl)}
     <h2>Catalog</h2>
@@ -86,20 +112,26 @@ export function pluginsPage(i: PluginsPageInput): string {
   return page({ title: 'Plugins', body });
 }
 
+const SWITCH_LABEL = { readOnly: 'read-only', maintenance: 'maintenance' } as const;
+
 const diffLine = (d: EngineDiff) =>
   html`<li data-engine="${d.name}" data-change="${d.change}">
     <code>${d.name}</code>: ${d.change}
     ${d.added.length ? html` — adds ${d.added.join(', ')}` : ''}${d.removed.length ? html` — removes ${d.removed.join(', ')}` : ''}
+    ${d.switches.map(
+      (c) =>
+        html` — <span data-switch="${c.switch}">${SWITCH_LABEL[c.switch]} ${c.after ? 'on' : 'off'}</span>`,
+    )}
     ${d.rollout ? html`<br /><small>${d.rollout}</small>` : ''}
   </li>`;
 
 /** The dry run of a choice, with the button that applies exactly it. */
 export function previewPage(
   r: ChoosePluginsResult,
-  form: { name: string; plugins: string[] },
+  form: { name: string; plugins: string[]; readOnly?: boolean; maintenance?: boolean },
   csrf: string,
 ): string {
-  const body = html`<h1>${r.applied ? 'Plugins changed' : 'Preview of the change'}</h1>
+  const body = html`<h1>${r.applied ? 'Engines changed' : 'Preview of the change'}</h1>
     <p role="status">${r.message}</p>
     <ul class="plugin-diff">${r.diff.map(diffLine)}</ul>
     ${
@@ -108,6 +140,13 @@ export function previewPage(
             <input type="hidden" name="_csrf" value="${csrf}" />
             <input type="hidden" name="name" value="${form.name}" />
             ${form.plugins.map((p) => html`<input type="hidden" name="plugins" value="${p}" />`)}
+            ${
+              form.readOnly === undefined
+                ? ''
+                : html`<input type="hidden" name="switches" value="1" />
+                    ${form.readOnly ? html`<input type="hidden" name="readOnly" value="on" />` : ''}
+                    ${form.maintenance ? html`<input type="hidden" name="maintenance" value="on" />` : ''}`
+            }
             <input type="hidden" name="confirm" value="${r.confirm}" />
             <button type="submit" class="button">Apply</button>
           </form>`

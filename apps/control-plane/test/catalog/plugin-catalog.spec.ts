@@ -154,3 +154,164 @@ describe('choosing plugins', () => {
     expect(noCsrf.status).toBe(403);
   });
 });
+
+describe('engine switches (read-only, maintenance)', () => {
+  interface SwitchChoice extends Choice {
+    diff: (Choice['diff'][number] & {
+      readOnly: boolean;
+      maintenance: boolean;
+      switches: { switch: string; before: boolean; after: boolean }[];
+    })[];
+  }
+
+  it('a tenant admin turns an engine read-only: preview, apply, audit row, plugins kept', async () => {
+    const t = await h.seedTenant({ spec: { engines: [{ name: 'main', plugins: ['email', 'github'] }] } });
+    const c = customer(t);
+    const preview = await c.choose({ engines: [{ name: 'main', readOnly: true }] });
+    expect(preview.status).toBe(200);
+    const p = preview.json<SwitchChoice>();
+    expect(p.applied).toBe(false);
+    expect(p.diff[0]).toMatchObject({
+      name: 'main',
+      change: 'changed',
+      added: [],
+      removed: [],
+      readOnly: true,
+      maintenance: false,
+      switches: [{ switch: 'readOnly', before: false, after: true }],
+    });
+    expect(p.diff[0]!.rollout).toContain('engine-main');
+    expect((await h.ctx.db.tenants.findById(t.id))!.spec.engines[0]!.readOnly).toBe(false);
+
+    // A token of this preview does not apply another choice (maintenance as well).
+    const other = await c.choose({
+      engines: [{ name: 'main', readOnly: true, maintenance: true }],
+      confirm: p.confirm,
+    });
+    expect(other.status).toBe(409);
+
+    const applied = await c.choose({ engines: [{ name: 'main', readOnly: true }], confirm: p.confirm });
+    expect(applied.status).toBe(200);
+    expect(applied.json<SwitchChoice>().run?.goal).toBe('update');
+    const after = (await h.ctx.db.tenants.findById(t.id))!;
+    expect(after.spec.engines[0]).toMatchObject({ readOnly: true, maintenance: false });
+    expect(after.spec.engines[0]!.plugins).toEqual(['email', 'github']);
+
+    const rows = await h.ctx.db.audit.list({ tenantId: t.id, action: 'tenant.engines.configure', limit: 5 });
+    expect(rows).toEqual([
+      expect.objectContaining({
+        outcome: 'ok',
+        actor: expect.objectContaining({ kind: 'customer' }),
+        details: { engines: [{ engine: 'main', added: [], removed: [], switches: [{ readOnly: true }] }] },
+      }),
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(t.adminEmail!);
+    const events = await h.ctx.db.lifecycle.history(t.id);
+    expect(events.at(-1)).toMatchObject({
+      event: 'plan_changed',
+      details: expect.objectContaining({ switches: [{ engine: 'main', switches: [{ readOnly: true }] }] }),
+    });
+
+    // The page shows the switch as it now is.
+    const html = await c.page();
+    expect(html).toMatch(/name="readOnly" value="on"\s+checked/);
+  });
+
+  it('refuses a switch that is not a boolean with 400 naming the field', async () => {
+    const t = await h.seedTenant({ spec: { engines: [{ name: 'main', plugins: ['email'] }] } });
+    for (const [body, field] of [
+      [{ engines: [{ name: 'main', readOnly: 'yes' }] }, 'engines.0.readOnly'],
+      [{ engines: [{ name: 'main', maintenance: 1 }] }, 'engines.0.maintenance'],
+      [{ engines: [{ name: 'main', auditLog: false }] }, 'engines.0'],
+    ] as const) {
+      const r = await customer(t).choose(body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.text).toContain(field);
+    }
+    expect((await h.ctx.db.tenants.findById(t.id))!.specVersion).toBe(t.specVersion);
+  });
+
+  it('a form post without scripts previews the switch, and its Apply button applies it', async () => {
+    const t = await h.seedTenant({ spec: { engines: [{ name: 'main', plugins: ['email'] }] } });
+    const nonce = newCsrfNonce();
+    const cookie = [
+      `${SESSION_COOKIE}=${encodeSession(h.ctx.keys, magicLinkSession(t.adminEmail!, [t.id]), 3_600_000)}`,
+      `${CSRF_COOKIE}=${nonce}`,
+    ].join('; ');
+    const post = (fields: [string, string][]) =>
+      fetch(`${h.url}/status/plugins`, {
+        method: 'POST',
+        headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([['_csrf', csrfTokenFor(h.ctx.keys, nonce)], ...fields]).toString(),
+      });
+    const fields: [string, string][] = [
+      ['name', 'main'],
+      ['plugins', 'email'],
+      ['switches', '1'],
+      ['maintenance', 'on'],
+    ];
+    const preview = await post(fields);
+    expect(preview.status).toBe(200);
+    const html = await preview.text();
+    expect(html).toContain('data-switch="maintenance"');
+    expect(html).toContain('maintenance on');
+    const token = /name="confirm" value="([^"]+)"/.exec(html)?.[1];
+    expect(token).toBeTruthy();
+    const applied = await post([...fields, ['confirm', token!]]);
+    expect(applied.status).toBe(200);
+    expect(await applied.text()).toContain('Engines changed');
+    expect((await h.ctx.db.tenants.findById(t.id))!.spec.engines[0]).toMatchObject({
+      maintenance: true,
+      readOnly: false,
+      plugins: ['email'],
+    });
+  });
+});
+
+describe('admin API: configureEngines', () => {
+  it('support staff (manager) preview and apply a read-only switch; audited; viewers are refused', async () => {
+    const t = await h.seedTenant({ spec: { engines: [{ name: 'main', plugins: ['payments'] }] } });
+    const manager = await h.token(['manager']);
+    const viewer = await h.token(['viewer']);
+    const path = `/admin/v1/tenants/${t.slug}/engines`;
+    const body = { engines: [{ name: 'main', readOnly: true }], reason: 'customer ticket 42' };
+
+    expect((await h.call('POST', path, { token: viewer, body })).status).toBe(403);
+    const bad = await h.call('POST', path, {
+      token: manager,
+      body: { engines: [{ name: 'main', readOnly: 'on' }] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('engines.0.readOnly');
+
+    const preview = await h.call('POST', path, { token: manager, body });
+    expect(preview.status).toBe(200);
+    const p = preview.json<{ applied: boolean; confirm: string; diff: { switches: unknown[] }[] }>();
+    expect(p.applied).toBe(false);
+    expect(p.diff[0]!.switches).toEqual([{ switch: 'readOnly', before: false, after: true }]);
+
+    const applied = await h.call('POST', path, { token: manager, body: { ...body, confirm: p.confirm } });
+    expect(applied.status).toBe(200);
+    expect(applied.json<{ applied: boolean; run: { goal: string } }>()).toMatchObject({
+      applied: true,
+      run: { goal: 'update' },
+    });
+    expect((await h.ctx.db.tenants.findById(t.id))!.spec.engines[0]!.readOnly).toBe(true);
+    const events = await h.ctx.db.lifecycle.history(t.id);
+    expect(events.at(-1)).toMatchObject({
+      event: 'plan_changed',
+      actor: expect.objectContaining({ kind: 'admin' }),
+      cause: expect.stringContaining('customer ticket 42'),
+    });
+
+    const audit = await h.call('GET', `/admin/v1/audit?target=${t.slug}&action=configureEngines`, {
+      token: viewer,
+    });
+    const entries = audit.json<{ items: { outcome: string }[] }>().items;
+    expect(entries.map((e) => e.outcome).sort()).toEqual(['denied', 'ok', 'ok', 'rejected']);
+
+    const openapi = await h.call('GET', '/admin/v1/openapi.json', { token: viewer });
+    const doc = openapi.json<{ paths: Record<string, { post?: { operationId: string } }> }>();
+    expect(doc.paths['/admin/v1/tenants/{tenant}/engines']?.post?.operationId).toBe('configureEngines');
+  });
+});

@@ -1,11 +1,14 @@
 /**
- * The customer admin picks plugins per engine. Always two steps: the first call (no `confirm`)
- * only previews — the diff per engine, which engine Deployments will roll, what each plugin will
- * need — and answers a confirmation token bound to the tenant's spec version and the requested
- * choice; the second call with that token applies it through the lifecycle state machine (a new
- * desired spec and an `update` run, exactly like a plan change), so the operator rolls the
- * engines. A token from a preview of another spec version or another choice is refused (409):
- * nobody applies a change they did not see.
+ * The customer admin picks plugins per engine, and sets the engine's switches the gate enforces
+ * (`readOnly`: refuse every tool that writes; `maintenance`: refuse every tool call). Support
+ * staff do the same through the admin API (`configureEngines`). Always two steps: the first call
+ * (no `confirm`) only previews — the diff per engine, which engine Deployments will roll, what
+ * each plugin will need — and answers a confirmation token bound to the tenant's spec version and
+ * the requested choice; the second call with that token applies it through the lifecycle state
+ * machine (a new desired spec and an `update` run, exactly like a plan change), so the operator
+ * rolls the engines. A token from a preview of another spec version or another choice is refused
+ * (409): nobody applies a change they did not see. `auditLog` and `replicas` are not offered:
+ * turning the audit off is not the customer's call, and replicas are the plan's.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -16,6 +19,7 @@ import {
   validateTenantSpec,
   workspaceUrlFrom,
   type EngineSpec,
+  type LifecycleActor,
   type TenantSpec,
   type WorkspaceUrl,
 } from '@cw/tenant-model';
@@ -26,7 +30,8 @@ import type { TransitionTenantUseCase } from '../lifecycle/transition-tenant.use
 import type { SessionPayload } from '../session/session-cookie.js';
 import { tenantForSession } from '../status/tenant-access.js';
 import { parseInput } from '../admin/admin-input.js';
-import { lockTenant } from '../admin/admin-views.js';
+import { findTenant, lockTenant } from '../admin/admin-views.js';
+import type { AdminContext } from '../admin/admin-ports.js';
 import { PLUGINS_PER_ENGINE, type PluginCatalog } from './plugin-catalog.js';
 
 export const choosePluginsBodySchema = z
@@ -35,7 +40,11 @@ export const choosePluginsBodySchema = z
       .array(
         z.strictObject({
           name: z.string().min(1).max(30),
-          plugins: z.array(z.string().min(1).max(200)).max(100),
+          /** Absent: the engine keeps its plugins (a new engine starts with none). */
+          plugins: z.array(z.string().min(1).max(200)).max(100).optional(),
+          /** Absent: unchanged (a new engine: off). */
+          readOnly: z.boolean().optional(),
+          maintenance: z.boolean().optional(),
         }),
       )
       .min(1)
@@ -47,6 +56,22 @@ export const choosePluginsBodySchema = z
   .meta({ id: 'ChoosePluginsRequest' });
 export type ChoosePluginsBody = z.output<typeof choosePluginsBodySchema>;
 
+/** The admin API's body: the same choice (the tenant is in the path) plus the reason for the audit. */
+export const adminEnginesBodySchema = choosePluginsBodySchema
+  .omit({ tenantId: true })
+  .extend({ reason: z.string().max(500).optional() })
+  .meta({ id: 'ConfigureEnginesRequest' });
+
+/** The engine switches a tenant admin controls (the gate enforces them in code). */
+export const ENGINE_SWITCHES = ['readOnly', 'maintenance'] as const;
+export type EngineSwitch = (typeof ENGINE_SWITCHES)[number];
+
+export interface SwitchChange {
+  switch: EngineSwitch;
+  before: boolean;
+  after: boolean;
+}
+
 export interface EngineDiff {
   name: string;
   change: 'added' | 'changed' | 'unchanged';
@@ -54,6 +79,11 @@ export interface EngineDiff {
   after: string[];
   added: string[];
   removed: string[];
+  /** The engine's switches after the change. */
+  readOnly: boolean;
+  maintenance: boolean;
+  /** Switches that change (for a new engine: those turned on). */
+  switches: SwitchChange[];
   /** What the operator does once applied. */
   rollout: string | null;
 }
@@ -78,6 +108,46 @@ export interface ChoosePluginsResult {
   message: string;
 }
 
+const switchChangeSchema = z.object({
+  switch: z.enum(ENGINE_SWITCHES),
+  before: z.boolean(),
+  after: z.boolean(),
+});
+/** The preview or the applied change, as the admin API documents it (OpenAPI). */
+export const engineChoiceResultSchema = z
+  .object({
+    tenantId: z.string(),
+    slug: z.string(),
+    applied: z.boolean(),
+    specVersion: z.int(),
+    diff: z.array(
+      z.object({
+        name: z.string(),
+        change: z.enum(['added', 'changed', 'unchanged']),
+        before: z.array(z.string()),
+        after: z.array(z.string()),
+        added: z.array(z.string()),
+        removed: z.array(z.string()),
+        readOnly: z.boolean(),
+        maintenance: z.boolean(),
+        switches: z.array(switchChangeSchema),
+        rollout: z.string().nullable(),
+      }),
+    ),
+    confirm: z.string().nullable().describe('Send back as `confirm` to apply exactly this preview.'),
+    run: z.object({ id: z.string(), goal: z.string() }).nullable(),
+    credentials: z.array(
+      z.object({
+        engine: z.string(),
+        plugin: z.string(),
+        credentials: z.array(z.object({ name: z.string(), description: z.string() })),
+      }),
+    ),
+    credentialsUrl: z.string(),
+    message: z.string(),
+  })
+  .meta({ id: 'EngineChoiceResult' });
+
 /** States whose spec may change (the `plan_changed` event's sources). */
 const CHANGEABLE = new Set(['provisioning', 'active', 'suspended', 'failed']);
 
@@ -90,6 +160,7 @@ export class ChoosePluginsUseCase {
     private readonly workspaceUrl: WorkspaceUrl = workspaceUrlFrom(),
   ) {}
 
+  /** A signed-in tenant admin (status page, `POST /api/plugins`). */
   async execute(
     session: SessionPayload | undefined,
     body: unknown,
@@ -97,6 +168,25 @@ export class ChoosePluginsUseCase {
   ): Promise<ChoosePluginsResult> {
     const choice = parseInput(choosePluginsBodySchema, body);
     const tenant = await tenantForSession(this.db, session, choice.tenantId);
+    const actor: LifecycleActor = { kind: 'customer', emailHash: hashId(session!.email) };
+    return this.choose(tenant, choice, actor, 'tenant admin', ctx);
+  }
+
+  /** Support staff (admin API `configureEngines`, manager): the same preview → apply. */
+  async executeAsAdmin(tenantRef: string, body: unknown, ctx: AdminContext): Promise<ChoosePluginsResult> {
+    const choice = parseInput(adminEnginesBodySchema, body);
+    const tenant = await findTenant(this.db, tenantRef);
+    return this.choose(tenant, choice, ctx.actor, 'support', ctx, choice.reason);
+  }
+
+  private async choose(
+    tenant: TenantRecord,
+    choice: Pick<ChoosePluginsBody, 'engines' | 'confirm'>,
+    actor: LifecycleActor,
+    who: string,
+    ctx: { correlationId: string },
+    reason?: string,
+  ): Promise<ChoosePluginsResult> {
     const catalog = await this.catalog();
     const planned = plan(tenant, choice, catalog);
     if (!choice.confirm)
@@ -116,7 +206,9 @@ export class ChoosePluginsUseCase {
     if (!planned.diff.some((d) => d.change !== 'unchanged'))
       return this.view(tenant, planned, false, null, 'Nothing to change.', catalog);
     if (!CHANGEABLE.has(tenant.state))
-      throw new ConflictError(`plugins can be chosen once the tenant is provisioned (it is ${tenant.state})`);
+      throw new ConflictError(
+        `engines can be configured once the tenant is provisioned (it is ${tenant.state})`,
+      );
 
     const outcome = await this.db.transaction(async (tx) => {
       const locked = await lockTenant(tx, tenant.id);
@@ -126,15 +218,35 @@ export class ChoosePluginsUseCase {
         throw new ConflictError('the tenant changed since the preview; preview again', [
           { path: 'confirm', message: 'stale preview' },
         ]);
+      const changes = again.diff
+        .filter((d) => d.change !== 'unchanged')
+        .map((d) => ({
+          engine: d.name,
+          added: d.added,
+          removed: d.removed,
+          switches: d.switches.map((c) => ({ [c.switch]: c.after })),
+        }));
+      // The audit row of the customer's change (the admin API's interceptor writes its own).
+      if (actor.kind === 'customer')
+        await tx.audit.record({
+          actor,
+          action: 'tenant.engines.configure',
+          tenantId: locked.id,
+          target: locked.slug,
+          outcome: 'ok',
+          correlationId: ctx.correlationId,
+          details: { engines: changes },
+        });
       return this.transitions.inTransaction(tx, locked.id, 'plan_changed', {
-        actor: { kind: 'customer', emailHash: hashId(session!.email) },
-        cause: 'plugins chosen by the tenant admin',
+        actor,
+        cause: reason ? `engines configured by ${who}: ${reason}` : `engines configured by the ${who}`,
         correlationId: ctx.correlationId,
         spec: again.spec,
         details: {
-          plugins: again.diff
-            .filter((d) => d.change !== 'unchanged')
-            .map((d) => ({ engine: d.name, added: d.added, removed: d.removed })),
+          plugins: changes.map(({ engine, added, removed }) => ({ engine, added, removed })),
+          switches: changes
+            .filter((c) => c.switches.length)
+            .map(({ engine, switches }) => ({ engine, switches })),
         },
         run: { goal: 'update', idempotencyKey: `update:v${locked.specVersion + 1}` },
       });
@@ -187,6 +299,7 @@ function plan(
   catalog: PluginCatalog,
   keepDiff?: EngineDiff[],
 ): Planned {
+  const existing = new Map(tenant.spec.engines.map((e) => [e.name, e]));
   const spec = tenant.spec;
   const problems: FieldError[] = [];
   const limit = PLUGINS_PER_ENGINE[spec.plan];
@@ -195,22 +308,22 @@ function plan(
     if (seen.has(e.name))
       problems.push({ path: `engines.${i}.name`, message: `engine "${e.name}" is listed twice` });
     seen.add(e.name);
-    if (e.plugins.length > limit)
+    const plugins = e.plugins ?? existing.get(e.name)?.plugins ?? [];
+    if (e.plugins && plugins.length > limit)
       problems.push({
         path: `engines.${i}.plugins`,
-        message: `the ${PLANS[spec.plan].displayName} plan allows at most ${limit} plugins per engine (${e.plugins.length} chosen)`,
+        message: `the ${PLANS[spec.plan].displayName} plan allows at most ${limit} plugins per engine (${plugins.length} chosen)`,
       });
-    e.plugins.forEach((p, j) => {
+    (e.plugins ?? []).forEach((p, j) => {
       if (!catalog.get(p))
         problems.push({
           path: `engines.${i}.plugins.${j}`,
           message: `unknown plugin "${p.slice(0, 60)}"; the catalog offers ${catalog.ids().join(', ')}`,
         });
-      else if (e.plugins.indexOf(p) !== j)
+      else if (plugins.indexOf(p) !== j)
         problems.push({ path: `engines.${i}.plugins.${j}`, message: `plugin "${p}" is listed twice` });
     });
   });
-  const existing = new Map(spec.engines.map((e) => [e.name, e]));
   const added = choice.engines.filter((e) => !existing.has(e.name)).length;
   const maxEngines = effectiveQuota(spec).engines;
   if (spec.engines.length + added > maxEngines)
@@ -220,19 +333,30 @@ function plan(
     });
   if (problems.length) throw new ValidationFailedError(problems);
 
-  const chosen = new Map(choice.engines.map((e) => [e.name, e.plugins]));
-  const engines: unknown[] = spec.engines.map((e) =>
-    chosen.has(e.name) ? { ...e, plugins: chosen.get(e.name) } : e,
-  );
+  const chosen = new Map(choice.engines.map((e) => [e.name, e]));
+  /** What the request sets on an engine: only the fields it names. */
+  const changes = (c: ChoosePluginsBody['engines'][number]) => ({
+    ...(c.plugins && { plugins: c.plugins }),
+    ...(c.readOnly !== undefined && { readOnly: c.readOnly }),
+    ...(c.maintenance !== undefined && { maintenance: c.maintenance }),
+  });
+  const engines: unknown[] = spec.engines.map((e) => {
+    const c = chosen.get(e.name);
+    return c ? { ...e, ...changes(c) } : e;
+  });
   for (const e of choice.engines)
-    if (!existing.has(e.name)) engines.push({ name: e.name, plugins: e.plugins });
+    if (!existing.has(e.name)) engines.push({ name: e.name, plugins: [], ...changes(e) });
   const checked = validateTenantSpec({ ...spec, engines });
   if (!checked.ok)
     throw new ValidationFailedError(checked.issues.map((i) => ({ path: i.path, message: formatIssue(i) })));
   const diff = keepDiff ?? diffEngines(spec.engines, checked.value.engines);
   const token = createHash('sha256')
     .update(
-      JSON.stringify([tenant.id, tenant.specVersion, checked.value.engines.map((e) => [e.name, e.plugins])]),
+      JSON.stringify([
+        tenant.id,
+        tenant.specVersion,
+        checked.value.engines.map((e) => [e.name, e.plugins, e.readOnly, e.maintenance]),
+      ]),
     )
     .digest('hex')
     .slice(0, 32);
@@ -240,19 +364,29 @@ function plan(
 }
 
 function diffEngines(before: readonly EngineSpec[], after: readonly EngineSpec[]): EngineDiff[] {
-  const old = new Map(before.map((e) => [e.name, e.plugins]));
+  const old = new Map(before.map((e) => [e.name, e]));
   return after.map((e) => {
     const was = old.get(e.name);
-    const added = e.plugins.filter((p) => !was?.includes(p));
-    const removed = (was ?? []).filter((p) => !e.plugins.includes(p));
-    const change = !was ? 'added' : added.length || removed.length ? 'changed' : 'unchanged';
+    const added = e.plugins.filter((p) => !was?.plugins.includes(p));
+    const removed = (was?.plugins ?? []).filter((p) => !e.plugins.includes(p));
+    const switches = ENGINE_SWITCHES.flatMap((k): SwitchChange[] =>
+      (was?.[k] ?? false) !== e[k] ? [{ switch: k, before: was?.[k] ?? false, after: e[k] }] : [],
+    );
+    const change = !was
+      ? 'added'
+      : added.length || removed.length || switches.length
+        ? 'changed'
+        : 'unchanged';
     return {
       name: e.name,
       change,
-      before: [...(was ?? [])],
+      before: [...(was?.plugins ?? [])],
       after: [...e.plugins],
       added,
       removed,
+      readOnly: e.readOnly,
+      maintenance: e.maintenance,
+      switches,
       rollout:
         change === 'added'
           ? `Deployment engine-${e.name} is created`
