@@ -3,12 +3,16 @@
  * that exists in this checkout (control plane, provisioner, operator when a cluster is configured)
  * as children sharing this terminal; Ctrl-C stops them all. Without a cluster, the data plane of
  * every tenant on the `local` cloud runs here too (data-plane/): its cerebro and engines started
- * from the rendered manifests, the workspaces routed at http://<slug>.localtest.me:3080.
+ * from the rendered manifests (their esbuild bundles, rebuilt when the sources changed;
+ * LOCAL_DATA_PLANE_RUN=sources runs the sources under tsx), the workspaces routed at
+ * http://<slug>.localtest.me:3080, its metrics (onboarding stages) at http://127.0.0.1:3080/metrics
+ * and its spans as log lines on this console.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
+import { createLogger, createRegistry, useLogTracing } from '@cw/observability';
 import { LocalDataPlane } from './data-plane/local-data-plane.js';
 import { startLocalRouter } from './data-plane/local-router.js';
 import { tenantVaultMount, type TenantVaultMount } from './data-plane/tenant-vault.js';
@@ -104,6 +108,10 @@ async function main(): Promise<void> {
           databaseSchema: process.env.DATABASE_SCHEMA,
         })
       : undefined;
+    // Onboarding stage workspace_answers: the histogram on the router port's /metrics, the span
+    // as a log line like the other processes' spans.
+    const registry = createRegistry('data-plane', { defaultMetrics: false });
+    useLogTracing(createLogger({ name: 'data-plane' }));
     dataPlane = new LocalDataPlane({
       root,
       artifactsDir: resolve(root, process.env.ARTIFACTS_DIR ?? 'tenants'),
@@ -111,13 +119,17 @@ async function main(): Promise<void> {
       routerPort,
       env,
       printLinks: env.MAIL_OUTBOX_PRINT_LINKS === 'true',
+      bundles: process.env.LOCAL_DATA_PLANE_RUN !== 'sources',
+      registry,
       ...(tenantVault && { tenantVault }),
       log: (line) => console.log(line),
     });
     const plane = dataPlane;
-    router = await startLocalRouter(routerPort, (slug) => plane.route(slug));
+    router = await startLocalRouter(routerPort, (slug) => plane.route(slug), registry);
     plane.start();
-    console.log(`data plane: workspaces at http://<slug>.localtest.me:${routerPort} once provisioned`);
+    console.log(
+      `data plane: workspaces at http://<slug>.localtest.me:${routerPort} once provisioned; metrics at http://127.0.0.1:${routerPort}/metrics`,
+    );
   }
   let stopping = false;
   const shutdown = async (code: number) => {

@@ -11,6 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -191,7 +192,7 @@ describe('every example Tenant, as rendered', () => {
       log: (l) => lines.push(l),
     });
     planes.push(plane);
-    const router = await startLocalRouter(routerPort, (slug) => plane.cerebroPort(slug));
+    const router = await startLocalRouter(routerPort, (slug) => plane.route(slug));
     const started = Date.now();
     for (const slug of BOOTED) {
       // What the provisioner's render step does: the manifests appear under tenants/<slug>/.
@@ -208,14 +209,22 @@ describe('every example Tenant, as rendered', () => {
     process.stderr.write(`data plane: ${BOOTED.length} tenants up in ${Date.now() - started} ms\n`);
     // The workspace is reached by host name through the router; an unknown tenant is told so.
     expect(await viaRouter(routerPort, `local.localtest.me:${routerPort}`, '/readyz')).toBe(200);
-    expect(await viaRouter(routerPort, `nobody.localtest.me:${routerPort}`, '/readyz')).toBe(502);
+    expect(await viaRouter(routerPort, `nobody.localtest.me:${routerPort}`, '/readyz')).toBe(404);
 
-    // A tenant whose manifests disappear is stopped; the others keep running.
+    // Offboarded (render-only: its render disappears): its processes stop, its folder and ports
+    // are removed, the router answers 404; the other tenants keep running.
     const cerebroPort = plane.cerebroPort('azure-shared')!;
+    const enginePorts = Object.values(plane.portsOf('azure-shared')!.engines);
     await rm(join(artifacts, 'azure-shared'), { recursive: true });
     await plane.sync();
     expect(plane.cerebroPort('azure-shared')).toBeUndefined();
     expect(await status(`http://127.0.0.1:${cerebroPort}/healthz`)).toBe(0);
+    for (const p of enginePorts) expect(await status(`http://127.0.0.1:${p.dashboard}/healthz`)).toBe(0);
+    expect(existsSync(join(dir, 'data', 'azure-shared'))).toBe(false);
+    expect(Object.keys(JSON.parse(await readFile(join(dir, 'data', 'ports.json'), 'utf8')))).toEqual([
+      'local',
+    ]);
+    expect(await viaRouter(routerPort, `azure-shared.localtest.me`, '/healthz')).toBe(404);
     expect(await viaRouter(routerPort, `local.localtest.me`, '/healthz')).toBe(200);
 
     // Stopping and starting again (npm start restarted) brings the tenant back on the same port.

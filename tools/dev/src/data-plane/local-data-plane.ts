@@ -2,19 +2,32 @@
  * The data plane of `npm start` when no cluster is configured: every tenant the provisioner has
  * rendered into tenants/<slug>/manifests/ on the `local` cloud gets its cerebro and engine
  * processes, started from those manifests (rendered-workloads.ts → localize.ts), restarted when
- * the render changes, stopped when it disappears or is scaled to 0 (suspended). Ports are kept
- * in .data/data-plane/ports.json so a restart of `npm start` brings tenants back where they were.
+ * the render changes, stopped when it is scaled to 0 (suspended). A tenant whose render is gone
+ * (no manifests/ and no tenant.yaml: what a render-only offboard leaves) is offboarded here too:
+ * its processes stop, its folder .data/data-plane/<slug>/ and its ports are removed, and the
+ * router answers 404 for it. Ports are kept in .data/data-plane/ports.json so a restart of
+ * `npm start` brings tenants back where they were. Before the first tenant starts, prepare()
+ * builds the apps' bundles if their sources changed and initialises a PGlite template
+ * (start-faster.ts: what made a first start slow).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createOnboardingRecorder, type OnboardingRecorder, type Registry } from '@cw/observability';
 import { localize, type LocalPorts, type LocalWorkload } from './localize.js';
 import { awaitWorkspaceAnswers, correlationIdOf } from './onboarding-probe.js';
+import type { RouteTarget } from './local-router.js';
 import { parseManifests, renderedWorkloads, type RenderedWorkload } from './rendered-workloads.js';
+import {
+  ensureBundles,
+  pgliteDirsOf,
+  pgliteVersion,
+  preparePgliteTemplate,
+  seedFromTemplate,
+} from './start-faster.js';
 import type { TenantVaultMount } from './tenant-vault.js';
 
 export interface LocalDataPlaneOptions {
@@ -30,8 +43,13 @@ export interface LocalDataPlaneOptions {
   readonly storeSchemaPrefix?: string;
   /** Tenants of every cloud (tests), not only `local` ones (npm start). */
   readonly allClouds?: boolean;
-  /** Runs the apps' esbuild bundles (apps/<app>/dist/app/main.js, `npm run build`) instead of the sources through tsx. */
+  /**
+   * Runs the apps' esbuild bundles (apps/<app>/dist/app/main.js, `npm run build`) instead of the
+   * sources through tsx; prepare() rebuilds a bundle older than its sources.
+   */
   readonly bundles?: boolean;
+  /** Copy new tenants' PGlite folders from an initialised template. @default true */
+  readonly pgliteTemplate?: boolean;
   /**
    * The tenant vault the provisioner seeds (DATABASE_URL): its data-plane secrets are mounted from
    * there, as the vault CSI driver would. Absent: they are generated here once per tenant.
@@ -76,13 +94,57 @@ export class LocalDataPlane {
   private timer: NodeJS.Timeout | undefined;
   private syncing = false;
   private readonly waitingForVault = new Set<string>();
+  /** Renders that could not be read, with the reason last logged. */
+  private readonly unreadable = new Map<string, string>();
   /** Tenants rendered with 0 replicas (spec.suspended): stopped, and the router says so. */
   private suspendedSlugs = new Set<string>();
+  /** Slugs with a render (manifests/ or tenant.yaml) at the last pass; undefined before the first. */
+  private renderedSlugs: Set<string> | undefined;
+  private prepared: Promise<void> | undefined;
+  private runBundles: boolean;
+  private template: string | undefined;
 
   private readonly onboarding: OnboardingRecorder;
 
   constructor(private readonly o: LocalDataPlaneOptions) {
     this.onboarding = createOnboardingRecorder(o.registry ? { registry: o.registry } : {});
+    this.runBundles = o.bundles ?? false;
+  }
+
+  /**
+   * Once, before the first tenant starts: rebuild stale bundles (bundles mode) and initialise the
+   * PGlite template. A failure is logged and the slower path is taken (sources under tsx, initdb).
+   */
+  prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      if (this.runBundles) {
+        const t0 = Date.now();
+        try {
+          const built = await ensureBundles(this.o.root);
+          if (built.length)
+            this.o.log(`data plane: built ${built.join(', ')} bundles in ${Date.now() - t0} ms`);
+        } catch (e) {
+          this.runBundles = false;
+          this.o.log(
+            `data plane: building the bundles failed, running the sources under tsx instead (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`,
+          );
+        }
+      }
+      if (this.o.pgliteTemplate ?? true) {
+        const dir = join(this.o.dataDir, `.pglite-${await pgliteVersion(this.o.root)}`);
+        const t0 = Date.now();
+        try {
+          const fresh = !existsSync(join(dir, 'PG_VERSION'));
+          await mkdir(this.o.dataDir, { recursive: true });
+          await preparePgliteTemplate(dir);
+          this.template = dir;
+          if (fresh) this.o.log(`data plane: PGlite template initialised in ${Date.now() - t0} ms (${dir})`);
+        } catch (e) {
+          this.o.log(`data plane: no PGlite template (${e instanceof Error ? e.message : String(e)})`);
+        }
+      }
+    })();
+    return this.prepared;
   }
 
   /** Where the router sends `<slug>.localtest.me`: the tenant's cerebro port. */
@@ -95,8 +157,15 @@ export class LocalDataPlane {
    * 'suspended' while its render has 0 replicas (as the cluster scales a suspended tenant's
    * Deployments to 0), else undefined (unknown or not started yet).
    */
-  route(slug: string): number | 'suspended' | undefined {
-    return this.cerebroPort(slug) ?? (this.suspendedSlugs.has(slug) ? 'suspended' : undefined);
+  route(slug: string): RouteTarget {
+    return (
+      this.cerebroPort(slug) ??
+      (this.suspendedSlugs.has(slug)
+        ? 'suspended'
+        : this.renderedSlugs && !this.renderedSlugs.has(slug)
+          ? 'gone'
+          : undefined)
+    );
   }
 
   /** The local ports of a running tenant. */
@@ -117,15 +186,17 @@ export class LocalDataPlane {
     tick();
   }
 
-  /** One pass: start, restart or stop tenants to match tenants/<slug>/manifests/. */
+  /** One pass: start, restart, stop or offboard tenants to match tenants/<slug>/. */
   async sync(): Promise<void> {
     if (this.syncing) return;
     this.syncing = true;
     try {
+      await this.prepare();
       const wanted = await this.renderedTenants();
       for (const [slug, running] of this.tenants)
         if (wanted.get(slug)?.hash !== running.hash)
-          await this.stopTenant(slug, wanted.has(slug) ? 'render changed' : 'gone');
+          await this.stopTenant(slug, wanted.has(slug) ? 'render changed' : 'not rendered');
+      await this.offboardGone();
       for (const [slug, { hash, workloads }] of wanted)
         if (!this.tenants.has(slug)) await this.startTenant(slug, hash, workloads);
       if (this.o.printLinks) await this.printNewLinks();
@@ -139,16 +210,62 @@ export class LocalDataPlane {
     await Promise.all([...this.tenants.keys()].map((slug) => this.stopTenant(slug, 'npm start stopping')));
   }
 
+  /**
+   * Render-only offboarding: a tenant the data plane knows (ports.json or a data folder) whose
+   * render is gone — no tenants/<slug>/manifests/ and no tenant.yaml — is stopped, its folder
+   * (secrets, PGlite stores, logs, outbox) and ports removed. Its store schema, vault rows and
+   * knowledge index on the shared PostgreSQL are the provisioner's purge step's to drop. Nothing
+   * happens while the artifacts folder itself is missing (a misconfigured ARTIFACTS_DIR must not
+   * wipe every tenant).
+   */
+  private async offboardGone(): Promise<void> {
+    const rendered = this.renderedSlugs;
+    if (!rendered || !existsSync(this.o.artifactsDir)) return;
+    const file = join(this.o.dataDir, 'ports.json');
+    const ports = existsSync(file)
+      ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, LocalPorts>)
+      : {};
+    const folders = existsSync(this.o.dataDir)
+      ? (await readdir(this.o.dataDir, { withFileTypes: true }))
+          .filter((e) => e.isDirectory() && /^[a-z0-9-]+$/.test(e.name))
+          .map((e) => e.name)
+      : [];
+    const gone = [...new Set([...Object.keys(ports), ...folders])].filter((slug) => !rendered.has(slug));
+    if (gone.length === 0) return;
+    for (const slug of gone) {
+      await this.stopTenant(slug, 'offboarded');
+      await rm(join(this.o.dataDir, slug), { recursive: true, force: true });
+      delete ports[slug];
+      this.waitingForVault.delete(slug);
+      this.o.log(
+        `data plane ${slug}: offboarded (its render is gone): processes stopped, data and ports removed`,
+      );
+    }
+    await writeFile(file, `${JSON.stringify(ports, null, 2)}\n`);
+  }
+
   private async renderedTenants(): Promise<Map<string, { hash: string; workloads: RenderedWorkload[] }>> {
     const out = new Map<string, { hash: string; workloads: RenderedWorkload[] }>();
     const suspended = new Set<string>();
+    const rendered = new Set<string>();
     const slugs = existsSync(this.o.artifactsDir) ? await readdir(this.o.artifactsDir) : [];
     for (const slug of slugs.filter((s) => s !== 'examples' && /^[a-z0-9-]+$/.test(s))) {
       const dir = join(this.o.artifactsDir, slug, 'manifests');
+      if (existsSync(dir) || existsSync(join(this.o.artifactsDir, slug, 'tenant.yaml'))) rendered.add(slug);
       if (!existsSync(dir)) continue;
       const files = (await readdir(dir, { recursive: true })).filter((f) => /\.ya?ml$/.test(f)).sort();
       const text = (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n---\n');
-      const workloads = renderedWorkloads(parseManifests(text));
+      let workloads: RenderedWorkload[];
+      try {
+        workloads = renderedWorkloads(parseManifests(text));
+      } catch (e) {
+        // One unreadable render must not keep the other tenants from starting.
+        const why = e instanceof Error ? e.message : String(e);
+        if (this.unreadable.get(slug) !== why) this.o.log(`data plane ${slug}: render not started: ${why}`);
+        this.unreadable.set(slug, why);
+        continue;
+      }
+      this.unreadable.delete(slug);
       const cerebro = workloads.find((w) => w.app === 'cerebro');
       const cloud = (cerebro?.config.cloud as { provider?: string } | undefined)?.provider;
       if (!cerebro || (cloud !== 'local' && !this.o.allClouds)) continue;
@@ -159,6 +276,7 @@ export class LocalDataPlane {
       out.set(slug, { hash: createHash('sha256').update(text).digest('hex'), workloads });
     }
     this.suspendedSlugs = suspended;
+    this.renderedSlugs = rendered;
     return out;
   }
 
@@ -239,18 +357,24 @@ export class LocalDataPlane {
       );
     const running: Running = { hash, ports, children: [], outboxes: [], seenMail: new Set() };
     this.tenants.set(slug, running);
+    const correlationId = await correlationIdOf(this.o.artifactsDir, slug);
+    // The engine records onboarding stage first_tool_call on the tenant's trace, counted from here.
+    const onboardingEnv = {
+      CW_ONBOARDING_CORRELATION_ID: correlationId,
+      CW_ONBOARDING_SINCE: await this.onboardingSince(slug, dir),
+    };
     const startedAt = Date.now();
-    for (const w of workloads) running.children.push(await this.launch(slug, dir, w));
-    void correlationIdOf(this.o.artifactsDir, slug)
-      .then((correlationId) =>
-        awaitWorkspaceAnswers({
-          urls: workloads.flatMap((w) => w.probeUrls),
-          correlationId,
-          startedAt,
-          recorder: this.onboarding,
-          current: () => this.tenants.get(slug) === running,
-        }),
-      )
+    for (const w of workloads)
+      running.children.push(
+        await this.launch(slug, dir, w, w.workload.app === 'mcp-engine' ? onboardingEnv : {}),
+      );
+    void awaitWorkspaceAnswers({
+      urls: workloads.flatMap((w) => w.probeUrls),
+      correlationId,
+      startedAt,
+      recorder: this.onboarding,
+      current: () => this.tenants.get(slug) === running,
+    })
       .then((ms) => {
         if (ms === undefined) return;
         this.o.log(`data plane ${slug}: workspace answers ${ms} ms after its processes started`);
@@ -274,11 +398,35 @@ export class LocalDataPlane {
     );
   }
 
+  /**
+   * When the tenant's onboarding is counted from for first_tool_call: its first render (the mtime
+   * of tenants/<slug>/tenant.yaml when the data plane first sees it — provisioned, a few seconds
+   * after checkout), kept in .data/data-plane/<slug>/onboarding.json so later renders and
+   * restarts do not move it. The render carries no checkout time (see docs/observability.md).
+   */
+  private async onboardingSince(slug: string, dir: string): Promise<string> {
+    const file = join(dir, 'onboarding.json');
+    if (existsSync(file)) {
+      const kept = (JSON.parse(await readFile(file, 'utf8')) as { since?: string }).since;
+      if (kept && !Number.isNaN(Date.parse(kept))) return kept;
+    }
+    const tenantYaml = join(this.o.artifactsDir, slug, 'tenant.yaml');
+    const rendered = existsSync(tenantYaml) ? (await stat(tenantYaml)).mtimeMs : Date.now();
+    const since = new Date(Math.min(rendered, Date.now())).toISOString();
+    await writeFile(file, `${JSON.stringify({ since, from: 'rendered' })}\n`);
+    return since;
+  }
+
   private outboxOf(w: LocalWorkload): string {
     return String((w.config.mail as { dir?: string } | undefined)?.dir ?? '');
   }
 
-  private async launch(slug: string, dir: string, w: LocalWorkload): Promise<ChildProcess> {
+  private async launch(
+    slug: string,
+    dir: string,
+    w: LocalWorkload,
+    extraEnv: Record<string, string>,
+  ): Promise<ChildProcess> {
     for (const d of w.dirs) await mkdir(d, { recursive: true, mode: 0o700 });
     for (const [file, content] of Object.entries(w.secrets)) {
       await writeFile(file, `${content}\n`, { mode: 0o600 });
@@ -295,7 +443,9 @@ export class LocalDataPlane {
           `data plane ${slug}: ${file} has no local source; wrote a placeholder (what needs it, e.g. the IdP sign-in, will fail)`,
         );
       }
-    const args = this.o.bundles
+    // A first start opens an initialised copy instead of running initdb (start-faster.ts).
+    if (this.template) for (const d of pgliteDirsOf(w.config)) await seedFromTemplate(this.template, d);
+    const args = this.runBundles
       ? ['--enable-source-maps', `apps/${w.workload.app}/dist/app/main.js`]
       : ['--import', 'tsx', `apps/${w.workload.app}/src/main.ts`];
     const log = createWriteStream(join(dir, `${w.workload.deployment}.log`), { flags: 'a' });
@@ -306,6 +456,7 @@ export class LocalDataPlane {
         HOME: this.o.env.HOME,
         LOG_LEVEL: this.o.env.LOG_LEVEL ?? 'info',
         ...w.env,
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
