@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { VaultInputError, type CredentialRef, type VaultBackend } from '../src/index.js';
+import { VaultInputError, isTenantSecretStore, type CredentialRef, type VaultBackend } from '../src/index.js';
 
 export const LEAK = 'sk-LEAKCANARY-7f3a9c';
 
@@ -113,6 +113,54 @@ export function describeVaultBackendContract(
       expect(await b.list()).toEqual([]);
       expect(await b.delete(ref, 'x')).toBe(false);
       expect(await a.get(ref)).toBe(LEAK);
+    });
+
+    it('tenant secrets: put, has, list by prefix (names only, sorted), delete; per tenant', async () => {
+      const a = await open(unique());
+      const b = await open(unique());
+      if (!isTenantSecretStore(a) || !isTenantSecretStore(b))
+        throw new Error(`${label} stores no tenant secrets`);
+      // Out of order and with a gap: listing must not probe 0001 upward.
+      for (const key of ['engine-signing-0003', 'engine-signing-0002', 'engine-audit-salt'])
+        await a.putTenantSecret(key, `${LEAK}-${key}`, 'provisioner');
+      await a.putTenantSecret('engine-signing-0005', `${LEAK}-5`, 'provisioner');
+      await a.put({ plugin: 'engine', name: 'x', scope: { level: 'org' } }, LEAK, 'boss');
+      expect(await a.listTenantSecrets('engine-signing-')).toEqual([
+        'engine-signing-0002',
+        'engine-signing-0003',
+        'engine-signing-0005',
+      ]);
+      expect(await a.listTenantSecrets('')).toEqual([
+        'engine-audit-salt',
+        'engine-signing-0002',
+        'engine-signing-0003',
+        'engine-signing-0005',
+      ]);
+      expect(inspect(await a.listTenantSecrets(''))).not.toContain(LEAK);
+      expect(await b.listTenantSecrets('engine-signing-')).toEqual([]);
+      expect(await b.deleteTenantSecret('engine-signing-0002', 'x')).toBe(false);
+
+      expect(await a.deleteTenantSecret('engine-signing-0002', 'provisioner')).toBe(true);
+      expect(await a.deleteTenantSecret('engine-signing-0002', 'provisioner')).toBe(false);
+      expect(await a.hasTenantSecret('engine-signing-0002')).toBe(false);
+      expect(await a.listTenantSecrets('engine-signing-')).toEqual([
+        'engine-signing-0003',
+        'engine-signing-0005',
+      ]);
+      // The credentials are not tenant secrets and stay.
+      expect(await a.get({ plugin: 'engine', name: 'x', scope: { level: 'org' } })).toBe(LEAK);
+
+      for (const [call, field] of [
+        [() => a.listTenantSecrets('Engine_'), /prefix/],
+        [() => a.listTenantSecrets('cred-'), /prefix/],
+        [() => a.deleteTenantSecret('../x', 'p'), /key/],
+        [() => a.deleteTenantSecret('cred-engine-x', 'p'), /key/],
+      ] as const) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(VaultInputError);
+        expect((error as Error).message).toMatch(field);
+      }
+      expect(await a.hasTenantSecret('engine-signing-0003')).toBe(true);
     });
   });
 }

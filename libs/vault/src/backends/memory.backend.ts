@@ -12,7 +12,7 @@ import {
   refKey,
   sameScope,
 } from '../credential-ref.js';
-import { checkTenantSecretKey, type TenantSecretStore } from '../tenant-secrets.js';
+import { checkTenantSecretKey, checkTenantSecretPrefix, type TenantSecretStore } from '../tenant-secrets.js';
 import type { CredentialMetadata, CredentialRef, CredentialScope, VaultBackend } from '../vault.port.js';
 
 interface Entry {
@@ -73,5 +73,15 @@ export class MemoryVaultBackend implements VaultBackend, TenantSecretStore {
 
   async hasTenantSecret(key: string): Promise<boolean> {
     return this.tenantSecrets.has(checkTenantSecretKey(key));
+  }
+
+  async listTenantSecrets(prefix: string): Promise<string[]> {
+    const p = checkTenantSecretPrefix(prefix);
+    return [...this.tenantSecrets.keys()].filter((k) => k.startsWith(p)).sort();
+  }
+
+  async deleteTenantSecret(key: string, actor: string): Promise<boolean> {
+    checkActor(actor);
+    return this.tenantSecrets.delete(checkTenantSecretKey(key));
   }
 }

@@ -19,7 +19,11 @@ import {
 import { unavailable } from '../../vault.errors.js';
 import type { CredentialMetadata, CredentialRef, CredentialScope, VaultBackend } from '../../vault.port.js';
 import type { SecretDriver, SecretLabels } from './secret-driver.js';
-import { checkTenantSecretKey, type TenantSecretStore } from '../../tenant-secrets.js';
+import {
+  checkTenantSecretKey,
+  checkTenantSecretPrefix,
+  type TenantSecretStore,
+} from '../../tenant-secrets.js';
 
 const L = {
   plugin: 'cw-plugin',
@@ -124,6 +128,23 @@ export class CloudVaultBackend implements VaultBackend, TenantSecretStore {
     const k = checkTenantSecretKey(key);
     // A secret the stack created empty has labels but no value yet: only a value counts.
     return this.guard(async () => (await this.driver.read(k)) !== undefined);
+  }
+
+  async listTenantSecrets(prefix: string): Promise<string[]> {
+    const p = checkTenantSecretPrefix(prefix);
+    return this.guard(async () => {
+      const found = (await this.driver.list(p)).filter((s) => !s.name.startsWith('cred-'));
+      // Like `has`: a secret the stack created empty (no value yet) is not listed.
+      const named: string[] = [];
+      for (const { name } of found) if ((await this.driver.read(name)) !== undefined) named.push(name);
+      return named.sort();
+    });
+  }
+
+  async deleteTenantSecret(key: string, actor: string): Promise<boolean> {
+    const k = checkTenantSecretKey(key);
+    checkActor(actor);
+    return this.guard(() => this.driver.remove(k));
   }
 
   private toMetadata(

@@ -24,7 +24,11 @@ import {
 } from '../../credential-ref.js';
 import { unavailable } from '../../vault.errors.js';
 import type { CredentialMetadata, CredentialRef, CredentialScope, VaultBackend } from '../../vault.port.js';
-import { checkTenantSecretKey, type TenantSecretStore } from '../../tenant-secrets.js';
+import {
+  checkTenantSecretKey,
+  checkTenantSecretPrefix,
+  type TenantSecretStore,
+} from '../../tenant-secrets.js';
 import type { MasterKeyring } from './master-keys.js';
 import { openValue, rewrap, sealValue } from './sealed-record.js';
 
@@ -210,6 +214,30 @@ export class LocalVaultBackend implements VaultBackend, TenantSecretStore {
   async hasTenantSecret(key: string): Promise<boolean> {
     const k = checkTenantSecretKey(key);
     return (await this.guard(() => this.records.get(SECRETS_PARTITION, k))) !== undefined;
+  }
+
+  async listTenantSecrets(prefix: string): Promise<string[]> {
+    const p = checkTenantSecretPrefix(prefix);
+    const names: string[] = [];
+    await this.guard(async () => {
+      let cursor: string | undefined;
+      do {
+        const page = await this.records.query(SECRETS_PARTITION, {
+          limit: 500,
+          ...(p && { idPrefix: p }),
+          ...(cursor && { cursor }),
+        });
+        for (const item of page.items) if (item.id.startsWith(p)) names.push(item.id);
+        cursor = page.cursor;
+      } while (cursor);
+    });
+    return names.sort();
+  }
+
+  async deleteTenantSecret(key: string, actor: string): Promise<boolean> {
+    const k = checkTenantSecretKey(key);
+    checkActor(actor);
+    return this.guard(() => this.records.delete(SECRETS_PARTITION, k));
   }
 
   /** For the process that mounts it (tests, a local cerebro): the tenant secret's value. */
