@@ -16,6 +16,7 @@ import {
   type ProvisioningGoal,
   type Tenant,
   type TenantBindings,
+  type TenantSpecInput,
 } from '@cw/tenant-model';
 import { PermanentStepError } from './errors.js';
 import type { ProvisioningTenant } from './ports.js';
@@ -49,8 +50,7 @@ export function desiredTenant(tenant: ProvisioningTenant, options: DesiredTenant
     },
     spec: {
       ...spec,
-      // Bindings from the infrastructure win over anything in the stored spec: they are facts.
-      bindings: { ...(spec.bindings ?? {}), ...(options.bindings ?? {}) },
+      bindings: mergeBindings(spec.bindings, options.bindings),
       suspended: suspendedFor(options.goal, tenant),
     },
   };
@@ -64,6 +64,21 @@ export function desiredTenant(tenant: ProvisioningTenant, options: DesiredTenant
     }
     throw error;
   }
+}
+
+/**
+ * Bindings from the infrastructure win over anything in the stored spec: they are facts. Except
+ * the vault's `signingKeys`, which no stack produces: the control plane's key rotation keeps them
+ * in the desired spec (ADR 0004), so they survive the stack's vault binding replacing the stored one.
+ */
+export function mergeBindings(
+  stored: TenantSpecInput['bindings'],
+  infra: TenantBindings | undefined,
+): TenantBindings {
+  const merged = { ...(stored ?? {}), ...(infra ?? {}) } as TenantBindings;
+  const signingKeys = stored?.vault?.signingKeys;
+  if (infra?.vault && signingKeys) merged.vault = { ...infra.vault, signingKeys: [...signingKeys] };
+  return merged;
 }
 
 /** Cloud provider `local` has no cloud stack: infrastructure steps are skipped. */

@@ -17,6 +17,7 @@ export * from './steps/apply-tenant.step.js';
 export * from './steps/await-ready.step.js';
 export * from './steps/notify.step.js';
 export * from './steps/purge-tenant-data.step.js';
+export * from './steps/retire-signing-keys.step.js';
 export * from './usecases/retry-from-failed-step.usecase.js';
 export * from './usecases/dry-run.usecase.js';
 export * from './usecases/start-run.usecase.js';

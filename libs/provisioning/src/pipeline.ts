@@ -24,6 +24,7 @@ import { AwaitReadyStep } from './steps/await-ready.step.js';
 import { NotifyStep } from './steps/notify.step.js';
 import { PurgeTenantDataStep } from './steps/purge-tenant-data.step.js';
 import { RenderTenantStep } from './steps/render-tenant.step.js';
+import { RetireSigningKeysStep } from './steps/retire-signing-keys.step.js';
 import { SynthesizeInfrastructureStep } from './steps/synthesize-infrastructure.step.js';
 
 export interface PipelineDeps {
@@ -68,6 +69,7 @@ export function createStepHandlers(deps: PipelineDeps): AnyStepHandler[] {
     }),
     new NotifyStep(deps),
     new PurgeTenantDataStep({ artifacts: deps.artifacts, purger: deps.purger }),
+    new RetireSigningKeysStep({ artifacts: deps.artifacts, secrets: deps.secrets }),
   ];
 }
 

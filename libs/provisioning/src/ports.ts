@@ -16,6 +16,7 @@ import type {
   TenantSpecInput,
   TenantState,
 } from '@cw/tenant-model';
+import type { SeedOptions } from './tenant-secrets.js';
 
 /** A Kubernetes object as rendered (plain JSON). */
 export interface KubeObject {
@@ -118,7 +119,13 @@ export interface ClusterGateway {
 // Tenant vault
 
 export type DataPlaneSecretsResult =
-  { readonly created: readonly string[]; readonly kept: readonly string[] } | { readonly skipped: string };
+  | {
+      readonly created: readonly string[];
+      readonly kept: readonly string[];
+      /** Retired signing keys deleted (SeedOptions.retireUnlisted). */
+      readonly deleted?: readonly string[];
+    }
+  | { readonly skipped: string };
 
 /**
  * Seeds the secrets the tenant's data plane mounts (engine audit salt, cerebro session key,
@@ -126,8 +133,11 @@ export type DataPlaneSecretsResult =
  * never returns a value (tenant-secrets.ts).
  */
 export interface DataPlaneSecrets {
-  /** `firstManagers`: the customer admin's e-mail, cerebro's first manager. */
-  seed(tenant: Tenant, options?: { firstManagers?: readonly string[] }): Promise<DataPlaneSecretsResult>;
+  /**
+   * `firstManagers`: the customer admin's e-mail, cerebro's first manager; `signingKeys` /
+   * `retireUnlisted`: the Tenant's signing keys created, or the unlisted ones deleted (tenant-secrets.ts).
+   */
+  seed(tenant: Tenant, options?: SeedOptions): Promise<DataPlaneSecretsResult>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ import {
   CEREBRO_SESSION_KEY,
   ENGINE_AUDIT_SALT,
   engineSigningKeyName,
+  engineSigningKeys,
   mountedFileName,
+  nextEngineSigningKeyName,
   rotateEngineSigningKey,
   seedDataPlaneSecrets,
 } from './tenant-secrets.js';
@@ -100,6 +102,54 @@ describe('data-plane secrets in the tenant vault', () => {
     expect(await read('rotor', names[0]!)).not.toBe(await read('rotor', names.at(-1)!));
     // A later seed keeps every key.
     expect((await seedDataPlaneSecrets(vault)).created).toEqual([]);
+  });
+
+  it('finds the keys by listing, so nothing depends on engine-signing-0001 still existing', async () => {
+    const vault = await secrets.openLocal('gapped');
+    await seedDataPlaneSecrets(vault);
+    const second = await rotateEngineSigningKey(vault);
+    expect(second).toBe('engine-signing-0002');
+    // The first key retired and deleted: the vault holds 0002 only.
+    expect(await vault.deleteTenantSecret(engineSigningKeyName(1), 'test')).toBe(true);
+    expect(await engineSigningKeys(vault)).toEqual(['engine-signing-0002']);
+    // A later seed neither recreates 0001 nor adds a key; rotation continues after the newest.
+    const again = await seedDataPlaneSecrets(vault);
+    expect(again.created).toEqual([]);
+    expect(again.kept).toContain('engine-signing-0002');
+    expect(await vault.hasTenantSecret(engineSigningKeyName(1))).toBe(false);
+    expect(await rotateEngineSigningKey(vault)).toBe('engine-signing-0003');
+    expect(nextEngineSigningKeyName(['engine-signing-0009', 'engine-signing-0010'])).toBe(
+      'engine-signing-0011',
+    );
+    expect(nextEngineSigningKeyName([])).toBe('engine-signing-0001');
+  });
+
+  it('creates every signing key the Tenant lists, and deletes the unlisted ones only when retiring', async () => {
+    const vault = await secrets.openLocal('listed');
+    await seedDataPlaneSecrets(vault);
+    const listed = ['engine-signing-0001', 'engine-signing-0002'];
+    const rotated = await seedDataPlaneSecrets(vault, { signingKeys: listed });
+    expect(rotated.created).toEqual(['engine-signing-0002']);
+    expect(await engineSigningKeys(vault)).toEqual(listed);
+    // Seeding with a shorter list keeps what is not listed (render happens before the rollout)…
+    const kept = await seedDataPlaneSecrets(vault, { signingKeys: ['engine-signing-0002'] });
+    expect(kept.created).toEqual([]);
+    expect(kept.deleted).toBeUndefined();
+    expect(await engineSigningKeys(vault)).toEqual(listed);
+    // …only the retire step (after the rollout) deletes it, and says which.
+    const retired = await seedDataPlaneSecrets(vault, {
+      signingKeys: ['engine-signing-0002'],
+      retireUnlisted: true,
+    });
+    expect(retired).toMatchObject({ created: [], deleted: ['engine-signing-0001'] });
+    expect(retired.kept).toContain('engine-signing-0002');
+    expect(await engineSigningKeys(vault)).toEqual(['engine-signing-0002']);
+    await expect(seedDataPlaneSecrets(vault, { retireUnlisted: true })).rejects.toThrow(
+      /needs the signing keys/,
+    );
+    await expect(seedDataPlaneSecrets(vault, { signingKeys: ['engine-signing-x'] })).rejects.toThrow(
+      /not an engine signing key name/,
+    );
   });
 
   it('a cloud vault is not written unless DATA_PLANE_SECRETS=all, and says so', async () => {

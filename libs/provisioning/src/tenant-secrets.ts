@@ -21,19 +21,25 @@
  * their `.pem` suffix; whatever mounts them (the CSI/ESO objects of the chart, the local data
  * plane of `npm start`) adds it: `mountedFileName`.
  *
- * Signing-key rotation: `rotateEngineSigningKey` adds the next `engine-signing-NNNN` (zero-padded,
- * so name order is age order). Cerebro publishes every mounted key in its JWKS and signs with the
- * last by name; engines refetch the JWKS on an unknown `kid`. Once the new key is mounted
- * everywhere and the longest token lifetime (5 min) has passed, the previous key may be deleted
- * from the vault with the cloud's own tooling (the vault port has no delete for tenant secrets).
+ * Signing-key rotation (docs/adr/0004-engine-signing-key-mounts.md): the Tenant's
+ * `spec.bindings.vault.signingKeys` names the keys the chart mounts; the control plane's rotate
+ * appends the next name (`nextEngineSigningKeyName`, zero-padded so name order is age order) and
+ * the render step creates every listed key the vault lacks (`seedDataPlaneSecrets` with
+ * `signingKeys`) before the manifests exist. Cerebro publishes every mounted key in its JWKS and
+ * signs with the last by name. Retiring drops the old name from the list; only after the Tenant
+ * without it is applied and Ready does the retire-signing-keys step delete the key from the vault
+ * (`retireUnlisted`): a listed key missing from the vault would fail the whole mount. Keys are
+ * found by listing the vault by prefix, so nothing depends on `engine-signing-0001` existing.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
-/** The tenant-vault side the provisioner needs: write-only, `has` but never `get`. */
+/** The tenant-vault side the provisioner needs: write-only, `has` and names but never `get`. */
 export interface TenantSecretWriter {
   readonly tenant: string;
   hasTenantSecret(key: string): Promise<boolean>;
   putTenantSecret(key: string, value: string, actor: string): Promise<void>;
+  listTenantSecrets(prefix: string): Promise<string[]>;
+  deleteTenantSecret(key: string, actor: string): Promise<boolean>;
 }
 
 export const ENGINE_AUDIT_SALT = 'engine-audit-salt';
@@ -68,22 +74,40 @@ export interface SeedResult {
   readonly created: readonly string[];
   /** Names that already existed and were kept. */
   readonly kept: readonly string[];
+  /** Signing keys deleted now (`retireUnlisted`). */
+  readonly deleted?: readonly string[];
 }
 
-/** Names of the signing keys in the vault, oldest first (probes 0001, 0002, … up to the first gap). */
-export async function engineSigningKeys(vault: TenantSecretWriter, max = 9999): Promise<string[]> {
-  const names: string[] = [];
-  for (let n = 1; n <= max; n++) {
-    const name = engineSigningKeyName(n);
-    if (!(await vault.hasTenantSecret(name))) break;
-    names.push(name);
-  }
-  return names;
+const SIGNING_KEY_NAME = /^engine-signing-(\d{4,})$/;
+
+/** Names of the signing keys in the vault, oldest first, whatever their numbers (listed by prefix). */
+export async function engineSigningKeys(vault: TenantSecretWriter): Promise<string[]> {
+  return (await vault.listTenantSecrets(ENGINE_SIGNING_PREFIX))
+    .filter((n) => SIGNING_KEY_NAME.test(n))
+    .sort(bySigningKeyNumber);
 }
+
+const signingKeyNumber = (name: string): number => Number(SIGNING_KEY_NAME.exec(name)?.[1] ?? 0);
+const bySigningKeyNumber = (a: string, b: string): number => signingKeyNumber(a) - signingKeyNumber(b);
+
+/** The name after the newest of `names` (`engine-signing-0001` when there is none). */
+export const nextEngineSigningKeyName = (names: readonly string[]): string =>
+  engineSigningKeyName(Math.max(0, ...names.map(signingKeyNumber)) + 1);
 
 export interface SeedOptions {
   /** The customer admin's e-mail(s): the workspace's first managers (written once, when absent). */
   readonly firstManagers?: readonly string[];
+  /**
+   * The signing keys the Tenant lists (`spec.bindings.vault.signingKeys`): each one the vault
+   * lacks is created, since the chart mounts exactly these. Absent: at least one key must exist
+   * (`engine-signing-0001` is created in an empty vault).
+   */
+  readonly signingKeys?: readonly string[];
+  /**
+   * Delete the vault's signing keys that `signingKeys` does not list (the retire step, once the
+   * Tenant without them is applied and Ready). Needs `signingKeys`.
+   */
+  readonly retireUnlisted?: boolean;
 }
 
 /** Creates every data-plane secret the vault lacks; keeps the ones it has. */
@@ -109,18 +133,31 @@ export async function seedDataPlaneSecrets(
     }
   }
   const signing = await engineSigningKeys(vault);
-  if (signing.length === 0) {
-    const first = engineSigningKeyName(1);
-    await vault.putTenantSecret(first, newSigningKey(), PROVISIONER_ACTOR);
-    created.push(first);
-  } else kept.push(...signing);
-  return { created, kept };
+  const listed = options.signingKeys;
+  const wanted = listed ?? (signing.length ? [] : [engineSigningKeyName(1)]);
+  for (const name of wanted) {
+    if (!SIGNING_KEY_NAME.test(name))
+      throw new Error(`"${name.slice(0, 40)}" is not an engine signing key name`);
+    if (signing.includes(name)) continue;
+    await vault.putTenantSecret(name, newSigningKey(), PROVISIONER_ACTOR);
+    created.push(name);
+  }
+  if (!options.retireUnlisted) {
+    kept.push(...signing);
+    return { created, kept };
+  }
+  if (!listed?.length) throw new Error('retireUnlisted needs the signing keys the Tenant lists');
+  kept.push(...signing.filter((n) => listed.includes(n)));
+  const deleted: string[] = [];
+  for (const name of signing)
+    if (!listed.includes(name) && (await vault.deleteTenantSecret(name, PROVISIONER_ACTOR)))
+      deleted.push(name);
+  return { created, kept, deleted };
 }
 
-/** Adds the next engine signing key (it signs once mounted); returns its vault name. */
+/** Adds the key after the newest in the vault (it signs once mounted); returns its vault name. */
 export async function rotateEngineSigningKey(vault: TenantSecretWriter): Promise<string> {
-  const existing = await engineSigningKeys(vault);
-  const next = engineSigningKeyName(existing.length + 1);
+  const next = nextEngineSigningKeyName(await engineSigningKeys(vault));
   await vault.putTenantSecret(next, newSigningKey(), PROVISIONER_ACTOR);
   return next;
 }

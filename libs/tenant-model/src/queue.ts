@@ -12,6 +12,7 @@ export const PROVISIONING_STEPS = [
   'await-ready',
   'notify',
   'purge-tenant-data',
+  'retire-signing-keys',
 ] as const;
 export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
 
@@ -22,7 +23,8 @@ export type ProvisioningGoal = (typeof PROVISIONING_GOALS)[number];
 /**
  * Steps each goal runs, in order. Offboarding runs them with deletion semantics: the Tenant goes
  * (namespace, workloads), then the tenant's data on what the platform reaches (store, vault,
- * knowledge), then the cloud stack (whose outputs the purge still reads).
+ * knowledge), then the cloud stack (whose outputs the purge still reads). An update ends by
+ * deleting the engine signing keys the Tenant it rolled out no longer lists (key rotation, ADR 0004).
  */
 export const GOAL_STEPS: Readonly<Record<ProvisioningGoal, readonly ProvisioningStep[]>> = {
   provision: [
@@ -39,6 +41,7 @@ export const GOAL_STEPS: Readonly<Record<ProvisioningGoal, readonly Provisioning
     'render-tenant',
     'apply-tenant',
     'await-ready',
+    'retire-signing-keys',
   ],
   suspend: ['render-tenant', 'apply-tenant'],
   resume: ['render-tenant', 'apply-tenant', 'await-ready'],

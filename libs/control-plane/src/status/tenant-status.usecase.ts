@@ -26,6 +26,7 @@ export const STEP_LABELS: Record<ProvisioningStep, string> = {
   'await-ready': 'Waiting for your workspace to become ready',
   notify: 'Sending the welcome e-mail',
   'purge-tenant-data': "Removing your workspace's data",
+  'retire-signing-keys': 'Removing retired signing keys',
 };
 
 export interface StatusMessage {

@@ -90,9 +90,14 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
       });
     }
     // Before the manifests: whatever starts the workloads from them finds their secrets in the vault.
+    const signingKeys = input.tenant.spec.bindings.vault?.signingKeys;
     const secrets =
       input.seedSecrets && this.deps.secrets
-        ? await this.deps.secrets.seed(input.tenant, { firstManagers: input.firstManagers ?? [] })
+        ? await this.deps.secrets.seed(input.tenant, {
+            firstManagers: input.firstManagers ?? [],
+            // The chart mounts exactly these: each must exist before anything starts from the manifests.
+            ...(signingKeys && { signingKeys }),
+          })
         : undefined;
     await artifacts.remove(slug, ARTIFACT.pendingBindings);
     // A slug rendered again after an offboarding is a tenant again (the local data plane starts it).
