@@ -35,6 +35,10 @@ async function firstToolCallSeries(h: Harness): Promise<{ count: number; sum: nu
   return { count: value('count'), sum: value('sum') };
 }
 
+/** An engine on the one tenant store of this file (a second call is the same tenant restarted). */
+const engineOnSharedStore = () =>
+  startHarness({ store, stripe, onboarding: { correlationId: CORRELATION, since, tracer } });
+
 beforeAll(async () => {
   stripe = await startStripeServer();
 });
@@ -46,11 +50,7 @@ afterAll(async () => {
 describe('first_tool_call', () => {
   it('is recorded once, at the first successful call, in seconds since the onboarding began', async () => {
     since = new Date(Date.now() - 42_000);
-    const h = await startHarness({
-      store,
-      stripe,
-      onboarding: { correlationId: CORRELATION, since, tracer },
-    });
+    const h = await engineOnSharedStore();
     try {
       const viewer = await h.connect(USERS.viewer);
       const refused = await viewer.callTool({ name: 'payments.charge', arguments: { amount: 5 } });
@@ -87,11 +87,7 @@ describe('first_tool_call', () => {
   });
 
   it('is not recorded again after a restart on the same tenant store', async () => {
-    const h = await startHarness({
-      store,
-      stripe,
-      onboarding: { correlationId: CORRELATION, since, tracer },
-    });
+    const h = await engineOnSharedStore();
     try {
       const developer = await h.connect(USERS.developer);
       const ok = await developer.callTool({ name: 'payments.balance', arguments: {} });
