@@ -16,6 +16,8 @@ import {
   dryRunResultSchema,
   adminEnginesBodySchema,
   engineChoiceResultSchema,
+  signingKeyActionBodySchema,
+  signingKeysViewSchema,
   listAuditQuerySchema,
   listTenantsQuerySchema,
   offboardBodySchema,
@@ -159,6 +161,38 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
       adminEnginesBodySchema,
     ),
     response: { status: 200, schema: engineChoiceResultSchema },
+  },
+  {
+    operationId: 'getSigningKeys',
+    method: 'GET',
+    path: tenantPath('/signing-keys'),
+    minRole: 'viewer',
+    summary: "The tenant's engine signing keys",
+    description:
+      'The keys cerebro mounts (names only; the last one signs engine tokens), and a rotation waiting to be retired: when it was rolled out and from when the old key may be retired.',
+    tag: 'tenants',
+    response: { status: 200, schema: signingKeysViewSchema },
+    errors: [404],
+  },
+  {
+    ...action(
+      'rotateSigningKey',
+      '/signing-keys/rotate',
+      'Rotate the engine signing key',
+      'Adds the next `engine-signing-NNNN`: the desired spec lists old and new (`spec.bindings.vault.signingKeys`), an `update` run creates the new key in the tenant vault and rolls cerebro out mounting both; cerebro publishes both in its JWKS and signs with the new one after its grace period. 409 when the tenant has no vault binding, is not provisioned, or a rotation waits to be retired.',
+      signingKeyActionBodySchema,
+    ),
+    response: { status: 200, schema: signingKeysViewSchema },
+  },
+  {
+    ...action(
+      'retireSigningKey',
+      '/signing-keys/retire',
+      'Retire the previous engine signing key',
+      'Only once the rotation was rolled out (a run at its spec version succeeded) and the longest engine-token life after the new key started signing has passed (660 s); earlier 409 says from when. The desired spec lists the new key only; the `update` run applies that, waits for Ready, then deletes the old key from the vault (step retire-signing-keys).',
+      signingKeyActionBodySchema,
+    ),
+    response: { status: 200, schema: signingKeysViewSchema },
   },
   {
     operationId: 'listAudit',

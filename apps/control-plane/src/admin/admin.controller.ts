@@ -26,6 +26,7 @@ import {
   ResumeTenantUseCase,
   ResyncTenantUseCase,
   RetryTenantUseCase,
+  SigningKeysUseCase,
   SuspendTenantUseCase,
   TenantDetailUseCase,
   type SessionInfo,
@@ -55,6 +56,7 @@ export class AdminTenantsController {
     @Inject(OffboardTenantUseCase) private readonly offboarding: OffboardTenantUseCase,
     @Inject(AdminAuditLogUseCase) private readonly audit: AdminAuditLogUseCase,
     @Inject(ChoosePluginsUseCase) private readonly engines: ChoosePluginsUseCase,
+    @Inject(SigningKeysUseCase) private readonly signingKeys: SigningKeysUseCase,
   ) {}
 
   @AdminOperation('listTenants')
@@ -105,6 +107,21 @@ export class AdminTenantsController {
   @AdminOperation('configureEngines')
   configureEngines(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: Request) {
     return this.engines.executeAsAdmin(tenant, body, adminContextOf(req));
+  }
+
+  @AdminOperation('getSigningKeys')
+  getSigningKeys(@Param('tenant') tenant: string) {
+    return this.signingKeys.view(tenant);
+  }
+
+  @AdminOperation('rotateSigningKey')
+  rotateSigningKey(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: Request) {
+    return this.signingKeys.rotate(tenant, body, adminContextOf(req));
+  }
+
+  @AdminOperation('retireSigningKey')
+  retireSigningKey(@Param('tenant') tenant: string, @Body() body: unknown, @Req() req: Request) {
+    return this.signingKeys.retire(tenant, body, adminContextOf(req));
   }
 
   @AdminOperation('listAudit')

@@ -23,6 +23,7 @@ import {
   TenantDetailUseCase,
   TransitionTenantUseCase,
   ChoosePluginsUseCase,
+  SigningKeysUseCase,
   sharedPluginCatalog,
   renderOnlyCluster,
   type ClusterStatusReader,
@@ -149,6 +150,12 @@ const useCases: Provider[] = [
     inject: [APP_CONTEXT, PROVISIONING_OPERATIONS],
   },
   useCase(AdminAuditLogUseCase, ({ ctx }) => new AdminAuditLogUseCase(ctx.db)),
+  {
+    provide: SigningKeysUseCase,
+    useFactory: (ctx: AppContext, transitions: TransitionTenantUseCase, ops: ProvisioningOperations) =>
+      new SigningKeysUseCase(ctx.db, transitions, (slug) => ops.stackVaultBinding(slug), ctx.clock),
+    inject: [APP_CONTEXT, TransitionTenantUseCase, PROVISIONING_OPERATIONS],
+  },
   useCase(
     ChoosePluginsUseCase,
     ({ ctx, transitions }) =>

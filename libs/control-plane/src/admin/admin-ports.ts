@@ -3,7 +3,7 @@
  * (retry, dry run), the cluster (a Tenant's status), and Stripe subscriptions. Adapters live in
  * the app (provisioning, cluster: loaded lazily, they are heavy) and beside this file (Stripe).
  */
-import type { LifecycleActor, TenantStatus } from '@cw/tenant-model';
+import type { LifecycleActor, TenantBindings, TenantStatus } from '@cw/tenant-model';
 import type { SubscriptionSnapshot } from '../billing/stripe.gateway.js';
 import { DomainError } from '../errors.js';
 import type { DryRunView, RetryResultView } from './admin-schemas.js';
@@ -20,6 +20,8 @@ export interface ProvisioningOperations {
   retryFromFailedStep(tenantId: string, actor: LifecycleActor): Promise<RetryResultView>;
   /** What re-applying the tenant would change; writes nothing. */
   dryRun(tenantId: string): Promise<DryRunView>;
+  /** The vault binding the tenant's cloud stack reported (the provisioner's bindings.json), if any. */
+  stackVaultBinding(slug: string): Promise<TenantBindings['vault'] | undefined>;
 }
 
 export interface ClusterTenantStatus {

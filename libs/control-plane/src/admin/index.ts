@@ -9,6 +9,7 @@ export * from './tenant-actions.usecase.js';
 export * from './change-plan.usecase.js';
 export * from './provisioning-actions.usecase.js';
 export * from './audit-log.usecase.js';
+export * from './signing-keys.usecase.js';
 export * from './stripe-subscription-billing.js';
 export * from '../idp/secret-vault.js';
 export * from '../idp/tenant-secret.vault.js';

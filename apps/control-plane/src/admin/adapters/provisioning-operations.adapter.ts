@@ -13,7 +13,7 @@ import {
   type ProvisioningOperations,
   type RetryResultView,
 } from '@cw/control-plane';
-import type { LifecycleActor, ProvisioningJobData } from '@cw/tenant-model';
+import type { LifecycleActor, ProvisioningJobData, TenantBindings } from '@cw/tenant-model';
 
 export interface ProvisioningOperationsOptions {
   db: Database;
@@ -72,6 +72,12 @@ export class LazyProvisioningOperations implements ProvisioningOperations {
     } catch (error) {
       throw translate(lib, error);
     }
+  }
+
+  async stackVaultBinding(slug: string): Promise<TenantBindings['vault'] | undefined> {
+    const { lib } = await this.load();
+    const store = new lib.LocalArtifactStore(this.options.artifactsDir);
+    return (await lib.readJson<TenantBindings>(store, slug, lib.ARTIFACT.bindings))?.vault;
   }
 
   async close(): Promise<void> {

@@ -72,6 +72,8 @@ export interface AdminHarnessOptions {
   stripeApiBase?: (stripe: StripeTestServer) => Promise<string>;
   /** How the app fetches customer-supplied URLs (default: the real guard). */
   outboundFetch?: typeof fetch;
+  /** The app's clock (default: the real time). */
+  clock?: () => Date;
 }
 
 /** The admin module reads its variables from the environment at boot; set them only for that moment. */
@@ -156,6 +158,7 @@ export async function startAdminHarness(
       rateLimitPrefix: `${prefix}:rl`,
       modules,
       outboundFetch: options.outboundFetch,
+      ...(options.clock && { clock: options.clock }),
     }),
   );
   await started.app.listen(port, '127.0.0.1');
