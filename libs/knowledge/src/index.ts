@@ -11,7 +11,5 @@ export * from './embedders/ai-sdk.embedder.js';
 export * from './backends/index.port.js';
 export * from './backends/sql-client.js';
 export * from './backends/pgvector.index.js';
-export * from './backends/azure-search.index.js';
-export * from './backends/opensearch.index.js';
 export * from './sources/extract-text.js';
 export * from './open-knowledge.js';

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { searchAdapterFromTenant, type Tenant } from '@cw/tenant-model';
 import { openKnowledgeIndex } from './open-knowledge.js';
@@ -67,4 +68,41 @@ describe('searchAdapterFromTenant', () => {
       ),
     ).rejects.toMatchObject({ field: 'search.connection.urlFile' });
   });
+
+  it('opens each cloud backend from its config, loading its SDK only then', async () => {
+    const embedder = new LocalLexicalEmbedder();
+    const opensearch = await openKnowledgeIndex(
+      { kind: 'opensearch', node: 'http://127.0.0.1:9', indexName: 'acme_knowledge', auth: { kind: 'none' } },
+      embedder,
+    );
+    expect(opensearch.constructor.name).toBe('OpenSearchIndex');
+    const azure = await openKnowledgeIndex(
+      {
+        kind: 'azure-ai-search',
+        endpoint: 'https://s.search.windows.net',
+        indexName: 'acme-documents',
+        auth: { kind: 'workload-identity' },
+      },
+      embedder,
+    );
+    expect(azure.constructor.name).toBe('AzureSearchIndex');
+  });
+
+  it("the main entry loads no cloud search SDK (a pgvector tenant's cerebro starts without them)", () => {
+    // A fresh process records every module it resolves (node:module registerHooks).
+    const script = `
+      import { registerHooks } from 'node:module';
+      const seen = [];
+      registerHooks({ resolve(spec, ctx, next) { seen.push(spec); return next(spec, ctx); } });
+      await import('@cw/knowledge');
+      console.log(JSON.stringify(seen));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const seen = JSON.parse(out.trim().split('\n').at(-1)!) as string[];
+    expect(seen).toContain('@cw/knowledge');
+    for (const sdk of ['@opensearch-project/opensearch', '@azure/search-documents', '@azure/identity'])
+      expect(seen.filter((s) => s.startsWith(sdk))).toEqual([]);
+  }, 120_000);
 });

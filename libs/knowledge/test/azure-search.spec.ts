@@ -12,7 +12,8 @@ import {
   startAzureSearchServer,
   type AzureSearchServer,
 } from '@cw/testing/search-servers';
-import { AzureSearchIndex, Knowledge, KnowledgeBackendError } from '../src/index.js';
+import { Knowledge, KnowledgeBackendError } from '../src/index.js';
+import { AzureSearchIndex } from '../src/azure-search.js';
 import { embedder, knowledgeContract } from './knowledge.contract.js';
 import * as seed from './seed-corpus.js';
 

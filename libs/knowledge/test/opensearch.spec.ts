@@ -6,7 +6,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { startOpenSearchServer, type OpenSearchServer } from '@cw/testing/search-servers';
-import { Knowledge, KnowledgeBackendError, OpenSearchIndex, openSearchClient } from '../src/index.js';
+import { Knowledge, KnowledgeBackendError } from '../src/index.js';
+import { OpenSearchIndex, openSearchClient } from '../src/opensearch.js';
 import { embedder, knowledgeContract } from './knowledge.contract.js';
 import * as seed from './seed-corpus.js';
 
