@@ -43,6 +43,21 @@ const vaultBinding = (slug: string, signingKeys?: string[]) =>
     vault: { kind: 'kubernetes', uri: `tenant-${slug}-vault`, ...(signingKeys && { signingKeys }) },
   }) as TenantSpecInput['bindings'];
 
+/** The signing-key files the rendered vault-mount objects (ExternalSecret) give cerebro and the engines. */
+async function mountedKeys(h: ReturnType<typeof harness>, slug: string) {
+  const out = { cerebro: [] as string[], engines: [] as string[] };
+  for (const file of await h.artifacts.list(slug, ARTIFACT.manifestsDir)) {
+    const text = (await h.artifacts.read(slug, `${ARTIFACT.manifestsDir}/${file}`))!;
+    const object = parse(text) as { kind: string; metadata: { name: string } };
+    const keys = [...text.matchAll(/engine-signing-\d{4}\.pem/g)].map((m) => m[0]);
+    if (!keys.length) continue;
+    expect(object.kind).not.toBe('ConfigMap');
+    (object.metadata.name.startsWith('cerebro') ? out.cerebro : out.engines).push(...new Set(keys));
+  }
+  out.cerebro.sort();
+  return out;
+}
+
 async function update(h: ReturnType<typeof harness>, tenantId: string, key: string) {
   const { run } = await startRun(h.deps, {
     tenantId,
@@ -84,9 +99,11 @@ describe('retire-signing-keys', () => {
     expect(await engineSigningKeys(vault)).toEqual(['engine-signing-0001', 'engine-signing-0002']);
     const applied = h.cluster!.applied.at(-1)!;
     expect(applied.spec.bindings.vault?.signingKeys).toEqual(['engine-signing-0001', 'engine-signing-0002']);
-    // What the chart mounts comes from that list: both keys in cerebro's vault mount.
-    const manifests = (await h.artifacts.list(slug, ARTIFACT.manifestsDir)).join(' ');
-    expect(manifests).toContain('cerebro-vault');
+    // What the chart mounts comes from that list: both keys in cerebro's vault mount, no engine's.
+    expect(await mountedKeys(h, slug)).toEqual({
+      cerebro: ['engine-signing-0001.pem', 'engine-signing-0002.pem'],
+      engines: [],
+    });
 
     // Retire: the spec lists the new key only; the run applies that, waits for Ready, then deletes.
     h.store.setSpec(tenant.id, { bindings: vaultBinding(slug, ['engine-signing-0002']) });
@@ -98,6 +115,7 @@ describe('retire-signing-keys', () => {
     expect(await engineSigningKeys(vault)).toEqual(['engine-signing-0002']);
     const tenantYaml = parse((await h.artifacts.read(slug, ARTIFACT.tenant))!) as Tenant;
     expect(tenantYaml.spec.bindings.vault?.signingKeys).toEqual(['engine-signing-0002']);
+    expect(await mountedKeys(h, slug)).toEqual({ cerebro: ['engine-signing-0002.pem'], engines: [] });
     // Keys are values: none in the step rows.
     expect(JSON.stringify(retire)).not.toContain('PRIVATE KEY');
 
