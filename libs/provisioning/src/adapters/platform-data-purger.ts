@@ -226,7 +226,7 @@ function knowledgeArea(tenant: Tenant): PurgedArea {
             area: 'knowledge',
             where: "pgvector on PGlite in cerebro's data volume",
             outcome: 'with-workloads',
-            note: "npm start: the local data plane removes the tenant's folder on OFFBOARDED.json",
+            note: "npm start: the local data plane removes the tenant's folder once its render is gone",
           }
         : {
             area: 'knowledge',

@@ -155,7 +155,8 @@ export class ApplyTenantStep implements StepHandler<ApplyTenantInput, ApplyTenan
   private async markOffboarded(slug: string, ctx: StepContext): Promise<number> {
     const { artifacts } = this.deps;
     const files = await artifacts.list(slug, ARTIFACT.manifestsDir);
-    for (const file of files) await artifacts.remove(slug, `${ARTIFACT.manifestsDir}/${file}`);
+    // The folder itself: an empty manifests/ still reads as "rendered" to the local data plane.
+    await artifacts.remove(slug, ARTIFACT.manifestsDir);
     await artifacts.remove(slug, ARTIFACT.appliedKubernetes);
     if (!(await readJson<OffboardedMarker>(artifacts, slug, ARTIFACT.offboarded))) {
       const marker: OffboardedMarker = {

@@ -16,20 +16,24 @@
  * hot-reloaded config file, the switch the operator renders from spec.engines[].readOnly) and a
  * write (payments_charge) from "Run a tool" is refused: the gate no longer lists it → a failed
  * payment past the grace period suspends the tenant, the workspace answers 503 "suspended" → the
- * paid invoice resumes it and a tool call runs again.
+ * paid invoice resumes it and a tool call runs again → the subscription is cancelled (past the
+ * offboarding grace period the tenant is offboarded): the router says the workspace is gone (404),
+ * the run's purge-tenant-data step succeeded, and PostgreSQL has neither the tenant's store schema
+ * (tenant_<slug>: users, sessions, credentials) nor a row of its tenant vault (<schema>_vault);
+ * its folder on the local data plane (the knowledge index's PGlite, mounted secrets) is gone.
  *
  * Each stage's time since checkout completed is printed (docs/benchmarks.md, onboarding).
  * Leak scan: every line every process wrote (npm start and its children, each tenant process's
- * log) is searched for the tenant vault's secret values, the magic-link tokens, the session
+ * log — held open from the start, so the lines written until offboarding removes the files count
+ * too) is searched for the tenant vault's secret values, the magic-link tokens, the session
  * cookies and the raw e-mail. Links are not printed here (MAIL_OUTBOX_PRINT_LINKS=false).
  * Every request the scripted model received is scanned for the same values and for the payments
  * key: no credential, token, cookie or e-mail may reach the model.
  *
  * Not covered here (issue 22 item 6, still missing): the read-only switch is flipped in the
  * engine's rendered config file, not by the customer admin (the control plane offers customers no
- * read-only switch yet); offboarding's removal of store, vault and index data (in render-only
- * mode the provisioner's offboard skips the Tenant delete, so the local data plane is never told);
- * the same walk on kube-local.
+ * read-only switch yet); the same walk on kube-local. The knowledge index of a local tenant is a
+ * PGlite in cerebro's folder (not PostgreSQL), so its removal is checked as that folder's.
  *
  * Minutes long on a loaded machine (cerebro and the engine start under tsx), so it runs in
  * `npm run test:reliability`; `npm test` covers the parts (tools/dev/test, the provisioner's
@@ -38,11 +42,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { CHROMIUM_ARGS, chromiumAvailable, launchChromium } from '@cw/testing/browser';
@@ -76,6 +81,8 @@ const WEBHOOK_SECRET = `whsec_walk${randomBytes(18).toString('hex')}`;
 const CHAT_ANSWER = 'Your Stripe balance is in: nothing available yet.';
 const schema = uniqueSchemaName('walk');
 const secrets = { tokens: [] as string[], cookies: [] as string[] };
+let logs: ReturnType<typeof holdLogs> | undefined;
+let db: pg.Pool | undefined;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -116,6 +123,39 @@ async function mailLink(outbox: string, match: (m: Mail) => boolean, link: RegEx
 }
 
 const tokenOf = (link: string) => new URL(link).searchParams.get('token') ?? '';
+
+/**
+ * The tenant processes' logs, each held open from when it appears: offboarding removes the
+ * tenant's folder, but an open file is still readable, to the last line its process wrote.
+ */
+function holdLogs(folder: string): { read(): Promise<string[]>; stop(): void } {
+  const held = new Map<string, FileHandle>();
+  const timer = setInterval(() => {
+    if (!existsSync(folder)) return;
+    void readdir(folder)
+      .then(async (files) => {
+        for (const f of files.filter((x) => x.endsWith('.log') && !held.has(x)))
+          held.set(f, await open(join(folder, f), 'r'));
+      })
+      .catch(() => undefined);
+  }, 250);
+  return {
+    read: async () => {
+      const texts: string[] = [];
+      for (const h of held.values()) {
+        const { size } = await h.stat();
+        const buffer = Buffer.alloc(size);
+        await h.read(buffer, 0, size, 0);
+        texts.push(buffer.toString('utf8'));
+      }
+      return texts;
+    },
+    stop: () => {
+      clearInterval(timer);
+      for (const h of held.values()) void h.close();
+    },
+  };
+}
 
 describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
   beforeAll(async () => {
@@ -165,6 +205,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
         STRIPE_API_BASE: stripe.apiBase,
         PAYMENT_GRACE_PERIOD: '2s',
+        OFFBOARD_GRACE_PERIOD: '2s',
         SWEEP_INTERVAL: '1s',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -185,6 +226,8 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
   }, 300_000);
 
   afterAll(async () => {
+    logs?.stop();
+    await db?.end();
     await browser?.close();
     if (npmStart?.exitCode === null) {
       npmStart.kill('SIGTERM');
@@ -239,7 +282,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     await page.getByRole('button', { name: 'Preview' }).click();
     await expect.poll(() => page.locator('main').innerText()).toMatch(/Preview only: nothing changed/);
     await page.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => page.locator('main').innerText()).toMatch(/Plugins changed/);
+    await expect.poll(() => page.locator('main').innerText()).toMatch(/(Plugins|Engines) changed/);
     mark('plugins chosen');
 
     // 6. The workspace answers once cerebro and the engine run (restarted for the new engine).
@@ -266,6 +309,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
       600_000,
     );
     mark('workspace answers');
+    logs = holdLogs(join(dir, 'data-plane', SLUG));
 
     // 5/6. The customer admin signs in by magic link and is the workspace's first manager.
     await page.goto(wsUrl);
@@ -394,10 +438,9 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
       .toMatch(/main__payments_balance: ok[\s\S]*available: 0 usd/);
     mark('tool call after resume');
     secrets.cookies.push(...(await page.context().cookies()).map((c) => c.value));
-    console.log(`walk stages (s after checkout): ${JSON.stringify(stages)}`);
 
-    // Leak scan over every process's output.
-    const vaultDir = join(dir, 'data-plane', SLUG, 'secrets');
+    // The tenant vault's values as mounted, for the leak scan (offboarding removes the mount).
+    const vaultDir = join(dpDir, 'secrets');
     const vaultValues = await Promise.all(
       (await readdir(vaultDir))
         .filter((f) => /^(engine-audit-salt|cerebro-session-key|engine-signing-.*\.pem)$/.test(f))
@@ -407,9 +450,90 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
         }),
     );
     expect(vaultValues.length).toBeGreaterThanOrEqual(3);
-    const logs = [output];
-    for (const f of (await readdir(dpDir)).filter((x) => x.endsWith('.log')))
-      logs.push(await readFile(join(dpDir, f), 'utf8'));
+
+    // 7. Offboarding: the subscription is cancelled; past the grace period the tenant is offboarded.
+    db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+    const q = async (text: string, params: unknown[] = []) => (await db!.query(text, params)).rows;
+    const storeSchema = `tenant_${SLUG.replaceAll('-', '_')}`;
+    const vaultRows = async () =>
+      Number(
+        (await q(`SELECT count(*)::int AS n FROM "${schema}_vault".items WHERE tenant = $1`, [SLUG]))[0]!.n,
+      );
+    const storeRows = async () =>
+      (await q(`SELECT 1 FROM information_schema.tables WHERE table_schema = $1`, [storeSchema])).length
+        ? ((await q(
+            `SELECT collection, count(*)::int AS n FROM "${storeSchema}".items GROUP BY collection`,
+          )) as {
+            collection: string;
+            n: number;
+          }[])
+        : [];
+    // What there is to remove: the workspace's people, sessions and the saved credential; the
+    // vault's data-plane secrets; cerebro's knowledge index (a PGlite in its folder).
+    const before = Object.fromEntries((await storeRows()).map((r) => [r.collection, r.n]));
+    expect(before).toMatchObject({ vault_credentials: 1 });
+    expect(Object.keys(before).length).toBeGreaterThanOrEqual(2);
+    expect(await vaultRows()).toBeGreaterThanOrEqual(4);
+    let knowledgeDir = '';
+    for (const d of await readdir(dpDir, { withFileTypes: true })) {
+      const f = join(dpDir, d.name, 'config.json');
+      const c = d.isDirectory() && existsSync(f) ? JSON.parse(await readFile(f, 'utf8')) : undefined;
+      const k = c?.knowledge?.search?.connection?.dataDir as string | undefined;
+      if (k) knowledgeDir = k;
+    }
+    expect(knowledgeDir.startsWith(dpDir)).toBe(true);
+    expect(existsSync(knowledgeDir)).toBe(true);
+
+    await deliver(stripe.store.cancelSubscription(subscriptionId));
+    await until(
+      'the workspace to be gone',
+      async () => {
+        const r = await page.goto(wsUrl);
+        return r?.status() === 404 && /offboarded/.test(await page.locator('body').innerText())
+          ? true
+          : undefined;
+      },
+      180_000,
+    );
+    mark('workspace gone');
+    await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-gone.png`), fullPage: true });
+    await until(
+      'the tenant to be deleted',
+      async () =>
+        (await q(`SELECT state FROM "${schema}".tenants WHERE slug = $1`, [SLUG]))[0]?.state === 'deleted'
+          ? true
+          : undefined,
+      180_000,
+    );
+    mark('offboarded');
+    const [purge] = await q(
+      `SELECT s.status, s.output->>'message' AS message, s.output FROM "${schema}".provisioning_steps s
+         JOIN "${schema}".provisioning_runs r ON r.id = s.run_id
+         JOIN "${schema}".tenants t ON t.id = r.tenant_id
+        WHERE t.slug = $1 AND r.goal = 'offboard' AND s.step = 'purge-tenant-data'`,
+      [SLUG],
+    );
+    console.log(`walk: purge-tenant-data said: ${String(purge?.message)}`);
+    expect(purge?.status).toBe('succeeded');
+    expect(purge?.message).toMatch(
+      new RegExp(`store schema ${storeSchema} of the platform PostgreSQL: removed \\(`),
+    );
+    expect(purge?.message).toMatch(
+      /vault local vault, schema \S+_vault of the platform PostgreSQL: removed \(/,
+    );
+    // Gone from PostgreSQL, and from the local data plane's disk.
+    expect(await storeRows()).toEqual([]);
+    expect(
+      await q(`SELECT 1 FROM information_schema.schemata WHERE schema_name = $1`, [storeSchema]),
+    ).toEqual([]);
+    expect(await vaultRows()).toBe(0);
+    await until('the tenant folder to go', async () => (existsSync(dpDir) ? undefined : true), 30_000);
+    expect(existsSync(knowledgeDir)).toBe(false);
+    console.log(`walk stages (s after checkout): ${JSON.stringify(stages)}`);
+
+    // Leak scan over every process's output (the tenant's logs as held open until their end).
+    const allLogs = [output, ...(await logs!.read())];
+    expect(allLogs.length).toBeGreaterThanOrEqual(3);
     const needles = {
       ...Object.fromEntries(vaultValues.map((v, i) => [`vault secret ${i}`, v])),
       ...Object.fromEntries(secrets.tokens.map((v, i) => [`magic-link token ${i}`, v])),
@@ -418,7 +542,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
       email: EMAIL,
       'email (lower case)': EMAIL.toLowerCase(),
     };
-    const found = Object.entries(needles).filter(([, v]) => v && logs.some((l) => l.includes(v)));
+    const found = Object.entries(needles).filter(([, v]) => v && allLogs.some((l) => l.includes(v)));
     expect(found.map(([k]) => k)).toEqual([]);
     // Nothing of it, nor the payments key, reached the model.
     expect(llm.rawBodies.length).toBeGreaterThanOrEqual(2);
