@@ -225,6 +225,20 @@ describe('provisioner on a real cluster', () => {
     expect(offDone.status).toBe('succeeded');
     expect(await kube.getTenant(slug)).toBeUndefined();
     expect((await tdb.db.tenants.findById(tenant.id))!.state).toBe('deleted');
+    // Between the Tenant's deletion and the stack's: the purge, which says per place what became
+    // of the data (a cloud tenant's: the stack's destroy, or not removed — never pretended).
+    expect(offDone.steps.map((s) => [s.step, s.status])).toEqual([
+      ['apply-tenant', 'succeeded'],
+      ['purge-tenant-data', 'succeeded'],
+      ['apply-infrastructure', 'succeeded'],
+    ]);
+    const purge = offDone.steps.find((s) => s.step === 'purge-tenant-data')!;
+    expect(purge.message).toMatch(/^store .*; vault .*; knowledge /);
+    expect(purge.message).not.toMatch(/: removed \(/);
+    expect(JSON.parse(await readFile(`${t.artifactsDir}/${slug}/OFFBOARDED.json`, 'utf8'))).toMatchObject({
+      slug,
+      runId: off.run.id,
+    });
     expect(
       JSON.parse(await readFile(`${t.artifactsDir}/${slug}/infra/DESTROY_REQUESTED.json`, 'utf8')),
     ).toMatchObject({ action: 'destroy', tenant: slug });
