@@ -2,17 +2,14 @@
 // backend (AES-256-GCM records in PostgreSQL on 127.0.0.1, master key file), the names cerebro
 // and the engine read, never regenerated, never in a step output, artifact or log line.
 import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { REGIONS } from '@cw/tenant-model';
 import type { LocalVaultBackend } from '@cw/vault';
 import { ARTIFACT } from './artifacts.js';
-import { VaultDataPlaneSecrets, localVaultSchema } from './adapters/vault-data-plane-secrets.js';
 import { harness } from './fakes.spec-helper.js';
+import { testLocalVault, type TestLocalVault } from './local-vault.spec-helper.js';
 import {
   CEREBRO_FIRST_MANAGERS,
   CEREBRO_SESSION_KEY,
@@ -26,26 +23,13 @@ import {
 } from './tenant-secrets.js';
 import { startRun } from './usecases/start-run.usecase.js';
 
-const schema = uniqueSchemaName('dps');
-let dir: string;
-let secrets: VaultDataPlaneSecrets;
-
+let vault: TestLocalVault;
+let secrets: TestLocalVault['secrets'];
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cw-dps-'));
-  secrets = new VaultDataPlaneSecrets({
-    vaultDir: join(dir, 'vault'),
-    database: { url: TEST_DATABASE_URL, schema },
-  });
+  vault = testLocalVault('dps');
+  secrets = vault.secrets;
 });
-
-afterAll(async () => {
-  await secrets.close();
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${localVaultSchema(schema)}" CASCADE`);
-  await client.end();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => vault?.close());
 
 const read = async (slug: string, key: string) =>
   ((await secrets.openLocal(slug)) as unknown as LocalVaultBackend).readTenantSecret(key);

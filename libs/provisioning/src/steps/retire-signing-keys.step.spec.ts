@@ -3,39 +3,22 @@
 // render-tenant before anything is applied, and keeps both; once the desired spec lists only the
 // new key, the update run's retire-signing-keys step deletes the old key — after await-ready saw
 // that Tenant Ready, never in a render-only run (nobody knows when that Tenant is applied).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { REGIONS, type Tenant, type TenantSpecInput } from '@cw/tenant-model';
 import { ARTIFACT } from '../artifacts.js';
-import { VaultDataPlaneSecrets, localVaultSchema } from '../adapters/vault-data-plane-secrets.js';
 import { harness } from '../fakes.spec-helper.js';
+import { testLocalVault, type TestLocalVault } from '../local-vault.spec-helper.js';
 import { engineSigningKeys } from '../tenant-secrets.js';
 import { startRun } from '../usecases/start-run.usecase.js';
 
-const schema = uniqueSchemaName('rsk');
-let dir: string;
-let secrets: VaultDataPlaneSecrets;
-
+let vault: TestLocalVault;
+let secrets: TestLocalVault['secrets'];
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cw-rsk-'));
-  secrets = new VaultDataPlaneSecrets({
-    vaultDir: join(dir, 'vault'),
-    database: { url: TEST_DATABASE_URL, schema },
-  });
+  vault = testLocalVault('rsk');
+  secrets = vault.secrets;
 });
-afterAll(async () => {
-  await secrets.close();
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${localVaultSchema(schema)}" CASCADE`);
-  await client.end();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => vault?.close());
 
 /** A local tenant whose vault binding is the `kubernetes` kind: the local vault the provisioner writes. */
 const vaultBinding = (slug: string, signingKeys?: string[]) =>
