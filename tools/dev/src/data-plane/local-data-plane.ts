@@ -481,6 +481,7 @@ export class LocalDataPlane {
     const running = this.tenants.get(slug);
     if (!running) return;
     this.tenants.delete(slug);
+    const t0 = Date.now();
     await Promise.all(
       running.children.map(
         (c) =>
@@ -495,7 +496,7 @@ export class LocalDataPlane {
           }),
       ),
     );
-    this.o.log(`data plane ${slug}: stopped (${why})`);
+    this.o.log(`data plane ${slug}: stopped (${why}) in ${Date.now() - t0} ms`);
   }
 
   /** Magic links are credentials: printed only because `npm start` asks for links (MAIL_OUTBOX_PRINT_LINKS). */
