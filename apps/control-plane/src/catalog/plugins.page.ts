@@ -113,6 +113,11 @@ export function pluginsPage(i: PluginsPageInput): string {
 }
 
 const SWITCH_LABEL = { readOnly: 'read-only', maintenance: 'maintenance' } as const;
+/** What the gate does once a switch is on / off. */
+const SWITCH_EFFECT = {
+  readOnly: ['every tool that writes is refused', 'tools that write run again'],
+  maintenance: ['every tool call is refused', 'tool calls run again'],
+} as const;
 
 const diffLine = (d: EngineDiff) =>
   html`<li data-engine="${d.name}" data-change="${d.change}">
@@ -120,7 +125,8 @@ const diffLine = (d: EngineDiff) =>
     ${d.added.length ? html` — adds ${d.added.join(', ')}` : ''}${d.removed.length ? html` — removes ${d.removed.join(', ')}` : ''}
     ${d.switches.map(
       (c) =>
-        html` — <span data-switch="${c.switch}">${SWITCH_LABEL[c.switch]} ${c.after ? 'on' : 'off'}</span>`,
+        html` — <span data-switch="${c.switch}">${SWITCH_LABEL[c.switch]} ${c.after ? 'on' : 'off'}</span>
+          <small>(${SWITCH_EFFECT[c.switch][c.after ? 0 : 1]})</small>`,
     )}
     ${d.rollout ? html`<br /><small>${d.rollout}</small>` : ''}
   </li>`;
