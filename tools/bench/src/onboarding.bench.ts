@@ -4,14 +4,18 @@
  * (tenants/examples/local.yaml through `cw render`, one render copied per tenant directory),
  * and `npm start`'s LocalDataPlane starts each tenant's cerebro and engine processes; the stage
  * "workspace answers" (processes started → every Deployment probe 200) is what the data plane
- * records in cw_onboarding_stage_seconds, read back here from its registry.
+ * records in cw_onboarding_stage_seconds, read back here from its registry. As soon as a tenant
+ * answers, the measurement sets an org Stripe key in its vault, mints an engine token with the
+ * tenant's signing key and calls payments.balance through the engine's gate (a local Stripe
+ * stand-in answers): the engine records "first_tool_call" (seconds since the data plane started
+ * the tenant), read back from each engine's /metrics (onboarding-tool-call.ts).
  * Bounded: tenants start in waves of ONBOARDING_BENCH_WAVE (default 4; each cerebro + engine pair
  * takes ~150–250 MB and most of a core while starting), a wave is stopped before the next starts,
  * every probe has a 180 s deadline; traffic on 127.0.0.1 only. Modes (ONBOARDING_BENCH_MODES,
  * default "bundles,tsx"): the apps' esbuild bundles (`npm run build`) or the sources under tsx;
  * the tsx mode runs ONBOARDING_BENCH_TSX_TENANTS (default 4) tenants.
  * Not measured here: checkout_completed and provisioned (the provisioning bench and the
- * control-plane tests cover them) and first_tool_call (needs a signed-in user and an engine token;
+ * control-plane tests cover them), and a person's sign-in and credential entry (the newcomer walk;
  * see docs/benchmarks.md).
  * Alone: `npm run bench -- onboarding`.
  */
