@@ -13,6 +13,7 @@ import {
 } from '@cw/control-plane';
 import type { TenantRecord } from '@cw/db';
 import { manifest as emailManifest } from '@cw/plugin-email';
+import { REGIONS } from '@cw/tenant-model';
 import { startAdminHarness, type AdminHarness } from '../admin/support/admin-harness.js';
 
 let h: AdminHarness;
@@ -164,8 +165,41 @@ describe('engine switches (read-only, maintenance)', () => {
     })[];
   }
 
+  /** The engine's config.json as the provisioner renders the tenant's desired spec (the code of `cw render`). */
+  async function renderedEngineConfig(tenantId: string, engine: string): Promise<unknown> {
+    // Loaded like the app loads it (lazily: the pipeline brings CDKTF and Kubernetes libraries).
+    const { ChartsTenantRenderer, desiredTenant } = await import('@cw/provisioning');
+    const record = (await h.ctx.db.tenants.findById(tenantId))!;
+    const tenant = desiredTenant(
+      {
+        id: record.id,
+        slug: record.slug,
+        state: record.state,
+        spec: record.spec,
+        adminEmail: record.adminEmail!,
+      },
+      { goal: 'update' },
+    );
+    const configs = (await new ChartsTenantRenderer().render(tenant))
+      .filter((o) => o.kind === 'ConfigMap')
+      .flatMap((o) => Object.values((o as { data?: Record<string, string> }).data ?? {}))
+      .flatMap((text) => {
+        try {
+          return [JSON.parse(text) as { engine?: string }];
+        } catch {
+          return [];
+        }
+      });
+    return configs.find((c) => c.engine === engine);
+  }
+
   it('a tenant admin turns an engine read-only: preview, apply, audit row, plugins kept', async () => {
-    const t = await h.seedTenant({ spec: { engines: [{ name: 'main', plugins: ['email', 'github'] }] } });
+    const t = await h.seedTenant({
+      spec: {
+        cloud: { provider: 'local', region: REGIONS.local[0]! },
+        engines: [{ name: 'main', plugins: ['email', 'github'] }],
+      },
+    });
     const c = customer(t);
     const preview = await c.choose({ engines: [{ name: 'main', readOnly: true }] });
     expect(preview.status).toBe(200);
@@ -215,6 +249,15 @@ describe('engine switches (read-only, maintenance)', () => {
     // The page shows the switch as it now is.
     const html = await c.page();
     expect(html).toMatch(/name="readOnly" value="on"\s+checked/);
+
+    // What the update run renders from it: the engine's own config file says readOnly, which is
+    // what the engine's gate enforces (libs/mcp-gate refuses write/destructive tools).
+    expect(await renderedEngineConfig(t.id, 'main')).toMatchObject({
+      engine: 'main',
+      readOnly: true,
+      maintenance: false,
+      plugins: ['email', 'github'],
+    });
   });
 
   it('refuses a switch that is not a boolean with 400 naming the field', async () => {
