@@ -29,6 +29,15 @@ export const STEP_LABELS: Record<ProvisioningStep, string> = {
   'retire-signing-keys': 'Removing retired signing keys',
 };
 
+/** Offboarding runs the same steps to take the workspace down: they say so. */
+const OFFBOARD_LABELS: Partial<Record<ProvisioningStep, string>> = {
+  'apply-tenant': 'Removing your workspace',
+  'apply-infrastructure': 'Removing cloud resources',
+};
+
+export const stepLabel = (step: ProvisioningStep, goal: ProvisioningGoal): string =>
+  (goal === 'offboard' ? OFFBOARD_LABELS[step] : undefined) ?? STEP_LABELS[step] ?? step;
+
 export interface StatusMessage {
   tone: 'info' | 'success' | 'warning' | 'error';
   title: string;
@@ -149,7 +158,7 @@ export class TenantStatusUseCase {
             error: run.error,
             steps: run.steps.map((s) => ({
               step: s.step,
-              label: STEP_LABELS[s.step] ?? s.step,
+              label: stepLabel(s.step, run.goal),
               status: s.status,
               attempts: s.attempts,
               durationMs: s.durationMs,
@@ -160,7 +169,7 @@ export class TenantStatusUseCase {
       message: messageFor(
         tenant,
         this.billingEnabled,
-        failedStep ? (STEP_LABELS[failedStep.step] ?? failedStep.step) : undefined,
+        failedStep && run ? stepLabel(failedStep.step, run.goal) : undefined,
         undeployed,
         pending,
         url,

@@ -506,6 +506,12 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
       180_000,
     );
     mark('offboarded');
+    // What the customer admin's status page says now (its run's steps, the purge among them).
+    await page.goto(`${cpUrl}/status`);
+    expect(await page.locator('#steps').innerText()).toMatch(
+      /Removing your workspace ✓[\s\S]*Removing your workspace's data ✓[\s\S]*Removing cloud resources/,
+    );
+    await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-status-offboarded.png`), fullPage: true });
     const [purge] = await q(
       `SELECT s.status, s.output->>'message' AS message, s.output FROM "${schema}".provisioning_steps s
          JOIN "${schema}".provisioning_runs r ON r.id = s.run_id
