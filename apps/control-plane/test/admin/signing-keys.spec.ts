@@ -47,6 +47,14 @@ describe('engine signing keys (admin API)', () => {
     const manager = await h.token(['manager']);
     const viewer = await h.token(['viewer']);
     const base = `/admin/v1/tenants/${t.slug}/signing-keys`;
+    // A run that rolled out the spec before the rotation does not count as the rotation's rollout.
+    const earlier = await h.ctx.db.runs.createOnce({
+      tenantId: t.id,
+      goal: 'update',
+      correlationId: 'before-rotation',
+      idempotencyKey: 'before-rotation',
+    });
+    await h.ctx.db.runs.finish(earlier.run.id, 'succeeded');
 
     const before = (await h.call('GET', base, { token: viewer })).json<KeysView>();
     expect(before).toMatchObject({

@@ -38,8 +38,12 @@ export const FIRST_SIGNING_KEY = 'engine-signing-0001';
  */
 export const RETIRE_AFTER_SECONDS = 30 + 330 + 300;
 
-/** Run goals that render and apply the desired spec: any of them rolls a rotation out. */
-const ROLLOUT_GOALS = new Set(['provision', 'update', 'resync', 'resume']);
+/**
+ * Run goals that render, apply and wait for the Tenant to be Ready (await-ready): one of them
+ * succeeding at the rotation's spec version means cerebro runs with the new key mounted. (`resync`
+ * applies without waiting, so it does not count.)
+ */
+const ROLLOUT_GOALS = new Set(['provision', 'update', 'resume']);
 /** States whose spec may change (the `plan_changed` event's sources). */
 const CHANGEABLE = new Set(['provisioning', 'active', 'suspended', 'failed']);
 
