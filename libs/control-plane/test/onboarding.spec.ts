@@ -96,6 +96,28 @@ describe('onboarding steps', () => {
     expect(answering[5]).toMatchObject({ state: 'needs-you', link: { href: 'https://acme.localtest.me' } });
     expect(answering.some((s) => s.key === 'credentials' && s.state === 'done')).toBe(false);
     expect(answering[3]!.detail).toBe('2 plugins on 1 engine.');
+    // The engine switches a customer set on the plugins page are named there.
+    const switched = onboardingSteps({
+      tenant: tenant('active', {
+        engines: [
+          { ...withPlugins.engines![0]!, readOnly: true },
+          {
+            name: 'ops',
+            plugins: ['github'],
+            readOnly: false,
+            maintenance: true,
+            auditLog: true,
+            replicas: 1,
+          },
+        ],
+      }),
+      billingEnabled: true,
+      deployed: true,
+      workspaceAnswers: true,
+    });
+    expect(switched[3]!.detail).toBe(
+      `3 plugins on 2 engines. Read-only: ${withPlugins.engines![0]!.name}. In maintenance: ops.`,
+    );
   });
 
   it("links the deployment's own workspace URL (npm start: http://<slug>.localtest.me:3080)", () => {

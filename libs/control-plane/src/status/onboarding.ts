@@ -108,7 +108,7 @@ export function onboardingSteps(facts: OnboardingFacts): OnboardingStep[] {
           'plugins',
           'Choose plugins',
           'done',
-          `${plugins} plugin${plugins === 1 ? '' : 's'} on ${tenant.spec.engines.length} engine${tenant.spec.engines.length === 1 ? '' : 's'}.`,
+          `${plugins} plugin${plugins === 1 ? '' : 's'} on ${tenant.spec.engines.length} engine${tenant.spec.engines.length === 1 ? '' : 's'}.${switchesNote(tenant.spec.engines)}`,
           { href: '/status/plugins', text: 'Change plugins' },
         )
       : step(4, 'plugins', 'Choose plugins', 'needs-you', 'Pick the tools your AI may use, per engine.', {
@@ -160,4 +160,16 @@ export function onboardingSteps(facts: OnboardingFacts): OnboardingStep[] {
             : 'After step 2.',
         ),
   ];
+}
+
+/** ` Read-only: main. In maintenance: ops.` — the engine switches that are on, so the page says so. */
+function switchesNote(engines: readonly { name: string; readOnly: boolean; maintenance: boolean }[]): string {
+  const named = (pick: (e: (typeof engines)[number]) => boolean) =>
+    engines
+      .filter(pick)
+      .map((e) => e.name)
+      .join(', ');
+  const readOnly = named((e) => e.readOnly);
+  const maintenance = named((e) => e.maintenance);
+  return `${readOnly ? ` Read-only: ${readOnly}.` : ''}${maintenance ? ` In maintenance: ${maintenance}.` : ''}`;
 }
