@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startFakeApi, type FakeApi } from './fake-api.spec-helper.js';
-import { Reflector, olderVersion, stripManagedFields, type ObjectLike } from './reflector.js';
+import {
+  Reflector,
+  lineResourceVersion,
+  olderVersion,
+  stripManagedFields,
+  type ObjectLike,
+} from './reflector.js';
 import { KubeRest } from './rest.js';
 
 let api: FakeApi;
@@ -100,6 +106,53 @@ describe('Reflector', () => {
     release();
     await until(() => events.length === 2);
     expect(events).toEqual(['ADDED 50', 'MODIFIED 52']); // 51 was ours: no event
+    await r.stop();
+  });
+
+  it('drops the watch line of its own write unparsed, and parses any line it cannot tell apart', async () => {
+    let release: () => void = () => undefined;
+    const written = new Promise<void>((r) => (release = r));
+    // b's line carries a second resourceVersion (a nested reference): which one is the object's is
+    // not known without parsing, so it is parsed although 61 was written through.
+    const nested = { ...obj('b', '61'), spec: { ref: { resourceVersion: '7' } } };
+    api.route((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.searchParams.get('watch') !== 'true')
+        return json(res, 200, {
+          items: [obj('a', '58'), obj('b', '59')],
+          metadata: { resourceVersion: '59' },
+        });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      void written.then(() => {
+        res.write(`${JSON.stringify({ type: 'MODIFIED', object: obj('a', '60') })}\n`);
+        res.write(`${JSON.stringify({ type: 'MODIFIED', object: nested })}\n`);
+        res.end(`${JSON.stringify({ type: 'MODIFIED', object: obj('a', '62') })}\n`);
+      });
+    });
+    const transformed: string[] = [];
+    const events: string[] = [];
+    const r = new Reflector({
+      rest: new KubeRest(api.kubeConfig),
+      path: '/api/v1/things',
+      transform: (o) => {
+        transformed.push(`${o.metadata?.name} ${o.metadata?.resourceVersion}`);
+        return stripManagedFields(o);
+      },
+      onEvent: (type, o) => events.push(`${type} ${o.metadata?.name} ${o.metadata?.resourceVersion}`),
+      watchTimeoutSeconds: 1,
+    }).start();
+    await r.waitForSync();
+    r.upsert(obj('a', '60')); // answers of our own writes
+    r.upsert(obj('b', '61'));
+    transformed.length = 0;
+    release();
+    await until(() => events.length === 3);
+    expect(events).toEqual(['ADDED a 58', 'ADDED b 59', 'MODIFIED a 62']);
+    // a 60: dropped unparsed; b 61: parsed, then recognised by its version (not trimmed nor announced)
+    expect(r.stats.ownEvents).toBe(1);
+    expect(transformed).toEqual(['a 62']);
+    expect(lineResourceVersion(JSON.stringify({ type: 'ADDED', object: obj('x', '77') }))).toBe('77');
+    expect(lineResourceVersion(JSON.stringify({ type: 'ADDED', object: nested }))).toBeUndefined();
     await r.stop();
   });
 

@@ -45,6 +45,21 @@ export function olderVersion(a: string | undefined, b: string | undefined): bool
   return a.length < b.length || (a.length === b.length && a < b);
 }
 
+const RV_FIELD = '"resourceVersion":"';
+
+/**
+ * The resourceVersion of a watch event's object read from its raw JSON line, when the line holds
+ * exactly one resourceVersion field (then it is the object's metadata.resourceVersion, which
+ * every ADDED/MODIFIED/DELETED event carries); undefined otherwise.
+ */
+export function lineResourceVersion(line: string): string | undefined {
+  const at = line.indexOf(RV_FIELD);
+  if (at < 0 || line.indexOf(RV_FIELD, at + RV_FIELD.length) >= 0) return undefined;
+  const start = at + RV_FIELD.length;
+  const end = line.indexOf('"', start);
+  return end > start ? line.slice(start, end) : undefined;
+}
+
 export const objectStoreKey = (obj: ObjectLike): string =>
   `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 
@@ -64,14 +79,20 @@ interface ListAnswer<T> {
 
 export class Reflector<T extends ObjectLike = ObjectLike> {
   private readonly store = new Map<string, T>();
+  /**
+   * Versions the caller wrote through (upsert) whose watch event has not come yet. A resourceVersion
+   * names one state of one object, so the event carrying it says what the cache already holds: its
+   * line is dropped unparsed. Cleared at each relist (an event it would match may never come).
+   */
+  private readonly written = new Set<string>();
   private readonly index = new Map<string, Set<string>>();
   private resourceVersion = '';
   private readonly controller = new AbortController();
   private synced = false;
   private syncWaiters: Array<() => void> = [];
   private running: Promise<void> | undefined;
-  /** Times the watch was (re)established, and relists done: for tests and metrics. */
-  readonly stats = { lists: 0, watches: 0, errors: 0 };
+  /** Times the watch was (re)established, relists done, and own-write events dropped unparsed: for tests and metrics. */
+  readonly stats = { lists: 0, watches: 0, errors: 0, ownEvents: 0 };
 
   constructor(private readonly options: ReflectorOptions<T>) {}
 
@@ -147,9 +168,24 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
     const current = this.transform(obj);
     const key = objectStoreKey(current);
     const previous = this.store.get(key);
-    if (previous && olderVersion(current.metadata?.resourceVersion, previous.metadata?.resourceVersion))
-      return;
+    const rv = current.metadata?.resourceVersion;
+    if (previous && olderVersion(rv, previous.metadata?.resourceVersion)) return;
+    // Its event already came when the store holds this very version (the answer was slower than the watch).
+    if (rv && previous?.metadata?.resourceVersion !== rv) {
+      if (this.written.size >= 10_000) this.written.clear(); // bounded: the events of a lost watch never come
+      this.written.add(rv);
+    }
     this.put(key, current);
+  }
+
+  /** The watch line of a version the caller wrote through: nothing to parse, only its version to note. */
+  private ownEvent(line: string): boolean {
+    if (this.written.size === 0) return false;
+    const rv = lineResourceVersion(line);
+    if (rv === undefined || !this.written.delete(rv)) return false;
+    this.resourceVersion = rv;
+    this.stats.ownEvents++;
+    return true;
   }
 
   /** Forgets an object the caller just deleted. */
@@ -187,6 +223,7 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
 
   private async relist(signal: AbortSignal): Promise<void> {
     this.stats.lists++;
+    this.written.clear();
     const items: T[] = [];
     let cont: string | undefined;
     let rv = '';
@@ -259,19 +296,20 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
           }
           const obj = event.object as ObjectLike;
           const rv = obj.metadata?.resourceVersion;
+          if (rv && this.written.size > 0) this.written.delete(rv);
           if (event.type === 'BOOKMARK') {
             if (rv) this.resourceVersion = rv;
             return;
           }
-          const current = this.transform(obj);
-          const key = objectStoreKey(current);
+          // transform keeps name and namespace: the key and the version check need no copy.
+          const key = objectStoreKey(obj);
           const previous = this.store.get(key);
           if (event.type === 'DELETED') {
             this.drop(key);
-            this.options.onEvent?.('DELETED', current, previous);
+            this.options.onEvent?.('DELETED', this.transform(obj), previous);
           } else {
             // Our own write-through may already hold this version (the event of our own write:
-            // nothing new to tell) or a newer one.
+            // nothing new to tell, and nothing to trim or index) or a newer one.
             if (
               previous &&
               (rv === previous.metadata?.resourceVersion ||
@@ -280,12 +318,14 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
               if (rv) this.resourceVersion = rv;
               return;
             }
+            const current = this.transform(obj);
             this.put(key, current);
             this.options.onEvent?.(previous ? 'MODIFIED' : 'ADDED', current, previous);
           }
           if (rv) this.resourceVersion = rv;
         },
         guard.signal,
+        (line) => this.ownEvent(line),
       );
     } finally {
       guard.dispose();

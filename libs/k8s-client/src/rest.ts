@@ -213,13 +213,15 @@ export class KubeRest {
   /**
    * Streams a watch: calls onEvent per event line until the server ends the stream (resolves),
    * the signal aborts (resolves) or the connection fails (rejects). Watches do not count against
-   * maxInFlight: they are long-lived.
+   * maxInFlight: they are long-lived. `skip` sees each raw line first: a line it returns true for
+   * is dropped without being parsed (the caller already knows what it says).
    */
   async watch(
     path: string,
     query: Query,
     onEvent: (event: { type: string; object: unknown }) => void,
     signal: AbortSignal,
+    skip?: (line: string) => boolean,
   ): Promise<void> {
     let response: Dispatcher.ResponseData;
     try {
@@ -249,7 +251,7 @@ export class KubeRest {
         while ((nl = buffer.indexOf('\n', start)) >= 0) {
           if (nl > start) {
             const line = buffer.slice(start, nl);
-            if (line.trim()) onEvent(JSON.parse(line) as { type: string; object: unknown });
+            if (line.trim() && !skip?.(line)) onEvent(JSON.parse(line) as { type: string; object: unknown });
           }
           start = nl + 1;
         }

@@ -11,6 +11,7 @@ import {
   chooseCapabilities,
   managedResource,
   managedSelector,
+  objectKey,
   type ApiCapabilities,
   type KubeObject,
   type ManagedResource,
@@ -215,6 +216,23 @@ export class ClusterCache {
     return [...this.owned.values()].flatMap((o) =>
       o.reflector.byIndex(slug).map((obj) => ({ ...obj, apiVersion: o.apiVersion, kind: o.resource.kind })),
     );
+  }
+
+  /**
+   * The tenant's managed objects whose key (objectKey) is not in `keep` and that are not being
+   * deleted: what a prune removes. Only those are copied (with apiVersion and kind), not every
+   * owned object at every reconcile.
+   */
+  staleOwned(slug: string, keep: ReadonlySet<string>): KubeObject[] {
+    const stale: KubeObject[] = [];
+    for (const o of this.owned.values())
+      for (const obj of o.reflector.byIndex(slug)) {
+        if (obj.metadata.deletionTimestamp) continue;
+        const ref = { apiVersion: o.apiVersion, kind: o.resource.kind, metadata: obj.metadata };
+        if (!keep.has(objectKey(ref)))
+          stale.push({ ...obj, apiVersion: o.apiVersion, kind: o.resource.kind });
+      }
+    return stale;
   }
 
   /** Records our own write so the next reconcile does not see a stale copy. */

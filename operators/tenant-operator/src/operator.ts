@@ -186,10 +186,10 @@ export class TenantOperator {
     for (const tenant of this.cache.tenants.list()) this.queue.add(tenant.metadata.name);
     const done = this.queue.run(
       this.options.config.concurrency,
-      async (key, signal) => {
+      async (key, signal, lane) => {
         const started = performance.now();
         try {
-          const result = await this.reconciler.reconcile(key, signal);
+          const result = await this.reconciler.reconcile(key, signal, lane);
           this.metrics.reconciled('ok', performance.now() - started);
           return result;
         } catch (error) {

@@ -22,6 +22,28 @@ describe('WorkQueue', () => {
     expect(seen).toEqual(['ready-a', 'new-2', 'new-1', 'new-3']);
   });
 
+  it('tells the handler which lane a key came from; a re-queue for now goes to the normal lane', async () => {
+    const q = new WorkQueue();
+    q.add('queued-1');
+    q.add('queued-2');
+    q.add('ready', true);
+    const seen: string[] = [];
+    const ac = new AbortController();
+    const done = q.run(
+      1,
+      async (key, _signal, lane) => {
+        seen.push(`${key}:${lane}`);
+        // The priority run asks to be re-queued now: behind what the normal lane already holds.
+        if (key === 'ready' && lane === 'priority') return { requeueAfterMs: 0 };
+      },
+      ac.signal,
+    );
+    await sleep(20);
+    ac.abort();
+    await done;
+    expect(seen).toEqual(['ready:priority', 'queued-1:normal', 'queued-2:normal', 'ready:normal']);
+  });
+
   it('queues a key once however often it is added', async () => {
     const q = new WorkQueue();
     q.add('a');

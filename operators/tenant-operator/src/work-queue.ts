@@ -19,13 +19,20 @@ export interface WorkQueueOptions {
   readonly maxDelayMs?: number;
 }
 
-export type Handler = (key: string, signal: AbortSignal) => Promise<{ requeueAfterMs?: number } | void>;
+export type Lane = 'normal' | 'priority';
+
+/** `lane`: the lane the key was taken from (a priority key: an owned object's event or a change during a run). */
+export type Handler = (
+  key: string,
+  signal: AbortSignal,
+  lane: Lane,
+) => Promise<{ requeueAfterMs?: number } | void>;
 
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly urgent: string[] = [];
   /** Queued keys and their lane; a key promoted to the priority lane is skipped in the normal one. */
-  private readonly queued = new Map<string, 'normal' | 'priority'>();
+  private readonly queued = new Map<string, Lane>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -94,21 +101,21 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  private take(): string | undefined {
+  private take(): { key: string; lane: Lane } | undefined {
     const urgent = this.urgent.shift();
-    if (urgent !== undefined) return urgent;
+    if (urgent !== undefined) return { key: urgent, lane: 'priority' };
     for (let key = this.queue.shift(); key !== undefined; key = this.queue.shift())
-      if (this.queued.get(key) === 'normal') return key; // else promoted: taken from the priority lane
+      if (this.queued.get(key) === 'normal') return { key, lane: 'normal' }; // else promoted: taken from the priority lane
     return undefined;
   }
 
-  private async next(signal: AbortSignal): Promise<string | undefined> {
+  private async next(signal: AbortSignal): Promise<{ key: string; lane: Lane } | undefined> {
     while (!signal.aborted && !this.shuttingDown) {
-      const key = this.take();
-      if (key !== undefined) {
-        this.queued.delete(key);
-        this.processing.add(key);
-        return key;
+      const taken = this.take();
+      if (taken !== undefined) {
+        this.queued.delete(taken.key);
+        this.processing.add(taken.key);
+        return taken;
       }
       await new Promise<void>((resolve) => {
         const wake = () => {
@@ -155,18 +162,23 @@ export class WorkQueue {
     setMaxListeners(concurrency + 10, signal);
     const worker = async () => {
       for (;;) {
-        const key = await this.next(signal);
-        if (key === undefined) return;
+        const taken = await this.next(signal);
+        if (taken === undefined) return;
+        const { key, lane } = taken;
+        let requeueAfterMs: number | undefined;
         try {
-          const result = await handler(key, signal);
+          const result = await handler(key, signal, lane);
           this.forget(key);
-          if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+          requeueAfterMs = result?.requeueAfterMs;
         } catch (error) {
           onError?.(key, error);
           if (!signal.aborted) this.addRateLimited(key);
         } finally {
           this.done(key);
         }
+        // After done(): a re-queue asked for now (0) goes to the normal lane, not back as "a change
+        // during the run" into the priority lane.
+        if (requeueAfterMs !== undefined) this.addAfter(key, requeueAfterMs);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));

@@ -1,10 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { MANAGED_RESOURCES } from '@cw/k8s-charts';
 import { INSTALL_DIR } from './generate.js';
-import { clusterRoleRules, operatorInstallFiles } from './operator-install.chart.js';
+import {
+  OPERATOR_MEMORY_LIMIT_MIB,
+  OPERATOR_NODE_OPTIONS,
+  OPERATOR_V8_HEAP,
+  clusterRoleRules,
+  operatorInstallFiles,
+} from './operator-install.chart.js';
 
 const files = operatorInstallFiles();
 const objects = parseAllDocuments(files['10-operator.yaml']!).map((d) => d.toJS());
@@ -68,5 +75,21 @@ describe('operator install manifests', () => {
     expect(pod.containers[0].resources.limits).toBeDefined();
     expect(pod.containers[0].readinessProbe.httpGet.path).toBe('/readyz');
     expect(pod.serviceAccountName).toBe('tenant-operator');
+  });
+
+  it("size V8's heap under the container's memory limit (NODE_OPTIONS), and Node applies those flags", () => {
+    const container = objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    expect(container.resources.limits.memory).toBe(`${OPERATOR_MEMORY_LIMIT_MIB}Mi`);
+    const nodeOptions = container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value;
+    expect(nodeOptions).toBe(OPERATOR_NODE_OPTIONS);
+    // What V8 then allows in all: the old generation plus three semi-spaces (two + the new large-object space).
+    const { maxOldSpaceMib, maxSemiSpaceMib } = OPERATOR_V8_HEAP;
+    expect(maxOldSpaceMib + 3 * maxSemiSpaceMib).toBeLessThanOrEqual(0.8 * OPERATOR_MEMORY_LIMIT_MIB);
+    const limit = execFileSync(
+      process.execPath,
+      [...nodeOptions.split(' '), '-p', 'require("v8").getHeapStatistics().heap_size_limit / 2 ** 20'],
+      { encoding: 'utf8' },
+    );
+    expect(Number(limit)).toBe(maxOldSpaceMib + 3 * maxSemiSpaceMib);
   });
 });

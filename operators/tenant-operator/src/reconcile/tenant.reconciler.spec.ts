@@ -40,6 +40,7 @@ function writeThroughCache(): ClusterCache {
     tenants: { get: () => tenant, upsert: () => undefined },
     live: (o: KubeObject) => objects.get(key(o)),
     ownedBy: () => [],
+    staleOwned: () => [],
     wrote: (o: KubeObject) => objects.set(key(o), o),
   } as unknown as ClusterCache;
 }
@@ -169,6 +170,30 @@ describe('TenantReconciler', () => {
     expect(statuses).toEqual([]);
     await sleep(60);
     expect(await r.reconcile('acme', signal)).toEqual({});
+    expect(statuses).toEqual(['Provisioning']);
+  });
+
+  it('leaves a due rolling-out status to the normal lane: a priority run re-queues instead of writing', async () => {
+    const statuses: string[] = [];
+    const r = reconciler(
+      {
+        applyObject: applyOk,
+        patchTenantStatus: (_: string, status: { phase: string }) => {
+          statuses.push(status.phase);
+          return Promise.resolve(tenant);
+        },
+      },
+      writeThroughCache(),
+      50,
+    );
+    const signal = new AbortController().signal;
+    expect((await r.reconcile('acme', signal)).requeueAfterMs).toBeGreaterThan(0);
+    await sleep(60);
+    // A Deployment's event after the settle time: still rolling out, not written, back in the normal lane now.
+    expect(await r.reconcile('acme', signal, 'priority')).toEqual({ requeueAfterMs: 0 });
+    expect(statuses).toEqual([]);
+    // The tenant's turn in the normal lane writes it.
+    expect(await r.reconcile('acme', signal, 'normal')).toEqual({});
     expect(statuses).toEqual(['Provisioning']);
   });
 
