@@ -12,6 +12,10 @@
  * The operator runs as its image does: the esbuild bundle of its entry (`nx build
  * tenant-operator`), its own process, configured by environment (OPERATOR_BENCH_TSX=1: through
  * tsx as `npm run operator`, which adds the loader's memory and start-up).
+ * Its V8 flags are the install Deployment's NODE_OPTIONS (infra/k8s/operator/10-operator.yaml, heap
+ * sizing under the container's memory limit); OPERATOR_BENCH_NODE_OPTIONS replaces them ('' = V8's
+ * defaults). Peak RSS is read from /proc; the V8 heap and external memory at their peaks from the
+ * operator's own process metrics (scraped every second).
  * Tenants are created as the provisioner creates them (with the operator's finalizer).
  * Alone: `node --import tsx tools/bench/src/operator.bench.ts` prints one JSON line per figure.
  * OPERATOR_BENCH_TENANTS overrides the count (default 1000), OPERATOR_BENCH_CONCURRENCY the workers
@@ -21,10 +25,11 @@
  * snapshot at the end (after every figure, so it changes none).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 import { renderTenant } from '@cw/k8s-charts';
-import { KubeClient } from '@cw/k8s-client';
-import { parseTenant } from '@cw/tenant-model';
+import { KubeClient, Reflector } from '@cw/k8s-client';
+import { TENANT_API_VERSION, TENANT_PLURAL, parseTenant, type Tenant } from '@cw/tenant-model';
 import {
   defaultCrdFiles,
   installCrds,
@@ -49,6 +54,8 @@ const RESYNC_SECONDS = 30;
 const CONCURRENCY = Number(process.env.OPERATOR_BENCH_CONCURRENCY ?? 48);
 const LABEL = 'bench.contextweaver.io/run';
 const CPU_PROF_DIR = process.env.OPERATOR_BENCH_CPU_PROF;
+/** How often the operator's /metrics is read during the cold start (ms). */
+const SCRAPE_MS = 5_000;
 const HEAP_SNAPSHOT_DIR = process.env.OPERATOR_BENCH_HEAP_SNAPSHOT;
 
 const log = (msg: string) => process.stderr.write(`[operator.bench] ${msg}\n`);
@@ -60,11 +67,37 @@ const tenant = (run: string, i: number) => benchTenant(`bench-${run}`, i, { [LAB
 const writes = (proxy: FaultProxy) =>
   proxy.writes({ when: (i) => i.resource !== 'leases' && i.resource !== 'events' });
 
+/** NODE_OPTIONS of the operator's install Deployment: the V8 flags its image runs with. */
+export function installNodeOptions(): string {
+  const file = fileURLToPath(new URL('../../../infra/k8s/operator/10-operator.yaml', import.meta.url));
+  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const o = doc.toJS() as {
+      kind?: string;
+      spec?: {
+        template?: { spec?: { containers?: Array<{ env?: Array<{ name: string; value?: string }> }> } };
+      };
+    };
+    if (o?.kind !== 'Deployment') continue;
+    const env = o.spec?.template?.spec?.containers?.[0]?.env ?? [];
+    return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  }
+  return '';
+}
+
+/** The process metrics of the operator the benchmark follows (bytes), by their prom-client names. */
+const PROCESS_METRICS = [
+  'cw_nodejs_heap_size_total_bytes',
+  'cw_nodejs_heap_size_used_bytes',
+  'cw_nodejs_external_memory_bytes',
+] as const;
+
 /** Operator metrics summed by name, plus `tenants_ready` (tenants whose status phase is Ready). */
 async function scrape(port: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const sums: Record<string, number> = {};
   for (const line of text.split('\n')) {
+    const p = /^(cw_nodejs_[a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (p && (PROCESS_METRICS as readonly string[]).includes(p[1]!)) sums[p[1]!] = Number(p[3]);
     const m = /^(cw_operator_[a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
     if (!m) continue;
     sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[3]);
@@ -166,9 +199,11 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
 
     if (!process.env.OPERATOR_BENCH_TSX)
       bundle = await buildBundle('tenant-operator', 'operators/tenant-operator/dist');
+    // The image's V8 flags (heap sizing), or the ones given for an experiment ('' = V8 defaults).
+    const v8Flags = process.env.OPERATOR_BENCH_NODE_OPTIONS ?? installNodeOptions();
+    log(`operator NODE_OPTIONS: ${v8Flags || '(none)'}`);
     const nodeOptions = [
-      // Extra V8 flags for the operator (heap sizing experiments), e.g. --max-semi-space-size=4.
-      ...(process.env.OPERATOR_BENCH_NODE_OPTIONS ? [process.env.OPERATOR_BENCH_NODE_OPTIONS] : []),
+      ...(v8Flags ? [v8Flags] : []),
       ...(CPU_PROF_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
       ...(HEAP_SNAPSHOT_DIR
         ? [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${HEAP_SNAPSHOT_DIR}`]
@@ -200,21 +235,44 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     let allApplied: number | undefined;
     let lastLog = 0;
     let startupCpu: number | undefined;
+    const peaks: Record<string, number> = {};
+    // Readiness is followed by the benchmark's own watch of its Tenants (straight to the API server,
+    // not through the counting proxy; it costs the operator nothing). The operator's /metrics is read
+    // every SCRAPE_MS, as a Prometheus would: at one scrape a second, formatting the registry and
+    // sending it cost the operator ≈ 2.5 ms each, ≈ 4 % of its cold-start CPU.
+    const ready = new Set<string>();
+    const tenantWatch = new Reflector<Tenant>({
+      rest: admin.rest,
+      path: `/apis/${TENANT_API_VERSION}/${TENANT_PLURAL}`,
+      labelSelector: `${LABEL}=${run}`,
+      onEvent: (type, t) => {
+        if (type !== 'DELETED' && t.status?.phase === 'Ready') ready.add(t.metadata.name);
+        else ready.delete(t.metadata.name);
+      },
+    }).start();
+    let lastScrape = -Infinity;
     for (;;) {
-      const m = await scrape(port).catch(() => undefined);
-      // The first answer of /metrics: the process has loaded its modules (not part of the reconcile work).
-      if (m && startupCpu === undefined) startupCpu = cpuSecondsOf(operator.child.pid!);
-      const n = m?.tenants_ready ?? 0;
-      if (allApplied === undefined && (m?.cw_operator_applies_total ?? 0) >= objectsPerTenant * COUNT)
-        allApplied = performance.now() - started;
+      if (startupCpu === undefined || performance.now() - lastScrape >= SCRAPE_MS) {
+        const m = await scrape(port).catch(() => undefined);
+        if (m) {
+          lastScrape = performance.now();
+          for (const k of PROCESS_METRICS) if (m[k] !== undefined) peaks[k] = Math.max(peaks[k] ?? 0, m[k]);
+          // The first answer of /metrics: the process has loaded its modules (not part of the reconcile work).
+          startupCpu ??= cpuSecondsOf(operator.child.pid!);
+          if (allApplied === undefined && (m.cw_operator_applies_total ?? 0) >= objectsPerTenant * COUNT)
+            allApplied = performance.now() - started;
+        }
+      }
+      const n = ready.size;
       if (n >= COUNT) break;
       if (Date.now() - lastLog > 15_000) {
         lastLog = Date.now();
         log(`${n}/${COUNT} Ready after ${((performance.now() - started) / 1000).toFixed(0)} s`);
       }
       if (performance.now() - started > 30 * 60_000) throw new Error(`only ${n}/${COUNT} Ready after 30 min`);
-      await sleep(1_000);
+      await sleep(250);
     }
+    await tenantWatch.stop();
     const coldSeconds = (performance.now() - started) / 1000;
     const coldCpu = cpuSecondsOf(operator.child.pid!) - (startupCpu ?? 0);
     const coldWrites = writes(proxy);
@@ -290,6 +348,24 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       value: peakRssMb(operator.child.pid!),
       unit: 'MB',
     });
+    // Where the resident memory is: the V8 heap (reserved and used) and memory outside it (Buffers,
+    // TLS), at their highest seen by the one-second scrapes (a peak between two scrapes is missed).
+    const mb = (bytes: number | undefined) => Math.round((bytes ?? NaN) / 2 ** 20);
+    figures.push({
+      name: `operator.cold_${COUNT}.peak_heap_total`,
+      value: mb(peaks.cw_nodejs_heap_size_total_bytes),
+      unit: 'MB',
+    });
+    figures.push({
+      name: `operator.cold_${COUNT}.peak_heap_used`,
+      value: mb(peaks.cw_nodejs_heap_size_used_bytes),
+      unit: 'MB',
+    });
+    figures.push({
+      name: `operator.cold_${COUNT}.peak_external`,
+      value: mb(peaks.cw_nodejs_external_memory_bytes),
+      unit: 'MB',
+    });
     log(`cold start: ${COUNT} Ready in ${coldSeconds.toFixed(1)} s, ${coldWrites} writes`);
 
     // Idle: let deployment/status traffic settle, then measure one full resync pass.
@@ -304,7 +380,7 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     let after = await scrape(port);
     while ((after.cw_operator_resyncs_total ?? 0) < resyncsBefore + 2) {
       if (performance.now() > deadline) throw new Error('no resync pass observed');
-      await sleep(250);
+      await sleep(1_000);
       after = await scrape(port);
     }
     const reconciles = (after.cw_operator_reconcile_total ?? 0) - base;
