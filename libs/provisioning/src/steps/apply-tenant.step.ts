@@ -102,18 +102,17 @@ export class ApplyTenantStep implements StepHandler<ApplyTenantInput, ApplyTenan
             `Tenant "${input.slug}" still exists ${Math.round(this.deps.deleteTimeoutMs / 1000)} s after deletion (is the operator running?)`,
           );
         }
-        await artifacts.remove(input.slug, ARTIFACT.appliedKubernetes);
       }
       const removed = await this.markOffboarded(input.slug, ctx);
-      // Render-only: no render left at all is what npm start's local data plane reads as offboarded
-      // (with a cluster, tenant.yaml stays as the record of what was deleted).
-      if (!cluster) await artifacts.remove(input.slug, ARTIFACT.tenant);
       const marker = `${input.slug}/${ARTIFACT.offboarded}`;
       if (cluster)
         return succeeded(
           { mode: 'cluster', action: 'delete', server: cluster.server, marker },
           `Tenant ${input.slug} deleted`,
         );
+      // Render-only: no render left at all is what npm start's local data plane reads as offboarded
+      // (with a cluster, tenant.yaml stays as the record of what was deleted).
+      await artifacts.remove(input.slug, ARTIFACT.tenant);
       return succeeded(
         { mode: 'render-only', action: 'delete', marker, manifestsRemoved: removed },
         `no cluster configured (render-only): tenant.yaml and ${removed} manifests removed, ${marker} written, so npm start's local data plane stops the tenant and removes its folder; on a cluster run kubectl delete tenant ${input.slug}`,
