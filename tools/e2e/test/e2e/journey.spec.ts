@@ -157,16 +157,7 @@ describe('the customer journey', () => {
     await p.deliver(p.stripe.store.cancelSubscription(subscriptionId));
     await waitFor(p, async () => (await state()) === 'deleted', 'the tenant to be deleted', 120_000);
     expect(await tenantInCluster()).toBeUndefined();
-    await eventually(
-      async () =>
-        (await p.kube.get({
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: tenantNamespace(slug) },
-        })) === undefined,
-      'the namespace to be gone',
-      60_000,
-    );
+    await eventually(() => p.namespaceGone(slug), 'the namespace to be gone', 60_000);
     const events = (await p.db.lifecycle.history(tenantId)).map((e) => e.event);
     expect(events).toEqual(
       expect.arrayContaining([

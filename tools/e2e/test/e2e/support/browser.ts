@@ -1,4 +1,28 @@
-/** A browser-like HTTP client for the journey: cookie jar, CSRF token, no redirect following. */
+/**
+ * A browser-like HTTP client for the journey: cookie jar, CSRF token, no redirect following.
+ * Workspaces at `http://<slug>.localtest.me:<port>` are reached without DNS (public DNS answers
+ * 127.0.0.1 for localtest.me; this machine may have none): the socket resolves such names to
+ * 127.0.0.1 itself, so the Host header is the workspace's, as a browser's would be.
+ */
+import { Agent, fetch as undiciFetch } from 'undici';
+
+type Lookup = (
+  hostname: string,
+  options: { all?: boolean },
+  callback: (
+    error: Error | null,
+    address: string | Array<{ address: string; family: number }>,
+    family?: number,
+  ) => void,
+) => void;
+const loopbackLookup: Lookup = (hostname, options, callback) => {
+  if (!/(^|\.)localtest\.me$/.test(hostname))
+    return callback(new Error(`${hostname}: not a localtest.me name`), '');
+  if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+  else callback(null, '127.0.0.1', 4);
+};
+const localtest = new Agent({ connect: { lookup: loopbackLookup as never } });
+
 export interface Reply {
   status: number;
   text: string;
@@ -28,12 +52,11 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams({ _csrf: this.csrf, ...options.form }).toString();
     }
-    const response = await fetch(path.startsWith('http') ? path : `${this.base}${path}`, {
-      method,
-      headers,
-      body,
-      redirect: 'manual',
-    });
+    const target = path.startsWith('http') ? path : `${this.base}${path}`;
+    const init = { method, headers, body, redirect: 'manual' as const };
+    const response = /\.localtest\.me$/.test(new URL(target).hostname)
+      ? await undiciFetch(target, { ...init, dispatcher: localtest })
+      : await fetch(target, init);
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const eq = pair!.indexOf('=');

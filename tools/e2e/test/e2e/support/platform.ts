@@ -68,6 +68,8 @@ export interface Platform {
   whyNot(): string;
   /** Every Deployment of the tenant's namespace ready ('up') or at 0 replicas ('zero'). */
   deploymentsReady(slug: string, replicas: 'up' | 'zero'): Promise<boolean>;
+  /** The tenant's namespace is deleted (gone from the API server). */
+  namespaceGone(slug: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -196,18 +198,11 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       for (const event of events)
         expect((await emitter.deliver(event)).status, `webhook ${event.type}`).toBe(200);
     },
-    whyNot: () =>
-      processes
-        .map(
-          (p) =>
-            `--- ${p.name}\n${p
-              .output()
-              .split('\n')
-              .filter((l) => /"level":[456]0|rror/.test(l))
-              .slice(-15)
-              .join('\n')}`,
-        )
-        .join('\n'),
+    whyNot: () => processes.map((proc) => errorLines(proc, 15)).join('\n'),
+    async namespaceGone(slug) {
+      const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: tenantNamespace(slug) } };
+      return (await kube.get(ns)) === undefined;
+    },
     async deploymentsReady(slug, replicas) {
       const list = await kube.list<{
         metadata: { name: string };
@@ -224,6 +219,15 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     close,
   };
 }
+
+/** A process's last `n` warning/error lines (pino levels 40-60, or "error" anywhere), under its name. */
+export const errorLines = (proc: PlatformProcess, n: number): string =>
+  `--- ${proc.name}\n${proc
+    .output()
+    .split('\n')
+    .filter((l) => /"level":[456]0|rror/.test(l))
+    .slice(-n)
+    .join('\n')}`;
 
 /** Waits for `what`, adding the processes' error lines to a timeout. */
 export const waitFor = <T>(
