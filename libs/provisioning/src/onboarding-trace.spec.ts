@@ -13,7 +13,7 @@ import { startRun } from './usecases/start-run.usecase.js';
 afterEach(() => trace.disable());
 
 describe('onboarding tracing in the pipeline', () => {
-  it('a provision run writes a span per step and the provisioning_started / provisioned stages, all on the correlation id trace', async () => {
+  it('a provision run writes a span per step and the provisioning_started / provisioned / workspace_answers stages, all on the correlation id trace', async () => {
     const spans: FinishedSpan[] = [];
     expect(trace.setGlobalTracerProvider(createLogTracerProvider((s) => spans.push(s)))).toBe(true);
     const h = harness();
@@ -32,7 +32,11 @@ describe('onboarding tracing in the pipeline', () => {
       steps.every((s) => s.status === 'ok' && s.attributes['provisioning.outcome'] === 'succeeded'),
     ).toBe(true);
     const stages = spans.filter((s) => s.name.startsWith('onboarding.'));
-    expect(stages.map((s) => s.name)).toEqual(['onboarding.provisioning_started', 'onboarding.provisioned']);
+    expect(stages.map((s) => s.name)).toEqual([
+      'onboarding.provisioning_started',
+      'onboarding.provisioned',
+      'onboarding.workspace_answers',
+    ]);
     expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceIdOf('corr-trace')]));
     // provisioned spans from the first step's start to the run's end: it covers every step span.
     const provisioned = stages[1]!;
@@ -45,7 +49,30 @@ describe('onboarding tracing in the pipeline', () => {
         .filter((v) => (v as { metricName?: string }).metricName === `${ONBOARDING_STAGE_METRIC}_count`)
         .map((v) => [v.labels.stage, v.value]),
     );
-    expect(counts).toEqual({ provisioning_started: 1, provisioned: 1 });
+    expect(counts).toEqual({ provisioning_started: 1, provisioned: 1, workspace_answers: 1 });
+    // On a cluster, workspace answers = the Tenant applied → the operator's Ready (await-ready).
+    const answers = stages[2]!;
+    const span = (step: string) => steps.find((s) => s.attributes['provisioning.step'] === step)!;
+    expect(Date.parse(answers.startTime)).toBeGreaterThanOrEqual(
+      Date.parse(span('apply-tenant').endTime) - 1,
+    );
+    expect(Date.parse(answers.endTime)).toBeLessThanOrEqual(Date.parse(span('await-ready').endTime) + 1);
+  });
+
+  it('render-only: no workspace_answers from the provisioner (the local data plane observes it)', async () => {
+    const spans: FinishedSpan[] = [];
+    trace.setGlobalTracerProvider(createLogTracerProvider((s) => spans.push(s)));
+    const h = harness({ cluster: false });
+    const tenant = h.store.addTenant({ slug: 'local-co' });
+    await startRun(h.deps, {
+      tenantId: tenant.id,
+      goal: 'provision',
+      correlationId: 'corr-local',
+      idempotencyKey: 'provision',
+    });
+    await h.queue.drain(h.runner);
+    const stages = spans.filter((s) => s.name.startsWith('onboarding.')).map((s) => s.name);
+    expect(stages).toEqual(['onboarding.provisioning_started', 'onboarding.provisioned']);
   });
 
   it('a failed step ends its span as an error and observes no provisioned stage', async () => {

@@ -235,6 +235,24 @@ export class StepRunner {
         end: at,
         attributes: { 'provisioning.render_only': renderOnly },
       });
+    const appliedStep = run.steps.find((s) => s.step === 'apply-tenant');
+    const readyStep = run.steps.find((s) => s.step === 'await-ready');
+    if (
+      run.goal === 'provision' &&
+      !renderOnly &&
+      appliedStep?.finishedAt &&
+      readyStep?.status === 'succeeded' &&
+      readyStep.finishedAt
+    )
+      // On a cluster: Tenant applied → the operator reports Ready, i.e. every Deployment (cerebro
+      // and each engine) is available, its readiness probe answering. Render-only, the local data
+      // plane observes this stage itself (it starts the processes).
+      this.deps.metrics.onboarding?.stage('workspace_answers', {
+        correlationId: run.correlationId,
+        start: appliedStep.finishedAt,
+        end: readyStep.finishedAt,
+        attributes: { 'onboarding.observed_by': 'operator-ready' },
+      });
     log.info({ runId: run.id, goal: run.goal, tenantId: tenant.id, renderOnly }, `run ${run.goal} succeeded`);
   }
 
