@@ -14,11 +14,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createOnboardingRecorder, type OnboardingRecorder, type Registry } from '@cw/observability';
 import { localize, type LocalPorts, type LocalWorkload } from './localize.js';
 import { awaitWorkspaceAnswers, correlationIdOf } from './onboarding-probe.js';
+import { isFree, pickPort } from './local-ports.js';
 import type { RouteTarget } from './local-router.js';
 import { parseManifests, renderedWorkloads, type RenderedWorkload } from './rendered-workloads.js';
 import {
@@ -68,15 +68,6 @@ interface Running {
   readonly outboxes: string[];
   readonly seenMail: Set<string>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Values of `…File` fields that point into the tenant's secrets folder. */
 function secretFilesOf(value: unknown, secretsDir: string, key = ''): string[] {
@@ -286,12 +277,39 @@ export class LocalDataPlane {
       ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, LocalPorts>)
       : {};
     const known = all[slug];
-    const engines: Record<string, { dashboard: number; mcp: number }> = { ...known?.engines };
+    const portsOf = (p: LocalPorts) => [
+      p.cerebro,
+      ...Object.values(p.engines).flatMap((e) => [e.dashboard, e.mcp]),
+    ];
+    const reserved = new Set(
+      Object.entries(all)
+        .filter(([s]) => s !== slug)
+        .flatMap(([, p]) => portsOf(p)),
+    );
+    // A kept port someone else took while the tenant was stopped is replaced (the router and
+    // cerebro's engine addresses follow, both are rendered from ports.json at each start).
+    const port = async (kept: number | undefined, what: string): Promise<number> => {
+      if (kept !== undefined && !reserved.has(kept) && (await isFree(kept))) {
+        reserved.add(kept);
+        return kept;
+      }
+      const next = await pickPort(reserved);
+      reserved.add(next);
+      if (kept !== undefined)
+        this.o.log(`data plane ${slug}: port ${kept} (${what}) is taken; moved to ${next}`);
+      return next;
+    };
+    const cerebro = await port(known?.cerebro, 'cerebro');
+    const engines: Record<string, { dashboard: number; mcp: number }> = {};
     for (const w of workloads.filter((x) => x.app === 'mcp-engine')) {
       const name = String(w.config.engine ?? 'main');
-      engines[name] ??= { dashboard: await freePort(), mcp: await freePort() };
+      const kept = known?.engines[name];
+      engines[name] = {
+        dashboard: await port(kept?.dashboard, `engine ${name} dashboard`),
+        mcp: await port(kept?.mcp, `engine ${name} mcp`),
+      };
     }
-    const ports = { cerebro: known?.cerebro ?? (await freePort()), engines };
+    const ports = { cerebro, engines };
     await writeFile(file, `${JSON.stringify({ ...all, [slug]: ports }, null, 2)}\n`);
     return ports;
   }
