@@ -64,6 +64,25 @@ export function principalsOf(p: SearchPrincipal): string[] {
   ];
 }
 
+/**
+ * The level whose chunks a principal string can open (the inverse of aclFor: `user:` → P5,
+ * `group:` → P4, `tenant` → P3, `plugin:` → P2, `engine:` → P1); undefined for anything else,
+ * which opens no chunk.
+ */
+export function principalLevel(p: string): Level | undefined {
+  if (p === 'tenant') return 'P3';
+  const kind = p.slice(0, p.indexOf(':') + 1);
+  return kind === 'user:'
+    ? 'P5'
+    : kind === 'group:'
+      ? 'P4'
+      : kind === 'plugin:'
+        ? 'P2'
+        : kind === 'engine:'
+          ? 'P1'
+          : undefined;
+}
+
 /** The one ACL entry and scope id a level's chunks carry. */
 export function aclFor(scope: KnowledgeScope): { level: Level; scopeId: string; acl: string[] } {
   switch (scope.level) {

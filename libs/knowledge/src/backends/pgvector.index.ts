@@ -1,11 +1,13 @@
 /**
- * pgvector backend: one table of chunks per schema, HNSW on the embedding, GIN on the ACL array
- * and on the full-text vector. A search is ONE SQL statement: the ACL and tenant predicates sit in
- * the WHERE of both branches (the HNSW branch keeps scanning, `hnsw.iterative_scan`, until k rows
- * pass them), and the branches are fused by reciprocal rank in the same statement.
+ * pgvector backend: one table of chunks per schema, one partial HNSW index per level on the
+ * embedding, GIN on the ACL array and on the full-text vector. A search is ONE SQL statement: the
+ * vector branch is the union of one ACL-filtered top-k per level (each with only the searcher's
+ * principals that open that level, in its WHERE), the full-text branch has the ACL and tenant
+ * predicates in its WHERE, and the branches are fused by reciprocal rank in the same statement.
  */
 import type { KnowledgeChunk, Level, SourceRecord, StoredChunk } from '../chunk.model.js';
 import { levelRank } from '../chunk.model.js';
+import { principalLevel } from '../acl.js';
 import { KnowledgeBackendError } from '../errors.js';
 import { lexicalTokens } from '../embedders/local-lexical.embedder.js';
 import type { HybridQuery, KnowledgeIndex, PolicyQuery, SearchHit, SourceFilter } from './index.port.js';
@@ -50,6 +52,20 @@ interface ChunkRow {
  * is visible).
  */
 const TEXT_MATCH_CAP = 2000;
+/**
+ * GIN indexes without a pending list (`fastupdate = off`): with it, inserted entries sit in an
+ * unsorted list that every search scans linearly until VACUUM merges it, and PGlite has no
+ * autovacuum — at 100,000 chunks that list (up to 4 MB) cost each ACL bitmap scan ~10 ms of CPU
+ * and the full-text branch ~9 ms at p50 (docs/benchmarks.md). Inserts update the index directly.
+ */
+const GIN_INDEXES = ['chunks_acl', 'chunks_tsv'] as const;
+export const vectorIndexName = (level: Level): string => `chunks_embedding_${level.toLowerCase()}`;
+/**
+ * Levels with their own partial HNSW index. P5 (one user's notes) and P4 (a group's policy) are
+ * the small scopes: their parts of the vector branch are ranked exactly, through the GIN index on
+ * acl (about 2 µs of CPU per readable row on PGlite; a scope of 150–4,500 rows in the benchmark).
+ */
+const HNSW_LEVELS: readonly Level[] = ['P3', 'P2', 'P1'];
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const toVector = (v: readonly number[]): string =>
   `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
@@ -127,10 +143,16 @@ export class PgvectorIndex implements KnowledgeIndex {
         tsv tsvector GENERATED ALWAYS AS (to_tsvector('${cfg}', source_title || ' ' || text)) STORED,
         PRIMARY KEY (tenant, id));
       CREATE INDEX IF NOT EXISTS chunks_source ON ${s}.chunks (tenant, source_id);
-      CREATE INDEX IF NOT EXISTS chunks_acl ON ${s}.chunks USING gin (acl);
-      CREATE INDEX IF NOT EXISTS chunks_tsv ON ${s}.chunks USING gin (tsv);
+      CREATE INDEX IF NOT EXISTS chunks_acl ON ${s}.chunks USING gin (acl) WITH (fastupdate = off);
+      CREATE INDEX IF NOT EXISTS chunks_tsv ON ${s}.chunks USING gin (tsv) WITH (fastupdate = off);
       CREATE INDEX IF NOT EXISTS chunks_policy ON ${s}.chunks (tenant, policy_key) WHERE policy_key IS NOT NULL;
+      ${GIN_INDEXES.map((i) => `ALTER INDEX ${s}.${i} SET (fastupdate = off);`).join(' ')}
+      DROP INDEX IF EXISTS ${s}.chunks_embedding;
     `);
+    // Indexes created before fastupdate was turned off may still hold a pending list.
+    await this.sql.query(
+      `SELECT ${GIN_INDEXES.map((i) => `gin_clean_pending_list('${s}.${i}'::regclass)`).join(', ')}`,
+    );
     if (this.options.vectorIndex ?? true) await this.buildVectorIndex();
     const [row] = await this.sql.query<{ value: string }>(
       `SELECT value FROM ${s}.meta WHERE key = 'embedder'`,
@@ -147,10 +169,12 @@ export class PgvectorIndex implements KnowledgeIndex {
     }
   }
 
+  /** One partial HNSW index per level in HNSW_LEVELS (the vector branch searches each level on its own). */
   async buildVectorIndex(): Promise<void> {
-    await this.sql.exec(
-      `CREATE INDEX IF NOT EXISTS chunks_embedding ON ${this.s}.chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);`,
-    );
+    for (const level of HNSW_LEVELS)
+      await this.sql.exec(
+        `CREATE INDEX IF NOT EXISTS ${vectorIndexName(level)} ON ${this.s}.chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE level = '${level}';`,
+      );
   }
 
   async replaceSource(source: SourceRecord, chunks: readonly KnowledgeChunk[]): Promise<void> {
@@ -231,7 +255,8 @@ export class PgvectorIndex implements KnowledgeIndex {
 
   /**
    * The hybrid query. For recall baselines (benchmarks): `exactVector` runs the same statement
-   * with the HNSW index disabled (a filtered exact scan), `uncappedText` ranks every full-text
+   * with index scans disabled (every level's part then ranks its readable rows exactly, found
+   * through the GIN index on acl), `uncappedText` ranks every full-text
    * match of the same semantics (every AND match, or every OR match when there is none) instead
    * of at most TEXT_MATCH_CAP; `exact` is both.
    */
@@ -240,13 +265,37 @@ export class PgvectorIndex implements KnowledgeIndex {
     opts: { exact?: boolean; exactVector?: boolean; uncappedText?: boolean } = {},
   ): Promise<SearchHit[]> {
     const exactVector = opts.exact ?? opts.exactVector ?? false;
-    const uncappedText = opts.exact ?? opts.uncappedText ?? false;
+    const { sql, params } = this.hybridStatement(q, opts.exact ?? opts.uncappedText ?? false);
+    const rows = exactVector
+      ? await this.sql.transaction(async (tx) => {
+          await tx.exec('SET LOCAL enable_indexscan = off;');
+          return tx.query<ChunkRow>(sql, params);
+        })
+      : await this.sql.query<ChunkRow>(sql, params);
+    return rows.map((r) => ({ chunk: toChunk(r), score: Number(r.score) }));
+  }
+
+  /** The plan PostgreSQL chooses for hybridSearch's statement (EXPLAIN, not executed): which index each part takes. */
+  async explainHybrid(q: HybridQuery): Promise<string> {
+    const { sql, params } = this.hybridStatement(q, false);
+    const rows = await this.sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  private hybridStatement(q: HybridQuery, uncappedText: boolean): { sql: string; params: unknown[] } {
     const candidates = Math.max(q.k * CANDIDATES_PER_RESULT, 20);
+    const params: unknown[] = [
+      q.tenant,
+      [...q.principals],
+      toVector(q.vector),
+      orTsQuery(q.text),
+      candidates,
+      q.k,
+      uncappedText ? null : TEXT_MATCH_CAP,
+      andTsQuery(q.text),
+    ];
     const sql = `WITH vec AS (
-         SELECT id, row_number() OVER (ORDER BY dist, id) AS r FROM (
-           SELECT id, embedding <=> $3::vector AS dist FROM ${this.s}.chunks
-           WHERE tenant = $1 AND acl && $2::text[]
-           ORDER BY embedding <=> $3::vector LIMIT $5) v),
+         SELECT id, row_number() OVER (ORDER BY dist, id) AS r FROM (${this.vectorBranch(q.principals, params)}) v),
        all_words AS MATERIALIZED (
          SELECT id, tsv FROM ${this.s}.chunks
          WHERE tenant = $1 AND acl && $2::text[] AND $8 <> '' AND tsv @@ to_tsquery('${this.cfg}', $8)
@@ -264,40 +313,76 @@ export class PgvectorIndex implements KnowledgeIndex {
            ORDER BY rank DESC, id LIMIT $5) t),
        fused AS (
          SELECT id, COALESCE(1.0 / (${RRF_K} + vec.r), 0) + COALESCE(1.0 / (${RRF_K} + txt.r), 0) AS score
-         FROM vec FULL JOIN txt USING (id))
+         FROM vec FULL JOIN txt USING (id)
+         ORDER BY score DESC, id LIMIT $6)
        SELECT ${CHUNK_COLUMNS.split(', ')
          .map((c) => `c.${c}`)
          .join(', ')}, fused.score::float8 AS score
        FROM fused JOIN ${this.s}.chunks c ON c.tenant = $1 AND c.id = fused.id
-       ORDER BY fused.score DESC, c.id LIMIT $6`;
-    const params = [
-      q.tenant,
-      [...q.principals],
-      toVector(q.vector),
-      orTsQuery(q.text),
-      candidates,
-      q.k,
-      uncappedText ? null : TEXT_MATCH_CAP,
-      andTsQuery(q.text),
-    ];
-    const rows = exactVector
-      ? await this.sql.transaction(async (tx) => {
-          await tx.exec('SET LOCAL enable_indexscan = off;');
-          return tx.query<ChunkRow>(sql, params);
-        })
-      : await this.sql.query<ChunkRow>(sql, params);
-    return rows.map((r) => ({ chunk: toChunk(r), score: Number(r.score) }));
+       ORDER BY fused.score DESC, c.id`;
+    return { sql, params };
   }
 
-  /** Vector-only, ACL-filtered top-k: through HNSW, or exact (sequential) for recall baselines. */
+  /**
+   * The vector branch alone (benchmarks): the ACL-filtered top-k exactly as hybridSearch's vector
+   * branch finds it — through the per-level HNSW indexes, or exact (no index scans) for recall
+   * baselines.
+   */
   async vectorSearch(q: Omit<HybridQuery, 'text'>, exact = false): Promise<string[]> {
-    const sql = `SELECT id FROM ${this.s}.chunks WHERE tenant = $1 AND acl && $2::text[] ORDER BY embedding <=> $3::vector LIMIT $4`;
-    const params = [q.tenant, [...q.principals], toVector(q.vector), q.k];
+    const params: unknown[] = [q.tenant, toVector(q.vector), q.k];
+    const sql = `SELECT id FROM (${this.vectorBranch(q.principals, params, { vector: 2, limit: 3 })}) v ORDER BY dist, id`;
     if (!exact) return (await this.sql.query<{ id: string }>(sql, params)).map((r) => r.id);
     return this.sql.transaction(async (tx) => {
-      await tx.exec('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off;');
+      await tx.exec('SET LOCAL enable_indexscan = off;');
       return (await tx.query<{ id: string }>(sql, params)).map((r) => r.id);
     });
+  }
+
+  /**
+   * The vector branch: the k nearest chunks the principals may read, as the union of ACL-filtered
+   * top-k parts, then the k nearest of the union. Each part has in its WHERE only the searcher's
+   * principals that open its levels: one part per HNSW level (`level = 'P3' AND acl && ARRAY[…]`,
+   * which lets the planner use that level's partial index), and one part for P5 + P4 (a user's
+   * own notes, their groups' policy: small scopes, ranked exactly through the GIN index on acl).
+   * A chunk's single ACL entry names its level, so the parts are disjoint and their union is
+   * exactly the readable set. Why: one HNSW graph over the whole tenant, filtered to the
+   * 25–35 % a searcher may read, needed ef_search 800 for recall 0.95 at 100,000 chunks (the
+   * filter rejects most of what the graph walk visits); a level's own graph is a third or less of
+   * the size and the filter passes most of it, so 150 reaches ≈ 0.98 (docs/benchmarks.md).
+   * Appends the parts' principal arrays to params; `$1` is the tenant, `vector`/`limit` the
+   * parameter numbers of the query vector and k.
+   */
+  private vectorBranch(
+    principals: readonly string[],
+    params: unknown[],
+    at: { vector: number; limit: number } = { vector: 3, limit: 5 },
+  ): string {
+    const byLevel = new Map<Level, string[]>();
+    const exact: string[] = [];
+    for (const p of principals) {
+      const level = principalLevel(p);
+      if (level && HNSW_LEVELS.includes(level)) byLevel.set(level, [...(byLevel.get(level) ?? []), p]);
+      else if (level) exact.push(p);
+    }
+    const part = (acl: readonly string[], levelPredicate: string) => {
+      params.push(acl);
+      return `(SELECT id, embedding <=> $${at.vector}::vector AS dist FROM ${this.s}.chunks
+           WHERE tenant = $1${levelPredicate} AND acl && $${params.length}::text[]
+           ORDER BY embedding <=> $${at.vector}::vector LIMIT $${at.limit})`;
+    };
+    // One exact part for the small scopes (P5 + P4: no level predicate is needed, a chunk's one
+    // ACL entry names its level, so the parts are disjoint), one part per HNSW level that names
+    // its level so the planner can use that level's partial index.
+    const parts = [
+      ...(exact.length ? [part(exact, '')] : []),
+      ...HNSW_LEVELS.filter((level) => byLevel.has(level)).map((level) =>
+        part(byLevel.get(level)!, ` AND level = '${level}'`),
+      ),
+    ];
+    // No principal opens any level: no rows (the parameters are referenced so the statement binds).
+    if (parts.length === 0)
+      return `SELECT NULL::text AS id, NULL::float8 AS dist WHERE $1::text IS NULL AND $${at.vector}::vector IS NULL LIMIT $${at.limit}`;
+    return `SELECT id, dist FROM (${parts.join(' UNION ALL ')}) u ORDER BY dist, id LIMIT $${at.limit}`;
   }
 
   async policyChunks(q: PolicyQuery): Promise<StoredChunk[]> {

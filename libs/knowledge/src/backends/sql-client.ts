@@ -18,21 +18,20 @@ export interface SqlClient {
  * HNSW search settings of every connection (PGlite and PostgreSQL get the same ones).
  * `iterative_scan = relaxed_order`: a filtered scan keeps walking the graph until k rows pass the
  * ACL filter (pgvector ≥ 0.8), instead of returning fewer. `ef_search` is the candidate list per
- * step: 800 is where, at 100,000 chunks, the benchmark's recall@10 of the search as users get it
- * (the hybrid statement against the same statement run exactly) crossed 0.95 (0.959; 0.901 at
- * 400, which costs about 11 ms less CPU at p95 on PGlite; docs/benchmarks.md). A deployment
- * whose tenants stay small may set 400 (0.985 at 20,000 chunks). `max_scan_tuples` bounds the work of a
- * filter nothing near the query passes.
+ * step: the vector branch searches each of P3, P2 and P1 in its own (partial) graph of that level
+ * only, so at 100,000 chunks 150 gives recall@10 of the search as users get it ≈ 0.98 (the one
+ * graph over the whole tenant, filtered to what a searcher reads, needed 800 for 0.955;
+ * docs/benchmarks.md). `max_scan_tuples` bounds the work of a filter nothing near the query passes.
  */
 export interface HnswSearchSettings {
-  /** @default 800 */
+  /** @default 150 */
   readonly efSearch?: number;
   /** @default 20000 */
   readonly maxScanTuples?: number;
 }
 
 export function sessionSettings(s: HnswSearchSettings = {}): Record<string, string> {
-  const ef = s.efSearch ?? 800;
+  const ef = s.efSearch ?? 150;
   const max = s.maxScanTuples ?? 20_000;
   if (!Number.isInteger(ef) || ef < 1 || ef > 1000)
     throw new Error('hnsw.ef_search must be an integer in 1..1000');
