@@ -6,13 +6,16 @@ import { Command, CommanderError } from 'commander';
 import { crdCommand } from './commands/crd.command.js';
 import { platformCommand } from './commands/platform.command.js';
 import { renderCommand } from './commands/render.command.js';
+import { signingKeysCommand } from './commands/signing-keys.command.js';
 import { synthCommand } from './commands/synth.command.js';
 import { validateCommand } from './commands/validate.command.js';
 import { CliError, processIo, type Io } from './io.js';
 
 export function buildProgram(io: Io = processIo): Command {
   const program = new Command('cw')
-    .description('ContextWeaver platform command line: Tenant CRD, validation, previews (render/synth)')
+    .description(
+      'ContextWeaver platform command line: Tenant CRD, validation, previews (render/synth), signing-key rotation',
+    )
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
@@ -22,6 +25,7 @@ export function buildProgram(io: Io = processIo): Command {
     renderCommand(io),
     synthCommand(io),
     platformCommand(io),
+    signingKeysCommand(io),
   ]) {
     program.addCommand(
       command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }),
