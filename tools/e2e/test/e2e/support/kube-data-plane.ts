@@ -190,9 +190,13 @@ export class KubeDataPlane {
     return join(this.o.dir, 'secrets');
   }
 
-  /** The router's answer for this tenant: its cerebro's port, 'suspended', or nothing (502). */
-  route(): number | 'suspended' | undefined {
-    if (this.state === 'suspended') return 'suspended';
+  /**
+   * The router's answer for this tenant: its cerebro's port, 'suspended' (503), 'gone' once the
+   * namespace is deleted (404 "no such workspace", as npm start's router answers an offboarded
+   * slug), or nothing while it starts (502).
+   */
+  route(): number | 'suspended' | 'gone' | undefined {
+    if (this.state === 'suspended' || this.state === 'gone') return this.state;
     const cerebro = [...this.pods.values()].find((p) => p.proc.name.endsWith('/cerebro'));
     return cerebro?.proc.alive() ? this.ports?.cerebro : undefined;
   }
@@ -423,7 +427,7 @@ export class KubeDataPlane {
       probeUrls: w.probeUrls,
     });
     this.note(
-      `${w.workload.deployment}: started (pid ${proc.child.pid}, uid ${user.uid}) from ${container.image}`,
+      `${w.workload.deployment}: started (pid ${proc.child.pid}, ${process.getuid?.() === 0 ? `uid ${user.uid}, read-only root` : 'unconfined: not root'}) from ${container.image}`,
     );
   }
 
