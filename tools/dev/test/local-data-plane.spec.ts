@@ -12,7 +12,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineConfigSchema, parseCerebroConfig } from '@cw/tenant-model';
 import { LocalDataPlane } from '../src/data-plane/local-data-plane.js';
@@ -256,6 +257,34 @@ describe('every example Tenant, as rendered', () => {
       async () => (await status(`http://127.0.0.1:${before}/readyz`)) === 200,
       120_000,
     );
+
+    // A field the engine reloads itself (readOnly) changes: its config file is rewritten in place,
+    // as the kubelet updates a mounted ConfigMap (the Deployment, whose config hash leaves hot
+    // fields out, is unchanged): nothing restarts and the engine applies it.
+    const stops = () => lines.filter((l) => /^data plane local: stopped/.test(l)).length;
+    const stopsBefore = stops();
+    const dashboard = `http://127.0.0.1:${again.portsOf('local')!.engines.main!.dashboard}/api/status`;
+    const readOnly = async () =>
+      ((await (await fetch(dashboard)).json()) as { switches: { readOnly: boolean } }).switches.readOnly;
+    const wasReadOnly = await readOnly();
+    const manifests = join(artifacts, 'local', 'manifests');
+    for (const f of await readdir(manifests)) {
+      const docs = parseAllDocuments(await readFile(join(manifests, f), 'utf8')).map(
+        (d) => d.toJS() as { kind?: string; data?: Record<string, string> },
+      );
+      if (!docs.some((d) => d.kind === 'ConfigMap')) continue;
+      for (const d of docs)
+        for (const [key, text] of Object.entries(d.data ?? {})) {
+          const config = JSON.parse(text) as Record<string, unknown>;
+          if (config.engine === 'main') d.data![key] = JSON.stringify({ ...config, readOnly: !wasReadOnly });
+        }
+      await writeFile(join(manifests, f), docs.map((d) => stringify(d)).join('---\n'));
+    }
+    await again.sync();
+    expect(stops(), 'nothing restarted').toBe(stopsBefore);
+    expect(lines.some((l) => /engine-main: config changed in fields the engine reloads/.test(l))).toBe(true);
+    await until('the engine to apply readOnly', async () => (await readOnly()) === !wasReadOnly, 30_000);
+    expect(again.cerebroPort('local')).toBe(before);
     router.close();
   }, 400_000);
 });

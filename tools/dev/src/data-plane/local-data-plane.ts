@@ -13,9 +13,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createOnboardingRecorder, type OnboardingRecorder, type Registry } from '@cw/observability';
+import { ENGINE_HOT_FIELDS } from '@cw/tenant-model';
 import { localize, type LocalPorts, type LocalWorkload } from './localize.js';
 import { awaitWorkspaceAnswers, correlationIdOf } from './onboarding-probe.js';
 import { isFree, pickPort } from './local-ports.js';
@@ -62,11 +63,20 @@ export interface LocalDataPlaneOptions {
 }
 
 interface Running {
-  readonly hash: string;
+  /** Of the whole render; `pods` of its Deployments only (what rolls pods in a cluster). */
+  hash: string;
+  readonly pods: string;
+  rendered: RenderedWorkload[];
   readonly ports: LocalPorts;
   readonly children: ChildProcess[];
   readonly outboxes: string[];
   readonly seenMail: Set<string>;
+}
+
+interface WantedTenant {
+  readonly hash: string;
+  readonly pods: string;
+  readonly workloads: RenderedWorkload[];
 }
 
 /** Values of `…File` fields that point into the tenant's secrets folder. */
@@ -184,12 +194,13 @@ export class LocalDataPlane {
     try {
       await this.prepare();
       const wanted = await this.renderedTenants();
-      for (const [slug, running] of this.tenants)
-        if (wanted.get(slug)?.hash !== running.hash)
-          await this.stopTenant(slug, wanted.has(slug) ? 'render changed' : 'not rendered');
+      for (const [slug, running] of this.tenants) {
+        const next = wanted.get(slug);
+        if (next?.hash === running.hash || (next && (await this.applyInPlace(slug, running, next)))) continue;
+        await this.stopTenant(slug, next ? 'render changed' : 'not rendered');
+      }
       await this.offboardGone();
-      for (const [slug, { hash, workloads }] of wanted)
-        if (!this.tenants.has(slug)) await this.startTenant(slug, hash, workloads);
+      for (const [slug, next] of wanted) if (!this.tenants.has(slug)) await this.startTenant(slug, next);
       if (this.o.printLinks) await this.printNewLinks();
     } finally {
       this.syncing = false;
@@ -235,8 +246,53 @@ export class LocalDataPlane {
     await writeFile(file, `${JSON.stringify(ports, null, 2)}\n`);
   }
 
-  private async renderedTenants(): Promise<Map<string, { hash: string; workloads: RenderedWorkload[] }>> {
-    const out = new Map<string, { hash: string; workloads: RenderedWorkload[] }>();
+  /**
+   * A render whose pod templates are unchanged and whose engine configs differ only in the fields
+   * the engine reloads itself (ENGINE_HOT_FIELDS: plugins, pluginConfig, readOnly, maintenance,
+   * auditLog) is applied as a cluster applies it — the kubelet rewrites the mounted ConfigMap, no
+   * pod rolls (the chart's config-hash annotation leaves those fields out): the engines' config
+   * files are rewritten in place and the processes keep running. Anything else restarts the
+   * tenant. Today cerebro's config lists each engine's plugins and switches, so a change of those
+   * rolls cerebro (here: restarts the tenant); a pluginConfig change alone is applied in place.
+   */
+  private async applyInPlace(slug: string, running: Running, next: WantedTenant): Promise<boolean> {
+    if (next.pods !== running.pods || next.workloads.length !== running.rendered.length) return false;
+    const before = new Map(running.rendered.map((w) => [w.deployment, w]));
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const changed = next.workloads.filter((w) => !same(w.config, before.get(w.deployment)?.config));
+    for (const w of changed) {
+      const old = before.get(w.deployment);
+      if (!old || w.app !== 'mcp-engine' || !same(w.env, old.env)) return false;
+      for (const key of new Set([...Object.keys(w.config), ...Object.keys(old.config)]))
+        if (!same(w.config[key], old.config[key]) && !(ENGINE_HOT_FIELDS as readonly string[]).includes(key))
+          return false;
+    }
+    const { workloads } = localize({
+      slug,
+      workloads: changed,
+      dir: join(this.o.dataDir, slug),
+      ports: running.ports,
+      publicUrl: this.publicUrl(slug),
+      env: this.o.env,
+      ...(this.o.storeSchemaPrefix ? { storeSchemaPrefix: this.o.storeSchemaPrefix } : {}),
+    });
+    for (const w of workloads) {
+      // Whole or not at all: the engine's watcher must never read a half-written file.
+      const file = w.env.CW_CONFIG_FILE!;
+      await writeFile(`${file}.next`, `${JSON.stringify(w.config, null, 2)}\n`);
+      await rename(`${file}.next`, file);
+    }
+    running.hash = next.hash;
+    running.rendered = next.workloads;
+    if (changed.length)
+      this.o.log(
+        `data plane ${slug}: ${changed.map((w) => w.deployment).join(', ')}: config changed in fields the engine reloads; rewritten in place, no restart`,
+      );
+    return true;
+  }
+
+  private async renderedTenants(): Promise<Map<string, WantedTenant>> {
+    const out = new Map<string, WantedTenant>();
     const suspended = new Set<string>();
     const rendered = new Set<string>();
     const slugs = existsSync(this.o.artifactsDir) ? await readdir(this.o.artifactsDir) : [];
@@ -247,8 +303,10 @@ export class LocalDataPlane {
       const files = (await readdir(dir, { recursive: true })).filter((f) => /\.ya?ml$/.test(f)).sort();
       const text = (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n---\n');
       let workloads: RenderedWorkload[];
+      let objects: ReturnType<typeof parseManifests>;
       try {
-        workloads = renderedWorkloads(parseManifests(text));
+        objects = parseManifests(text);
+        workloads = renderedWorkloads(objects);
       } catch (e) {
         // One unreadable render must not keep the other tenants from starting.
         const why = e instanceof Error ? e.message : String(e);
@@ -264,7 +322,14 @@ export class LocalDataPlane {
         suspended.add(slug);
         continue;
       }
-      out.set(slug, { hash: createHash('sha256').update(text).digest('hex'), workloads });
+      const sha = (x: string) => createHash('sha256').update(x).digest('hex');
+      // What rolls pods in a cluster: a Deployment's pod template (its metadata annotations change on every apply).
+      const pods = sha(
+        JSON.stringify(
+          objects.filter((o) => o.kind === 'Deployment').map((o) => [o.metadata?.name, o.spec?.template]),
+        ),
+      );
+      out.set(slug, { hash: sha(text), pods, workloads });
     }
     this.suspendedSlugs = suspended;
     this.renderedSlugs = rendered;
@@ -314,7 +379,7 @@ export class LocalDataPlane {
     return ports;
   }
 
-  private async startTenant(slug: string, hash: string, rendered: RenderedWorkload[]): Promise<void> {
+  private async startTenant(slug: string, { hash, pods, workloads: rendered }: WantedTenant): Promise<void> {
     const dir = join(this.o.dataDir, slug);
     const secretsDir = join(dir, 'secrets');
     await mkdir(secretsDir, { recursive: true, mode: 0o700 });
@@ -373,7 +438,15 @@ export class LocalDataPlane {
       this.o.log(
         `data plane ${slug}: no DATABASE_URL, so cerebro and each engine get a PGlite of their own; credentials set in My Credentials do not reach the engine (set DATABASE_URL for the whole journey)`,
       );
-    const running: Running = { hash, ports, children: [], outboxes: [], seenMail: new Set() };
+    const running: Running = {
+      hash,
+      pods,
+      rendered,
+      ports,
+      children: [],
+      outboxes: [],
+      seenMail: new Set(),
+    };
     this.tenants.set(slug, running);
     const correlationId = await correlationIdOf(this.o.artifactsDir, slug);
     // The engine records onboarding stage first_tool_call on the tenant's trace, counted from here.
