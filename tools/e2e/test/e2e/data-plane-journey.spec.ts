@@ -45,7 +45,7 @@ import { TEST_DATABASE_URL } from '@cw/db/testing';
 import { readOutbox } from '@cw/mail';
 import { describeLeaks, findLeaks, type Leak } from '@cw/observability';
 import { localVaultSchema, PROVISIONER_FIELD_MANAGER } from '@cw/provisioning';
-import { startScriptedLlmServer, type ChatRequestBody, type ScriptedLlmServer } from '@cw/testing/llm';
+import type { ScriptedLlmServer } from '@cw/testing/llm';
 import { ROOT } from '@cw/testing/processes';
 import { suggestSlug, type Tenant } from '@cw/tenant-model';
 import { Browser, csrfFromHtml } from './support/browser.js';
@@ -65,6 +65,7 @@ import {
   type Platform,
 } from './support/platform.js';
 import { eventually, freePort } from './support/processes.js';
+import { startToolCallingModel } from './support/scripted-model.js';
 
 const run = promisify(execFile);
 const ORGANISATION = `Data Plane ${randomBytes(3).toString('hex')}`;
@@ -176,15 +177,7 @@ beforeAll(async () => {
   // Outside /tmp: the processes get a fresh tmpfs at /tmp (their /tmp emptyDir).
   base = await mkdtemp('/var/tmp/cw-dp-journey-');
   await chmod(base, 0o755);
-  llm = await startScriptedLlmServer({
-    script: (req: ChatRequestBody) => {
-      const last = req.messages[req.messages.length - 1];
-      if (last?.role === 'tool') return { text: CHAT_ANSWER, chunkDelayMs: 5 };
-      if (req.tools?.some((t) => t.function.name === 'main__payments_balance'))
-        return { toolCalls: [{ name: 'main__payments_balance', arguments: '{}' }] };
-      return { text: 'No tool is on offer.' };
-    },
-  });
+  llm = await startToolCallingModel('main__payments_balance', CHAT_ANSWER);
   const vaultDir = join(base, 'provisioner-vault');
   p = await startPlatform({ slug: SLUG, name: 'dpjourney', vaultDir });
   vault = tenantVaultMount({ vaultDir, databaseUrl: TEST_DATABASE_URL, databaseSchema: p.schema });
