@@ -45,6 +45,23 @@ function onboardingList(steps: readonly OnboardingStep[]): Html | string {
     </ol>`;
 }
 
+/** What a run is called on the page, while it runs and once it is over. */
+const RUN_HEADINGS: Record<NonNullable<TenantStatusView['run']>['goal'], readonly [string, string]> = {
+  provision: ['Provisioning', 'Provisioning'],
+  update: ['Change in progress', 'Last change'],
+  suspend: ['Suspending your workspace', 'Workspace suspended'],
+  resume: ['Resuming your workspace', 'Workspace resumed'],
+  offboard: ['Removing your workspace', 'Workspace removed'],
+  resync: ['Re-applying your workspace', 'Workspace re-applied'],
+};
+
+const runHeading = (run: NonNullable<TenantStatusView['run']>): string =>
+  RUN_HEADINGS[run.goal][run.status === 'succeeded' ? 1 : 0];
+
+/** Offboarding or removed: no address to wait for, no plugins to choose. */
+const isRemoved = (state: TenantStatusView['tenant']['state']): boolean =>
+  state === 'offboarding' || state === 'deleted';
+
 const STEP_SYMBOLS: Record<string, string> = {
   pending: '○ Waiting',
   running: '◐ In progress',
@@ -65,7 +82,13 @@ export function liveFragment(view: TenantStatusView, csrfToken: string): Html {
       <dd id="tenant-state" data-state="${tenant.state}">${STATE_LABELS[tenant.state]}</dd>
       <dt>Address</dt>
       <dd>
-        ${tenant.url ? html`<a id="tenant-url" href="${tenant.url}">${tenant.url}</a>` : html`https://${tenant.hostname} <span class="hint">(available when ready)</span>`}
+        ${
+          tenant.url
+            ? html`<a id="tenant-url" href="${tenant.url}">${tenant.url}</a>`
+            : isRemoved(tenant.state)
+              ? html`https://${tenant.hostname} <span class="hint">(${tenant.state === 'deleted' ? 'removed' : 'being removed'})</span>`
+              : html`https://${tenant.hostname} <span class="hint">(available when ready)</span>`
+        }
       </dd>
       <dt>Plan</dt>
       <dd>${tenant.plan}, ${tenant.seats} seats, ${tenant.isolation} isolation</dd>
@@ -100,14 +123,16 @@ export function liveFragment(view: TenantStatusView, csrfToken: string): Html {
       ${
         billing.offboardAt
           ? html`<dt>Subscription</dt>
-              <dd>Cancelled; removal after ${new Date(billing.offboardAt).toUTCString()}</dd>`
+              <dd>
+                ${tenant.state === 'deleted' ? 'Cancelled; workspace removed' : `Cancelled; removal after ${new Date(billing.offboardAt).toUTCString()}`}
+              </dd>`
           : ''
       }
     </dl>
     ${onboardingList(view.onboarding)}
     ${
       run
-        ? html`<h2>${run.goal === 'provision' ? 'Provisioning' : `Change in progress: ${run.goal}`}</h2>
+        ? html`<h2 id="run-title">${runHeading(run)}</h2>
             <ol class="steps" id="steps">
               ${run.steps.map(
                 (s) =>
@@ -139,7 +164,11 @@ export function statusPage(view: TenantStatusView, csrfToken: string, notice?: s
     <div id="live" aria-live="polite" data-live="${view.live ? 'true' : 'false'}">
       ${liveFragment(view, csrfToken)}
     </div>
-    <p><a href="/status/plugins">Plugins (Connector Marketplace)</a>: choose each engine's plugins and see the credentials they need.</p>
+    ${
+      isRemoved(view.tenant.state)
+        ? ''
+        : html`<p><a href="/status/plugins">Plugins (Connector Marketplace)</a>: choose each engine's plugins and see the credentials they need.</p>`
+    }
     <p class="reference">Reference for support: <code>${view.reference}</code></p>`;
   return page({
     title: `${view.tenant.displayName} status`,
