@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { ONBOARDING_STAGE_METRIC, Registry } from '@cw/observability';
 import { startStripeServer } from '@cw/testing/stripe';
 import { LOCAL_STRIPE_KEY } from '../local-stripe.js';
 import { LocalDataPlane } from './local-data-plane.js';
+import { pickPort } from './local-ports.js';
 import { benchToolCall, engineFirstToolCallSeconds } from './onboarding-tool-call.js';
 
 interface Figure {
@@ -32,15 +32,6 @@ const percentile = (sorted: readonly number[], p: number): number =>
     ? Number.NaN
     : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 async function measure(
   mode: 'bundles' | 'tsx',
@@ -64,7 +55,7 @@ async function measure(
     root,
     artifactsDir: artifacts,
     dataDir: data,
-    routerPort: await freePort(),
+    routerPort: await pickPort(new Set()),
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
