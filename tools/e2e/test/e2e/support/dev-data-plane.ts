@@ -13,3 +13,4 @@ export {
 export { localize, type LocalPorts, type LocalWorkload } from '../../../../dev/src/data-plane/localize.js';
 export { tenantVaultMount, type TenantVaultMount } from '../../../../dev/src/data-plane/tenant-vault.js';
 export { startLocalRouter } from '../../../../dev/src/data-plane/local-router.js';
+export { pickPort } from '../../../../dev/src/data-plane/local-ports.js';

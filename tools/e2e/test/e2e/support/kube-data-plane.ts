@@ -21,7 +21,7 @@ import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { KubeClient } from '@cw/k8s-client';
-import { freePort, ROOT, type PlatformProcess } from '@cw/testing/processes';
+import { ROOT, type PlatformProcess } from '@cw/testing/processes';
 import { tenantNamespace } from '@cw/tenant-model';
 import {
   layOutWorkdir,
@@ -31,6 +31,7 @@ import {
 } from '../../data-plane/support/image-run.js';
 import {
   localize,
+  pickPort,
   renderedWorkloads,
   startLocalRouter,
   type LocalPorts,
@@ -364,13 +365,26 @@ export class KubeDataPlane {
     return true;
   }
 
+  /**
+   * Loopback ports instead of Services, kept across restarts (a resumed tenant keeps its addresses)
+   * and picked below the ephemeral range as npm start picks them, so that no outgoing connection
+   * takes one while the tenant is suspended.
+   */
   private async allocatePorts(
     workloads: ReadonlyArray<{ app: string; config: Record<string, unknown> }>,
   ): Promise<LocalPorts> {
+    const taken = new Set<number>();
+    const pick = async () => {
+      const port = await pickPort(taken);
+      taken.add(port);
+      return port;
+    };
     const engines: Record<string, { dashboard: number; mcp: number }> = { ...this.ports?.engines };
+    for (const p of Object.values(engines)) taken.add(p.dashboard).add(p.mcp);
+    if (this.ports) taken.add(this.ports.cerebro);
     for (const w of workloads.filter((x) => x.app === 'mcp-engine'))
-      engines[String(w.config.engine ?? 'main')] ??= { dashboard: await freePort(), mcp: await freePort() };
-    return { cerebro: this.ports?.cerebro ?? (await freePort()), engines };
+      engines[String(w.config.engine ?? 'main')] ??= { dashboard: await pick(), mcp: await pick() };
+    return { cerebro: this.ports?.cerebro ?? (await pick()), engines };
   }
 
   private image(app: string): { stage: ImageStage; workdir: string } {
