@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { searchAdapterFromTenant, type Tenant } from '@cw/tenant-model';
+import { loadedPackages, resolvedModules } from '@cw/testing/processes';
 import { openKnowledgeIndex } from './open-knowledge.js';
 import { LocalLexicalEmbedder } from './embedders/local-lexical.embedder.js';
 
@@ -89,20 +89,10 @@ describe('searchAdapterFromTenant', () => {
   });
 
   it("the main entry loads no cloud search SDK (a pgvector tenant's cerebro starts without them)", () => {
-    // A fresh process records every module it resolves (node:module registerHooks).
-    const script = `
-      import { registerHooks } from 'node:module';
-      const seen = [];
-      registerHooks({ resolve(spec, ctx, next) { seen.push(spec); return next(spec, ctx); } });
-      await import('@cw/knowledge');
-      console.log(JSON.stringify(seen));`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    const seen = JSON.parse(out.trim().split('\n').at(-1)!) as string[];
+    const seen = resolvedModules('@cw/knowledge');
     expect(seen).toContain('@cw/knowledge');
-    for (const sdk of ['@opensearch-project/opensearch', '@azure/search-documents', '@azure/identity'])
-      expect(seen.filter((s) => s.startsWith(sdk))).toEqual([]);
+    expect(
+      loadedPackages(seen, ['@opensearch-project/opensearch', '@azure/search-documents', '@azure/identity']),
+    ).toEqual([]);
   }, 120_000);
 });

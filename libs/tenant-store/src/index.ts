@@ -6,12 +6,7 @@ export type { RecordBackend, RawRecord } from './core/record-backend.js';
 export { PostgresTenantStore, type PostgresStoreOptions } from './postgres/postgres.store.js';
 export { pgPoolClient, pgliteClient, type SqlClient } from './postgres/sql-client.js';
 export { CosmosTenantStore, cosmosWorkloadClient, type CosmosStoreOptions } from './cosmos/cosmos.store.js';
-export {
-  DynamoTenantStore,
-  dynamoDocumentClient,
-  dynamoKeyPrefix,
-  type DynamoStoreOptions,
-} from './dynamodb/dynamodb.store.js';
+// DynamoDB (its SDK loads at import): `@cw/tenant-store/dynamodb`, so the main entry stays light.
 export {
   FirestoreTenantStore,
   firestoreClient,

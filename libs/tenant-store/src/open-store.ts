@@ -1,15 +1,14 @@
 /**
  * The only place an adapter is chosen: from the workload's StoreAdapterConfig (rendered by the
- * operator from the Tenant's bindings), never from a branch in a use case.
+ * operator from the Tenant's bindings), never from a branch in a use case. The cloud adapters are
+ * imported only when a config chooses them, so a PostgreSQL/PGlite workload does not load the AWS,
+ * Azure or Google SDKs at start-up.
  */
 import { storeAdapterConfigSchema, type StoreAdapterConfig } from '@cw/tenant-model';
 import { StoreInputError } from './errors.js';
 import { requireTenant } from './core/backed-store.js';
 import { MemoryTenantStore } from './memory/memory.store.js';
 import type { TenantStore } from './port.js';
-import { CosmosTenantStore, cosmosWorkloadClient } from './cosmos/cosmos.store.js';
-import { DynamoTenantStore, dynamoDocumentClient } from './dynamodb/dynamodb.store.js';
-import { FirestoreTenantStore, firestoreClient } from './firestore/firestore.store.js';
 import { PostgresTenantStore } from './postgres/postgres.store.js';
 import { pgPoolClient, pgliteClient, readUrlFile } from './postgres/sql-client.js';
 
@@ -47,25 +46,31 @@ export async function openTenantStore(
         ...(c.schema !== undefined && { schema: c.schema }),
       });
     }
-    case 'cosmos':
+    case 'cosmos': {
+      const { CosmosTenantStore, cosmosWorkloadClient } = await import('./cosmos/cosmos.store.js');
       return new CosmosTenantStore({
         tenant,
         client: await cosmosWorkloadClient(c.endpoint),
         database: c.database,
         ...(c.container !== undefined && { container: c.container }),
       });
-    case 'dynamodb':
+    }
+    case 'dynamodb': {
+      const { DynamoTenantStore, dynamoDocumentClient } = await import('./dynamodb/dynamodb.store.js');
       return new DynamoTenantStore({
         tenant,
         client: await dynamoDocumentClient(c.region, c.endpoint),
         table: c.table,
         keyPrefix: c.keyPrefix,
       });
-    case 'firestore':
+    }
+    case 'firestore': {
+      const { FirestoreTenantStore, firestoreClient } = await import('./firestore/firestore.store.js');
       return new FirestoreTenantStore({
         tenant,
         client: await firestoreClient(c.projectId, c.databaseId),
         collectionPrefix: c.collectionPrefix,
       });
+    }
   }
 }

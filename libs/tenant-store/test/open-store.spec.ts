@@ -12,13 +12,13 @@ import { renderTenant } from '@cw/k8s-charts';
 import { parseTenant, storeAdapterFromTenant, type StoreAdapterConfig, type Tenant } from '@cw/tenant-model';
 import {
   CosmosTenantStore,
-  DynamoTenantStore,
   FirestoreTenantStore,
   PostgresTenantStore,
   StoreInputError,
   defineCollection,
   openTenantStore,
 } from '../src/index.js';
+import { DynamoTenantStore } from '../src/dynamodb.js';
 import { startDynalite, type DynamoHarness } from './dynamo-harness.js';
 import { seedPgliteDir } from './pglite-template.js';
 

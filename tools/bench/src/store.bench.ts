@@ -17,7 +17,6 @@ import dynalite from 'dynalite';
 import { z } from 'zod';
 import {
   CosmosTenantStore,
-  DynamoTenantStore,
   MemoryTenantStore,
   PostgresTenantStore,
   defineCollection,
@@ -25,6 +24,7 @@ import {
   pgliteClient,
   type TenantStore,
 } from '@cw/tenant-store';
+import { DynamoTenantStore } from '@cw/tenant-store/dynamodb';
 import { percentile, round, type Figure } from './figure.js';
 
 const OPS = Number(process.env.STORE_BENCH_OPS ?? 300);

@@ -15,3 +15,4 @@ export {
 export { buildBundle, BUNDLE_EXTERNALS, type Bundle } from './bundle.js';
 export { eventually } from './eventually.js';
 export { controlPlaneEnv, type ControlPlaneEnvOptions } from './control-plane-env.js';
+export * from './resolved-modules.js';
