@@ -8,9 +8,16 @@
  *   checkout_completed    the control plane handles the checkout webhook (receipt → run queued)
  *   provisioning_started  run queued → its first step starts (queue wait)
  *   provisioned           first step starts → run succeeded (provisioner)
- *   workspace_answers     workload started (local data plane: spawned; cluster: Tenant applied)
- *                         → first healthz OK of cerebro and every engine
- *   first_tool_call       workspace answers → first successful tool call through an engine
+ *   workspace_answers     workloads started → cerebro and every engine answer their probes:
+ *                         npm start's local data plane (processes spawned → first healthz OK);
+ *                         on a cluster the provisioner (Tenant applied → the operator's Ready,
+ *                         every Deployment available)
+ *   first_tool_call       the tenant's onboarding start → its first call that passed the gate and
+ *                         succeeded, once per tenant (the engine; the start is CW_ONBOARDING_SINCE,
+ *                         which npm start sets to the tenant's first render, seconds after checkout)
+ *
+ * The stages overlap (a cluster's provisioned run includes waiting for Ready; first_tool_call spans
+ * the rest): each answers "how long did this part take", and the spans of one tenant share a trace.
  */
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { Histogram, type Registry } from 'prom-client';
