@@ -13,11 +13,12 @@
  * link (cerebro's outbox), is its first manager, sets the payments key in My Credentials → "Run a
  * tool": payments_balance passes the engine's gate and reaches the Stripe stand-in → chat: the
  * scripted model calls payments_balance, the gate lets it through, the answer comes back → a note
- * in the knowledge base, found by search → the engine turns read-only (the Tenant's
- * spec.engines[].readOnly, applied as the provisioner applies it: the control plane has no
- * read-only switch for customers yet) → a write (payments_charge) is refused → a failed payment
+ * in the knowledge base, found by search → the customer admin makes the engine read-only (the
+ * switch beside the plugins: preview, apply, update run; the engine reloads it in place) → a write
+ * (payments_charge) is refused → a failed payment
  * past the grace period suspends the tenant: the operator scales to 0, the processes stop, the
- * workspace answers 503 "suspended" → the paid invoice resumes it, the session still works →
+ * workspace answers 503 "suspended" → the paid invoice resumes it, the session still works and
+ * the engine is still read-only →
  * cancellation offboards: namespace gone, processes stopped, the tenant's folder (emptyDirs:
  * cerebro's knowledge index, mounted secrets) gone; the store schema's rows and the tenant vault's
  * rows gone when the provisioner ran its purge step (asserted whenever the offboard run has one).
@@ -35,19 +36,18 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { TEST_DATABASE_URL } from '@cw/db/testing';
 import { readOutbox } from '@cw/mail';
 import { describeLeaks, findLeaks, type Leak } from '@cw/observability';
-import { localVaultSchema, PROVISIONER_FIELD_MANAGER } from '@cw/provisioning';
+import { localVaultSchema } from '@cw/provisioning';
 import type { ScriptedLlmServer } from '@cw/testing/llm';
 import { ROOT } from '@cw/testing/processes';
-import { suggestSlug, type Tenant } from '@cw/tenant-model';
+import { suggestSlug } from '@cw/tenant-model';
 import { Browser, csrfFromHtml } from './support/browser.js';
 import {
   inClusterUrls,
@@ -161,6 +161,27 @@ async function submit(client: Browser, page: string, action: string, form: Recor
   return client.request('POST', action, { form, accept: 'text/html' });
 }
 
+/**
+ * The customer admin's engine change through the control plane (the Connector Marketplace's API):
+ * a preview first, then an apply with the preview's token (an update run). Returns the preview.
+ */
+async function configureEngines(engines: ReadonlyArray<Record<string, unknown>>) {
+  const preview = await customer.request('POST', '/api/plugins', { json: { engines } });
+  expect(preview.status, preview.text).toBe(200);
+  const previewed = preview.json<{
+    confirm: string;
+    applied: boolean;
+    diff: Array<Record<string, unknown>>;
+  }>();
+  expect(previewed.applied).toBe(false);
+  const apply = await customer.request('POST', '/api/plugins', {
+    json: { engines, confirm: previewed.confirm },
+  });
+  expect(apply.status, apply.text).toBe(200);
+  expect(apply.json()).toMatchObject({ applied: true, run: { goal: 'update' } });
+  return previewed;
+}
+
 async function runTool(tool: string, args = '{}') {
   const page = await workspace.get('/tools', 'text/html');
   expect(page.status, page.text).toBe(200);
@@ -246,15 +267,8 @@ describe('the data plane on kube-local: sign-up to a governed tool call and back
         .find((c) => c.engine === 'main');
     expect(engineConfig()?.plugins ?? []).not.toContain('payments');
     const eventsBefore = dp.events.length;
-    const choice = { engines: [{ name: 'main', plugins: ['payments'] }] };
-    const preview = await customer.request('POST', '/api/plugins', { json: choice });
-    expect(preview.status, preview.text).toBe(200);
-    const { confirm, applied, diff } = preview.json<{ confirm: string; applied: boolean; diff: unknown[] }>();
-    expect(applied).toBe(false);
+    const { diff } = await configureEngines([{ name: 'main', plugins: ['payments'] }]);
     expect(diff).toEqual([expect.objectContaining({ name: 'main', added: ['payments'] })]);
-    const apply = await customer.request('POST', '/api/plugins', { json: { ...choice, confirm } });
-    expect(apply.status, apply.text).toBe(200);
-    expect(apply.json()).toMatchObject({ applied: true, run: { goal: 'update' } });
     await until(
       async () => engineConfig()?.plugins?.includes('payments'),
       'the engine config with payments in the cluster',
@@ -362,29 +376,17 @@ describe('the data plane on kube-local: sign-up to a governed tool call and back
     );
   });
 
-  it('refuses a write once the engine is read-only (spec.engines[].readOnly, applied as the provisioner applies the Tenant)', async () => {
+  it('refuses a write once the customer admin has made the engine read-only', async () => {
     const listed = async () => (await workspace.get('/tools', 'text/html')).text;
     expect(await listed()).toContain('value="main__payments_charge"');
-    // The Tenant as the provisioner rendered and applied it, with the engine read-only, under the
-    // provisioner's field manager (the control plane offers customers no read-only switch yet).
-    const rendered = parse(await readFile(join(p.workDir, 'tenants', SLUG, 'tenant.yaml'), 'utf8')) as Tenant;
-    const current = (await p.kube.getTenant(SLUG))!;
-    await p.kube.applyObject(
-      {
-        apiVersion: rendered.apiVersion,
-        kind: rendered.kind,
-        metadata: {
-          name: SLUG,
-          labels: rendered.metadata.labels,
-          annotations: rendered.metadata.annotations,
-        },
-        spec: {
-          ...current.spec,
-          engines: current.spec.engines.map((e) => (e.name === 'main' ? { ...e, readOnly: true } : e)),
-        },
-      } as unknown as Parameters<typeof p.kube.applyObject>[0],
-      { fieldManager: PROVISIONER_FIELD_MANAGER },
-    );
+    // The customer admin's read-only switch, where the plugins are chosen (preview, then apply).
+    const { diff } = await configureEngines([{ name: 'main', readOnly: true }]);
+    expect(diff).toEqual([
+      expect.objectContaining({
+        name: 'main',
+        switches: [{ switch: 'readOnly', before: false, after: true }],
+      }),
+    ]);
     const dashboard = () => `http://127.0.0.1:${dp.localPorts()!.engines.main!.dashboard}/`;
     await until(
       async () => /read-only: true/.test(await (await fetch(dashboard())).text()),
@@ -425,6 +427,8 @@ describe('the data plane on kube-local: sign-up to a governed tool call and back
     expect(again.status, again.text).toBe(200);
     expect(again.text).toMatch(/<strong id="outcome">ok<\/strong>/);
     mark('resumed, tool call ok');
+    // The switch is in the desired spec: the resumed engine is still read-only.
+    expect((await workspace.get('/tools', 'text/html')).text).not.toContain('value="main__payments_charge"');
     expect(dp.restarts, 'processes that died on their own').toBe(0);
 
     // For the leak scan, before offboarding removes them: the workloads' /metrics, the objects, the
@@ -465,7 +469,7 @@ describe('the data plane on kube-local: sign-up to a governed tool call and back
     expect(gone.text).toMatch(/no such workspace/i);
     mark('offboarded');
 
-    // The provisioner's purge step (when this checkout has it): the store's and the vault's rows.
+    // The provisioner's purge step (asserted whenever the offboard run has it, as it now does).
     const offboard = (await p.db.runs.latestForTenant(tenantId))!;
     const purge = offboard.steps.find((s) => s.step === 'purge-tenant-data');
     if (purge) {
