@@ -12,19 +12,28 @@ import { startRun } from './usecases/start-run.usecase.js';
 
 afterEach(() => trace.disable());
 
+/** One provision run through the harness's queue, every span it finishes collected. */
+async function tracedProvision(
+  slug: string,
+  options: Parameters<typeof harness>[0] = {},
+): Promise<{ spans: FinishedSpan[]; h: ReturnType<typeof harness> }> {
+  const spans: FinishedSpan[] = [];
+  expect(trace.setGlobalTracerProvider(createLogTracerProvider((s) => spans.push(s)))).toBe(true);
+  const h = harness(options);
+  const tenant = h.store.addTenant({ slug });
+  await startRun(h.deps, {
+    tenantId: tenant.id,
+    goal: 'provision',
+    correlationId: `corr-${slug}`,
+    idempotencyKey: 'provision',
+  });
+  await h.queue.drain(h.runner);
+  return { spans, h };
+}
+
 describe('onboarding tracing in the pipeline', () => {
   it('a provision run writes a span per step and the provisioning_started / provisioned / workspace_answers stages, all on the correlation id trace', async () => {
-    const spans: FinishedSpan[] = [];
-    expect(trace.setGlobalTracerProvider(createLogTracerProvider((s) => spans.push(s)))).toBe(true);
-    const h = harness();
-    const tenant = h.store.addTenant({ slug: 'trace-co' });
-    await startRun(h.deps, {
-      tenantId: tenant.id,
-      goal: 'provision',
-      correlationId: 'corr-trace',
-      idempotencyKey: 'provision',
-    });
-    await h.queue.drain(h.runner);
+    const { spans, h } = await tracedProvision('trace-co');
 
     const steps = spans.filter((s) => s.name.startsWith('provisioning.step '));
     expect(steps.map((s) => s.attributes['provisioning.step'])).toEqual([...GOAL_STEPS.provision]);
@@ -37,7 +46,7 @@ describe('onboarding tracing in the pipeline', () => {
       'onboarding.provisioned',
       'onboarding.workspace_answers',
     ]);
-    expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceIdOf('corr-trace')]));
+    expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceIdOf('corr-trace-co')]));
     // provisioned spans from the first step's start to the run's end: it covers every step span.
     const provisioned = stages[1]!;
     expect(Date.parse(provisioned.startTime)).toBeLessThanOrEqual(Date.parse(steps[0]!.startTime) + 1);
@@ -60,25 +69,13 @@ describe('onboarding tracing in the pipeline', () => {
   });
 
   it('render-only: no workspace_answers from the provisioner (the local data plane observes it)', async () => {
-    const spans: FinishedSpan[] = [];
-    trace.setGlobalTracerProvider(createLogTracerProvider((s) => spans.push(s)));
-    const h = harness({ cluster: false });
-    const tenant = h.store.addTenant({ slug: 'local-co' });
-    await startRun(h.deps, {
-      tenantId: tenant.id,
-      goal: 'provision',
-      correlationId: 'corr-local',
-      idempotencyKey: 'provision',
-    });
-    await h.queue.drain(h.runner);
+    const { spans } = await tracedProvision('local-co', { cluster: false });
     const stages = spans.filter((s) => s.name.startsWith('onboarding.')).map((s) => s.name);
     expect(stages).toEqual(['onboarding.provisioning_started', 'onboarding.provisioned']);
   });
 
   it('a failed step ends its span as an error and observes no provisioned stage', async () => {
-    const spans: FinishedSpan[] = [];
-    trace.setGlobalTracerProvider(createLogTracerProvider((s) => spans.push(s)));
-    const h = harness({
+    const { spans } = await tracedProvision('fail-co', {
       overrides: {
         notifier: {
           sendWelcome: () => Promise.reject(new Error('smtp down')),
@@ -86,14 +83,6 @@ describe('onboarding tracing in the pipeline', () => {
         } as never,
       },
     });
-    const tenant = h.store.addTenant({ slug: 'fail-co' });
-    await startRun(h.deps, {
-      tenantId: tenant.id,
-      goal: 'provision',
-      correlationId: 'corr-f',
-      idempotencyKey: 'p',
-    });
-    await h.queue.drain(h.runner);
     const failed = spans.filter((s) => s.status === 'error');
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((s) => s.attributes['provisioning.step'] === 'notify')).toBe(true);
