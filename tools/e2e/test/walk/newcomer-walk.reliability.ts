@@ -51,7 +51,8 @@ import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
 import { CHROMIUM_ARGS, chromiumAvailable, launchChromium } from '@cw/testing/browser';
-import { startScriptedLlmServer, type ChatRequestBody, type ScriptedLlmServer } from '@cw/testing/llm';
+import type { ScriptedLlmServer } from '@cw/testing/llm';
+import { startToolCallingModel } from '../e2e/support/scripted-model.js';
 import { freePort } from '@cw/testing/processes';
 import {
   startStripeServer,
@@ -162,15 +163,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     dir = await mkdtemp(join(tmpdir(), 'cw-walk-'));
     // The scripted model: asked with the payments tool on offer, it calls payments_balance; given
     // the tool's result, it answers in text (streamed by cerebro).
-    llm = await startScriptedLlmServer({
-      script: (req: ChatRequestBody) => {
-        const last = req.messages[req.messages.length - 1];
-        if (last?.role === 'tool') return { text: CHAT_ANSWER, chunkDelayMs: 10 };
-        if (req.tools?.some((t) => t.function.name === 'main__payments_balance'))
-          return { toolCalls: [{ name: 'main__payments_balance', arguments: '{}' }] };
-        return { text: 'No tool is on offer.' };
-      },
-    });
+    llm = await startToolCallingModel('main__payments_balance', CHAT_ANSWER);
     const [port, dpPort] = [await freePort(), await freePort()];
     cpUrl = `http://localhost:${port}`;
     wsUrl = `http://${SLUG}.localtest.me:${dpPort}`;
