@@ -49,7 +49,10 @@ export function renderTenantPhases(tenant: Tenant, options: TenantRenderOptions 
   });
   if (chart.issues.length > 0) throw new TenantRenderError(chart.issues);
   const objects = (chart.toJson() as KubeObject[]).map(withAppliedHash).sort(compareObjects);
-  return PHASES.map((phase) => ({ phase, objects: objects.filter((o) => phaseOf(o) === phase) }));
+  // One phase lookup per object (sorted in apply order, each phase's objects keep that order).
+  const byPhase = new Map<Phase, KubeObject[]>(PHASES.map((phase) => [phase, []]));
+  for (const o of objects) byPhase.get(phaseOf(o))!.push(o);
+  return PHASES.map((phase) => ({ phase, objects: byPhase.get(phase)! }));
 }
 
 /** The objects the operator applies for a Tenant, sorted deterministically. Throws TenantRenderError. */

@@ -1,5 +1,3 @@
-import { setMaxListeners } from 'node:events';
-
 /**
  * A controller work queue (client-go's workqueue, in small): a key is queued at most once, a key
  * being processed is never processed concurrently (a change while it runs re-queues it once),
@@ -117,20 +115,8 @@ export class WorkQueue {
         this.processing.add(taken.key);
         return taken;
       }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        // An aborted worker must not leave its waker behind, or a later add() would wake nobody.
-        const onAbort = () => {
-          const i = this.wakers.indexOf(wake);
-          if (i >= 0) this.wakers.splice(i, 1);
-          resolve();
-        };
-        this.wakers.push(wake);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      // Woken by add(), or by the run's abort (which wakes every waiting worker: see run()).
+      await new Promise<void>((resolve) => this.wakers.push(resolve));
     }
     return undefined;
   }
@@ -158,8 +144,14 @@ export class WorkQueue {
     signal: AbortSignal,
     onError?: (key: string, error: unknown) => void,
   ): Promise<void> {
-    // Each idle worker listens on the signal: that many listeners are expected, not a leak.
-    setMaxListeners(concurrency + 10, signal);
+    // One abort listener for the run, not one per idle wait (an EventTarget walks its listeners
+    // on every add and remove: with 48 workers going idle and waking, that showed in the profile).
+    // It wakes every waiting worker: those of this run return, any other re-wait. So an aborted
+    // worker leaves no waker behind, and a later add() wakes a live one.
+    const onAbort = () => {
+      for (const wake of this.wakers.splice(0)) wake();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
     const worker = async () => {
       for (;;) {
         const taken = await this.next(signal);
@@ -181,7 +173,11 @@ export class WorkQueue {
         if (requeueAfterMs !== undefined) this.addAfter(key, requeueAfterMs);
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    try {
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   shutDown(): void {
