@@ -70,6 +70,23 @@ const applyOk = (o: KubeObject) =>
   Promise.resolve({ ...o, metadata: { ...o.metadata, resourceVersion: '1' } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A reconciler whose applies succeed and whose status writes are recorded by phase. */
+function recordingStatuses(statusSettleMs: number) {
+  const statuses: string[] = [];
+  const r = reconciler(
+    {
+      applyObject: applyOk,
+      patchTenantStatus: (_: string, status: { phase: string }) => {
+        statuses.push(status.phase);
+        return Promise.resolve(tenant);
+      },
+    },
+    writeThroughCache(),
+    statusSettleMs,
+  );
+  return { r, statuses };
+}
+
 describe('TenantReconciler', () => {
   it('keeps the phase errors when writing status fails afterwards', async () => {
     const error = await reconciler({})
@@ -153,18 +170,7 @@ describe('TenantReconciler', () => {
   });
 
   it('writes a rolling-out status once it has stood for the settle time', async () => {
-    const statuses: string[] = [];
-    const r = reconciler(
-      {
-        applyObject: applyOk,
-        patchTenantStatus: (_: string, status: { phase: string }) => {
-          statuses.push(status.phase);
-          return Promise.resolve(tenant);
-        },
-      },
-      writeThroughCache(),
-      50,
-    );
+    const { r, statuses } = recordingStatuses(50);
     const signal = new AbortController().signal;
     expect((await r.reconcile('acme', signal)).requeueAfterMs).toBeGreaterThan(0);
     expect(statuses).toEqual([]);
@@ -174,18 +180,7 @@ describe('TenantReconciler', () => {
   });
 
   it('leaves a due rolling-out status to the normal lane: a priority run re-queues instead of writing', async () => {
-    const statuses: string[] = [];
-    const r = reconciler(
-      {
-        applyObject: applyOk,
-        patchTenantStatus: (_: string, status: { phase: string }) => {
-          statuses.push(status.phase);
-          return Promise.resolve(tenant);
-        },
-      },
-      writeThroughCache(),
-      50,
-    );
+    const { r, statuses } = recordingStatuses(50);
     const signal = new AbortController().signal;
     expect((await r.reconcile('acme', signal)).requeueAfterMs).toBeGreaterThan(0);
     await sleep(60);
