@@ -71,7 +71,7 @@ const applyOk = (o: KubeObject) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A reconciler whose applies succeed and whose status writes are recorded by phase. */
-function recordingStatuses(statusSettleMs: number) {
+function recordingStatuses(statusSettleMs: number, cache = writeThroughCache()) {
   const statuses: string[] = [];
   const r = reconciler(
     {
@@ -81,7 +81,7 @@ function recordingStatuses(statusSettleMs: number) {
         return Promise.resolve(tenant);
       },
     },
-    writeThroughCache(),
+    cache,
     statusSettleMs,
   );
   return { r, statuses };
@@ -130,18 +130,7 @@ describe('TenantReconciler', () => {
 
   it('holds a rolling-out status back for the settle time: a quick rollout writes Ready alone', async () => {
     const cache = writeThroughCache();
-    const statuses: string[] = [];
-    const r = reconciler(
-      {
-        applyObject: applyOk,
-        patchTenantStatus: (_: string, status: { phase: string }) => {
-          statuses.push(status.phase);
-          return Promise.resolve(tenant);
-        },
-      },
-      cache,
-      200,
-    );
+    const { r, statuses } = recordingStatuses(200, cache);
     const signal = new AbortController().signal;
     const first = await r.reconcile('acme', signal);
     expect(first.requeueAfterMs).toBeGreaterThan(0);
