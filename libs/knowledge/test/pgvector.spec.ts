@@ -56,6 +56,18 @@ knowledgeContract('pgvector (PGlite)', async () => {
 
 afterAll(async () => shared?.close());
 
+/** A PgvectorIndex of its own schema on the shared PGlite. */
+async function openSchema(schema: string): Promise<PgvectorIndex> {
+  const index = new PgvectorIndex({
+    sql: shared!,
+    schema,
+    dimensions: embedder.dimensions,
+    embedderId: embedder.id,
+  });
+  await index.init();
+  return index;
+}
+
 describe('pgvector specifics', () => {
   it('has one partial HNSW index per large level, GIN (acl, full text) without pending lists, iterative scans on', async () => {
     const sql = shared!;
@@ -69,12 +81,16 @@ describe('pgvector specifics', () => {
       );
     // P5 and P4 are ranked exactly; no whole-table graph is left to be maintained.
     expect(defs).not.toMatch(/chunks_embedding(_p5|_p4)? ON/);
-    expect(defs).toMatch(/chunks_acl ON knowledge\.chunks USING gin \(acl\) WITH \(fastupdate=off\)/);
-    expect(defs).toMatch(/chunks_tsv ON knowledge\.chunks USING gin \(tsv\) WITH \(fastupdate=off\)/);
+    expect(defs).toMatch(
+      /chunks_acl ON knowledge\.chunks USING gin \(acl\) WITH \(.*gin_pending_list_limit='512'/,
+    );
+    expect(defs).toMatch(
+      /chunks_tsv ON knowledge\.chunks USING gin \(tsv\) WITH \(.*gin_pending_list_limit='512'/,
+    );
     const [setting] = await sql.query<{ 'hnsw.iterative_scan': string }>('SHOW hnsw.iterative_scan');
     expect(setting!['hnsw.iterative_scan']).toBe('relaxed_order');
     const [ef] = await sql.query<{ 'hnsw.ef_search': string }>('SHOW hnsw.ef_search');
-    expect(ef!['hnsw.ef_search']).toBe('150');
+    expect(ef!['hnsw.ef_search']).toBe('100');
   });
 
   it('refuses an index built by another embedder', async () => {
@@ -87,13 +103,7 @@ describe('pgvector specifics', () => {
   });
 
   it('full-text branch: chunks with every query word first, any word only when no readable chunk has all; ACL inside both', async () => {
-    const index = new PgvectorIndex({
-      sql: shared!,
-      schema: 'knowledge_text',
-      dimensions: embedder.dimensions,
-      embedderId: embedder.id,
-    });
-    await index.init();
+    const index = await openSchema('knowledge_text');
     // Identical embeddings: the vector branch ranks by id alone, so the text branch decides.
     const same = Array.from({ length: embedder.dimensions }, (_, i) => (i === 0 ? 1 : 0));
     const chunk = (id: string, user: string, text: string): KnowledgeChunk => ({
@@ -133,13 +143,7 @@ describe('pgvector specifics', () => {
   });
 
   it('vector branch: one ACL-filtered part per level, together exactly the k nearest readable chunks', async () => {
-    const index = new PgvectorIndex({
-      sql: shared!,
-      schema: 'knowledge_levels',
-      dimensions: embedder.dimensions,
-      embedderId: embedder.id,
-    });
-    await index.init();
+    const index = await openSchema('knowledge_levels');
     const rand = prng(7);
     const scopes = [
       { level: 'P5', scopeId: 'u1', acl: 'user:u1' },

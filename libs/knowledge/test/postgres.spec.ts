@@ -32,7 +32,7 @@ describe('postgres driver', () => {
         async (name) => Object.values((await sql.query<Record<string, string>>(`SHOW ${name}`))[0]!)[0],
       ),
     );
-    expect(shown).toEqual(['relaxed_order', '150', '20000']);
+    expect(shown).toEqual(['relaxed_order', '100', '20000']);
   });
 
   it('rolls a failed transaction back whole (what the atomic per-source replace relies on)', async () => {

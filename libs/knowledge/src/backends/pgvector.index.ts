@@ -53,12 +53,15 @@ interface ChunkRow {
  */
 const TEXT_MATCH_CAP = 2000;
 /**
- * GIN indexes without a pending list (`fastupdate = off`): with it, inserted entries sit in an
- * unsorted list that every search scans linearly until VACUUM merges it, and PGlite has no
- * autovacuum — at 100,000 chunks that list (up to 4 MB) cost each ACL bitmap scan ~10 ms of CPU
- * and the full-text branch ~9 ms at p50 (docs/benchmarks.md). Inserts update the index directly.
+ * GIN indexes with a small pending list (`gin_pending_list_limit` 512 kB instead of 4 MB), emptied
+ * after bulk loads and at start. Inserted entries wait in that unsorted list, which every search
+ * scans linearly until it is merged; PGlite has no autovacuum to merge it, and at 100,000 chunks
+ * a full 4 MB list cost each ACL bitmap scan ~10 ms of CPU and the full-text branch ~9 ms at p50
+ * (docs/benchmarks.md). Turning the list off instead (`fastupdate = off`) made bulk ingest 2.6×
+ * slower and PGlite's memory grow ~2× (every entry written into the tree on its own).
  */
 const GIN_INDEXES = ['chunks_acl', 'chunks_tsv'] as const;
+const GIN_PENDING_KB = 512;
 export const vectorIndexName = (level: Level): string => `chunks_embedding_${level.toLowerCase()}`;
 /**
  * Levels with their own partial HNSW index. P5 (one user's notes) and P4 (a group's policy) are
@@ -143,16 +146,14 @@ export class PgvectorIndex implements KnowledgeIndex {
         tsv tsvector GENERATED ALWAYS AS (to_tsvector('${cfg}', source_title || ' ' || text)) STORED,
         PRIMARY KEY (tenant, id));
       CREATE INDEX IF NOT EXISTS chunks_source ON ${s}.chunks (tenant, source_id);
-      CREATE INDEX IF NOT EXISTS chunks_acl ON ${s}.chunks USING gin (acl) WITH (fastupdate = off);
-      CREATE INDEX IF NOT EXISTS chunks_tsv ON ${s}.chunks USING gin (tsv) WITH (fastupdate = off);
+      CREATE INDEX IF NOT EXISTS chunks_acl ON ${s}.chunks USING gin (acl) WITH (gin_pending_list_limit = ${GIN_PENDING_KB});
+      CREATE INDEX IF NOT EXISTS chunks_tsv ON ${s}.chunks USING gin (tsv) WITH (gin_pending_list_limit = ${GIN_PENDING_KB});
       CREATE INDEX IF NOT EXISTS chunks_policy ON ${s}.chunks (tenant, policy_key) WHERE policy_key IS NOT NULL;
-      ${GIN_INDEXES.map((i) => `ALTER INDEX ${s}.${i} SET (fastupdate = off);`).join(' ')}
+      ${GIN_INDEXES.map((i) => `ALTER INDEX ${s}.${i} SET (fastupdate = on, gin_pending_list_limit = ${GIN_PENDING_KB});`).join(' ')}
       DROP INDEX IF EXISTS ${s}.chunks_embedding;
     `);
-    // Indexes created before fastupdate was turned off may still hold a pending list.
-    await this.sql.query(
-      `SELECT ${GIN_INDEXES.map((i) => `gin_clean_pending_list('${s}.${i}'::regclass)`).join(', ')}`,
-    );
+    // Indexes created with the 4 MB default may hold a long pending list.
+    await this.cleanPendingLists();
     if (this.options.vectorIndex ?? true) await this.buildVectorIndex();
     const [row] = await this.sql.query<{ value: string }>(
       `SELECT value FROM ${s}.meta WHERE key = 'embedder'`,
@@ -169,12 +170,22 @@ export class PgvectorIndex implements KnowledgeIndex {
     }
   }
 
-  /** One partial HNSW index per level in HNSW_LEVELS (the vector branch searches each level on its own). */
+  /**
+   * One partial HNSW index per level in HNSW_LEVELS (the vector branch searches each level on its
+   * own); after a bulk load (`vectorIndex: false`) this also merges the GIN pending lists.
+   */
   async buildVectorIndex(): Promise<void> {
     for (const level of HNSW_LEVELS)
       await this.sql.exec(
         `CREATE INDEX IF NOT EXISTS ${vectorIndexName(level)} ON ${this.s}.chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE level = '${level}';`,
       );
+    await this.cleanPendingLists();
+  }
+
+  private async cleanPendingLists(): Promise<void> {
+    await this.sql.query(
+      `SELECT ${GIN_INDEXES.map((i) => `gin_clean_pending_list('${this.s}.${i}'::regclass)`).join(', ')}`,
+    );
   }
 
   async replaceSource(source: SourceRecord, chunks: readonly KnowledgeChunk[]): Promise<void> {

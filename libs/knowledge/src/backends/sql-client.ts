@@ -19,19 +19,20 @@ export interface SqlClient {
  * `iterative_scan = relaxed_order`: a filtered scan keeps walking the graph until k rows pass the
  * ACL filter (pgvector ≥ 0.8), instead of returning fewer. `ef_search` is the candidate list per
  * step: the vector branch searches each of P3, P2 and P1 in its own (partial) graph of that level
- * only, so at 100,000 chunks 150 gives recall@10 of the search as users get it ≈ 0.98 (the one
- * graph over the whole tenant, filtered to what a searcher reads, needed 800 for 0.955;
- * docs/benchmarks.md). `max_scan_tuples` bounds the work of a filter nothing near the query passes.
+ * only, so at 100,000 chunks 100 gives recall@10 of the search as users get it 0.964 (150: 0.982
+ * for ~3 ms more CPU at p95 on PGlite; the one graph over the whole tenant, filtered to what a
+ * searcher reads, needed 800 for 0.955; docs/benchmarks.md). `max_scan_tuples` bounds the work
+ * of a filter nothing near the query passes.
  */
 export interface HnswSearchSettings {
-  /** @default 150 */
+  /** @default 100 */
   readonly efSearch?: number;
   /** @default 20000 */
   readonly maxScanTuples?: number;
 }
 
 export function sessionSettings(s: HnswSearchSettings = {}): Record<string, string> {
-  const ef = s.efSearch ?? 150;
+  const ef = s.efSearch ?? 100;
   const max = s.maxScanTuples ?? 20_000;
   if (!Number.isInteger(ef) || ef < 1 || ef > 1000)
     throw new Error('hnsw.ef_search must be an integer in 1..1000');
