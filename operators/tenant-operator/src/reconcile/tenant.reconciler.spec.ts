@@ -181,6 +181,50 @@ describe('TenantReconciler', () => {
     expect(statuses).toEqual(['Provisioning']);
   });
 
+  it('prunes a ConfigMap no longer desired only once every Deployment is ready (old pods may mount it)', async () => {
+    const cache = writeThroughCache();
+    const stale = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cerebro-config', namespace: 'tenant-acme' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'engine-gone', namespace: 'tenant-acme' } },
+    ];
+    const deleted: string[] = [];
+    (cache as unknown as { staleOwned: () => KubeObject[] }).staleOwned = () =>
+      stale.filter((o) => !deleted.includes(`${o.kind}/${o.metadata.name}`));
+    (cache as unknown as { deleted: () => void }).deleted = () => undefined;
+    const r = reconciler(
+      {
+        applyObject: applyOk,
+        deleteObject: (o: KubeObject) => {
+          deleted.push(`${o.kind}/${o.metadata.name}`);
+          return Promise.resolve();
+        },
+        patchTenantStatus: () => Promise.resolve(tenant),
+      },
+      cache,
+      0,
+    );
+    const signal = new AbortController().signal;
+    await r.reconcile('acme', signal);
+    expect(deleted).toEqual(['Service/engine-gone']); // rolling out: the old ConfigMap stays
+    for (const name of ['cerebro', 'engine-main']) {
+      const live = cache.live({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'tenant-acme' },
+      })!;
+      const ready = {
+        observedGeneration: 0,
+        replicas: 1,
+        readyReplicas: 1,
+        updatedReplicas: 1,
+        availableReplicas: 1,
+      };
+      cache.wrote({ ...live, status: ready });
+    }
+    await r.reconcile('acme', signal);
+    expect(deleted).toEqual(['Service/engine-gone', 'ConfigMap/cerebro-config']);
+  });
+
   it('writes every change at once with a settle time of 0, and a failure at once whatever it is', async () => {
     const statuses: string[] = [];
     const patch = (_: string, status: { phase: string }) => {

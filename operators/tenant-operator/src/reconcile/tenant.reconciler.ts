@@ -257,11 +257,17 @@ export class TenantReconciler {
         );
       } else {
         const errors = await this.applyPhases(tenant, manifest.phases, signal);
-        if (!errors.some((e) => e.phase === 'namespace'))
-          errors.push(...(await this.prune(tenant, manifest.keys)));
         workloads = manifest.objects
           .filter((o) => o.kind === 'Deployment')
           .map((d) => workloadStatus(d, this.deps.cache.live(d) as DeploymentLike | undefined));
+        if (!errors.some((e) => e.phase === 'namespace'))
+          errors.push(
+            ...(await this.prune(
+              tenant,
+              manifest.keys,
+              workloads.every((w) => w.ready),
+            )),
+          );
         outcome = {
           kind: 'applied',
           errors,
@@ -387,8 +393,13 @@ export class TenantReconciler {
   }
 
   /** Deletes what carries this tenant's labels but is no longer desired (engines removed, routing mode changed). */
-  private async prune(tenant: Tenant, keep: ReadonlySet<string>): Promise<PhaseError[]> {
-    const stale = this.deps.cache.staleOwned(tenant.metadata.name, keep);
+  private async prune(tenant: Tenant, keep: ReadonlySet<string>, rolledOut: boolean): Promise<PhaseError[]> {
+    // A ConfigMap no longer desired may still be mounted by pods of a rollout in progress (after an
+    // upgrade from one ConfigMap per workload to the tenant's one, ADR 0005): a pod its old
+    // ReplicaSet re-creates meanwhile could not start without it. It goes once every Deployment is ready.
+    const stale = this.deps.cache
+      .staleOwned(tenant.metadata.name, keep)
+      .filter((o) => rolledOut || o.kind !== 'ConfigMap');
     const failures = await eachLimit(stale, this.deps.applyConcurrency ?? 8, async (obj) => {
       await this.deps.client.deleteObject(obj);
       this.deps.cache.deleted(obj);
