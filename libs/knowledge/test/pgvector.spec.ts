@@ -142,55 +142,6 @@ describe('pgvector specifics', () => {
     await index.dropSchema();
   });
 
-  it('searches run as named prepared statements with bound values: same rows as unprepared, parsed once, a quote in a principal is data', async () => {
-    const index = await openSchema('knowledge_prepared');
-    const sql = shared!;
-    const vec = (x: number) => Array.from({ length: embedder.dimensions }, (_, i) => (i === 0 ? 1 : x));
-    const chunk = (id: string, acl: string, text: string, x: number): KnowledgeChunk => ({
-      id,
-      tenant: 't',
-      level: 'P5',
-      scopeId: acl.slice(5),
-      acl: [acl],
-      policyKey: null,
-      sourceId: id,
-      sourceTitle: 'doc',
-      version: 'v',
-      ordinal: 0,
-      text,
-      embedding: vec(x),
-    });
-    await index.insertChunks([
-      chunk('quoted', "user:o'brien", 'alpha bravo', 0.1),
-      chunk('plain', 'user:obrien', 'alpha bravo', 0.2),
-      chunk('injected', "user:x') OR true --", 'alpha bravo', 0.3),
-    ]);
-    const runs = async () =>
-      (
-        await sql.query<{ n: number }>(
-          `SELECT coalesce(sum(generic_plans + custom_plans), 0)::int AS n FROM pg_prepared_statements
-           WHERE name LIKE 'cw_knowledge_%' AND statement LIKE '%knowledge_prepared.chunks%'`,
-        )
-      )[0]!.n;
-    const before = await runs();
-    const search = async (principals: string[]) =>
-      (await index.hybridSearch({ tenant: 't', principals, text: 'alpha bravo', vector: vec(0), k: 10 })).map(
-        (h) => h.chunk.id,
-      );
-    // Three searches of the same shape: one statement, executed three times.
-    expect(await search(["user:o'brien"])).toEqual(['quoted']);
-    expect(await search(['user:obrien'])).toEqual(['plain']);
-    expect(await search(["user:x') OR true --"])).toEqual(['injected']);
-    expect((await runs()) - before).toBe(3);
-    // The unprepared exact path returns the same rows.
-    const exact = await index.hybridSearch(
-      { tenant: 't', principals: ["user:o'brien"], text: 'alpha bravo', vector: vec(0), k: 10 },
-      { exact: true },
-    );
-    expect(exact.map((h) => h.chunk.id)).toEqual(['quoted']);
-    await index.dropSchema();
-  });
-
   it('vector branch: one ACL-filtered part per level, together exactly the k nearest readable chunks', async () => {
     const index = await openSchema('knowledge_levels');
     const rand = prng(7);

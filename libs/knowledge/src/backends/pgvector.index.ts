@@ -282,19 +282,8 @@ export class PgvectorIndex implements KnowledgeIndex {
           await tx.exec('SET LOCAL enable_indexscan = off;');
           return tx.query<ChunkRow>(sql, params);
         })
-      : await this.prepared<ChunkRow>(sql, params);
+      : await this.sql.query<ChunkRow>(sql, params);
     return rows.map((r) => ({ chunk: toChunk(r), score: Number(r.score) }));
-  }
-
-  /**
-   * The search statements run as named prepared statements where the driver has them: their text
-   * depends only on which levels the searcher's principals open (and the schema), so there are at
-   * most a few dozen texts, each parsed once; every value (tenant, principals, vector, query
-   * words, limits) stays a bound parameter. The exact baselines (inside a transaction with index
-   * scans off) stay unprepared, so a plan cached for the fast path never serves them.
-   */
-  private prepared<R>(sql: string, params: readonly unknown[]): Promise<R[]> {
-    return this.sql.queryPrepared ? this.sql.queryPrepared<R>(sql, params) : this.sql.query<R>(sql, params);
   }
 
   /** The plan PostgreSQL chooses for hybridSearch's statement (EXPLAIN, not executed): which index each part takes. */
@@ -353,7 +342,7 @@ export class PgvectorIndex implements KnowledgeIndex {
   async vectorSearch(q: Omit<HybridQuery, 'text'>, exact = false): Promise<string[]> {
     const params: unknown[] = [q.tenant, toVector(q.vector), q.k];
     const sql = `SELECT id FROM (${this.vectorBranch(q.principals, params, { vector: 2, limit: 3 })}) v ORDER BY dist, id`;
-    if (!exact) return (await this.prepared<{ id: string }>(sql, params)).map((r) => r.id);
+    if (!exact) return (await this.sql.query<{ id: string }>(sql, params)).map((r) => r.id);
     return this.sql.transaction(async (tx) => {
       await tx.exec('SET LOCAL enable_indexscan = off;');
       return (await tx.query<{ id: string }>(sql, params)).map((r) => r.id);

@@ -2,20 +2,13 @@
  * The two SQL drivers the pgvector backend runs on: PGlite (+ pglite-pgvector) in tests and
  * `npm start`, node-postgres against a PostgreSQL with the `vector` extension in production.
  */
-import { PGlite, parse, protocol } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import pg from 'pg';
 
 export interface SqlClient {
   query<R>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   exec(sql: string): Promise<void>;
-  /**
-   * query() through a named prepared statement, parsed once per connection and then only bound
-   * and executed: the parameters stay bound (never inlined into the text), and PostgreSQL's plan
-   * cache may reuse a generic plan. For statements run many times with the same text (the search);
-   * `sql` must be one of a bounded set of texts (each gets its own statement).
-   */
-  queryPrepared?<R>(sql: string, params: readonly unknown[]): Promise<R[]>;
   /** Runs fn inside one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Pick<SqlClient, 'query' | 'exec'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -63,73 +56,10 @@ export async function openPglite(dataDir?: string, settings?: HnswSearchSettings
   return pgliteClient(db);
 }
 
-/** At most this many named statements per connection; further texts run unprepared. */
-const MAX_PREPARED = 64;
-
-/**
- * Named prepared statements on PGlite. Its query() sends Parse (unnamed), Describe, Bind, Execute
- * on every call, so every search paid parse, analysis and planning of the whole hybrid statement
- * again (≈ 3.5–4 ms of CPU at 100,000 chunks, docs/benchmarks.md). PGlite has no API for named
- * statements, but it speaks the extended protocol: Parse + Describe once under a name, then
- * Bind + Execute + Sync per call in one batch, the values serialised exactly as query() does
- * (by the parameter types the Describe reported), under the same two locks query() takes.
- */
-function pglitePrepared(db: PGlite): NonNullable<SqlClient['queryPrepared']> {
-  const { serialize } = protocol;
-  const statements = new Map<string, { name: string; types: number[] }>();
-  const batch = (...msgs: Uint8Array[]): Uint8Array => {
-    const out = new Uint8Array(msgs.reduce((n, m) => n + m.length, 0));
-    let at = 0;
-    for (const m of msgs) {
-      out.set(m, at);
-      at += m.length;
-    }
-    return out;
-  };
-  return async <R>(sql: string, params: readonly unknown[]) => {
-    if (!statements.has(sql) && statements.size >= MAX_PREPARED)
-      return (await db.query<R>(sql, [...params])).rows;
-    return db._runExclusiveTransaction(() =>
-      db._runExclusiveQuery(async () => {
-        let stmt = statements.get(sql);
-        if (!stmt) {
-          const name = `cw_knowledge_${statements.size}`;
-          const { messages } = await db.execProtocol(
-            batch(
-              serialize.parse({ name, text: sql }),
-              serialize.describe({ type: 'S', name }),
-              serialize.sync(),
-            ),
-            { syncToFs: false },
-          );
-          stmt = { name, types: parse.parseDescribeStatementResults(messages) };
-          statements.set(sql, stmt);
-        }
-        const values = params.map((v, i) => {
-          if (v === null || v === undefined) return null;
-          const serializer = db.serializers[stmt.types[i]!];
-          return serializer ? serializer(v) : String(v);
-        });
-        const { messages } = await db.execProtocol(
-          batch(
-            serialize.bind({ statement: stmt.name, values }),
-            serialize.describe({ type: 'P' }),
-            serialize.execute({}),
-            serialize.sync(),
-          ),
-          { syncToFs: false },
-        );
-        return (parse.parseResults(messages, db.parsers).at(-1)?.rows ?? []) as R[];
-      }),
-    );
-  };
-}
-
 export function pgliteClient(db: PGlite): SqlClient {
   return {
     query: async <R>(sql: string, params?: readonly unknown[]) =>
       (await db.query<R>(sql, params ? [...params] : undefined)).rows,
-    queryPrepared: pglitePrepared(db),
     exec: async (sql) => void (await db.exec(sql)),
     transaction: (fn) =>
       db.transaction((tx) =>
@@ -161,17 +91,8 @@ export function openPostgres(connectionString: string, settings?: HnswSearchSett
       (await c.query(sql, params ? [...params] : undefined)).rows as R[],
     exec: async (sql: string) => void (await c.query(sql)),
   });
-  // node-postgres prepares a named statement once per pooled connection and reuses it.
-  const names = new Map<string, string>();
   return {
     ...wrap(pool),
-    queryPrepared: async <R>(sql: string, params: readonly unknown[]) => {
-      let name = names.get(sql);
-      if (!name && names.size < MAX_PREPARED) names.set(sql, (name = `cw_knowledge_${names.size}`));
-      return (
-        await pool.query(name ? { name, text: sql, values: [...params] } : { text: sql, values: [...params] })
-      ).rows as R[];
-    },
     transaction: async (fn) => {
       const client = await pool.connect();
       try {
