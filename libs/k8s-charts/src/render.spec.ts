@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import {
+  ANNOTATION_CORRELATION_ID,
+  ANNOTATION_ONBOARDING_CORRELATION_ID,
+  ANNOTATION_ONBOARDING_SINCE,
+} from '@cw/tenant-model';
 import { ANNOTATION_APPLIED_HASH, contentHash } from './kube-object.js';
 import { any, find, tenant } from './fixtures.spec-helper.js';
 import { PHASES } from './resources.js';
@@ -106,6 +111,44 @@ describe('renderTenant', () => {
     const data = (o: typeof objects) => any(find(o, 'ConfigMap', 'tenant-config')).data;
     expect(data(again)['engine-main.json']).toBe(data(objects)['engine-main.json']);
     expect(data(again)['cerebro.json']).not.toBe(data(objects)['cerebro.json']);
+  });
+
+  it('hands the Tenant onboarding annotations to every engine (not cerebro); the correlation annotation of a run rolls nothing', () => {
+    const envOf = (objects: ReturnType<typeof renderTenant>, name: string) =>
+      Object.fromEntries(
+        (
+          any(find(objects, 'Deployment', name)).spec.template.spec.containers[0].env as {
+            name: string;
+            value: string;
+          }[]
+        ).map((e) => [e.name, e.value]),
+      );
+    const annotated = (annotations: Record<string, string>) => {
+      const t = tenant('acme', { plan: 'team', seats: 5, engines: [{ name: 'a' }, { name: 'b' }] });
+      return renderTenant({ ...t, metadata: { ...t.metadata, annotations } });
+    };
+    const onboarding = {
+      [ANNOTATION_ONBOARDING_CORRELATION_ID]: 'corr-checkout-1',
+      [ANNOTATION_ONBOARDING_SINCE]: '2026-12-07T10:00:00.000Z',
+    };
+    const first = annotated({ ...onboarding, [ANNOTATION_CORRELATION_ID]: 'corr-checkout-1' });
+    for (const engine of ['engine-a', 'engine-b'])
+      expect(envOf(first, engine)).toMatchObject({
+        CW_ONBOARDING_CORRELATION_ID: 'corr-checkout-1',
+        CW_ONBOARDING_SINCE: '2026-12-07T10:00:00.000Z',
+      });
+    expect(Object.keys(envOf(first, 'cerebro')).filter((k) => k.startsWith('CW_ONBOARDING'))).toEqual([]);
+    // A later run (its own correlation id) renders the same objects: no pod rolls.
+    expect(annotated({ ...onboarding, [ANNOTATION_CORRELATION_ID]: 'corr-plugins-2' })).toEqual(first);
+    // None, half of one, or a time the engine would refuse: no onboarding env at all.
+    for (const annotations of <Record<string, string>[]>[
+      {},
+      { [ANNOTATION_ONBOARDING_CORRELATION_ID]: 'corr-checkout-1' },
+      { ...onboarding, [ANNOTATION_ONBOARDING_SINCE]: 'yesterday' },
+    ])
+      expect(
+        Object.keys(envOf(annotated(annotations), 'engine-a')).filter((k) => k.startsWith('CW_ONBOARDING')),
+      ).toEqual([]);
   });
 
   it('renders one ConfigMap whose keys are the workload config files; an engine change touches only its key', () => {

@@ -11,6 +11,7 @@ import {
   effectiveQuota,
   engineImage,
   engineReplicas,
+  tenantOnboarding,
   type Tenant,
   type ValidationIssue,
 } from '@cw/tenant-model';
@@ -134,6 +135,7 @@ export class TenantChart extends Chart {
       pdbApiVersion: options.capabilities.podDisruptionBudget,
     });
     const configFiles: ConfigFile[] = [cerebro.configFile];
+    const onboarding = tenantOnboarding(tenant);
     spec.engines.forEach((engine, index) => {
       const config = this.attempt(() => engineConfig(tenant, index, secrets));
       if (!config) return;
@@ -144,6 +146,7 @@ export class TenantChart extends Chart {
         replicas: engineReplicas(spec, engine),
         config,
         ...(secrets ? { secrets } : {}),
+        ...(onboarding ? { onboarding } : {}),
         pdbApiVersion: options.capabilities.podDisruptionBudget,
       });
       configFiles.push(mcpEngine.configFile);

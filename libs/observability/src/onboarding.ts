@@ -14,7 +14,8 @@
  *                         every Deployment available)
  *   first_tool_call       the tenant's onboarding start → its first call that passed the gate and
  *                         succeeded, once per tenant (the engine; the start is CW_ONBOARDING_SINCE,
- *                         which npm start sets to the tenant's first render, seconds after checkout)
+ *                         the provision run's creation, i.e. checkout, from the Tenant's onboarding
+ *                         annotations through the chart)
  *
  * The stages overlap (a cluster's provisioned run includes waiting for Ready; first_tool_call spans
  * the rest): each answers "how long did this part take", and the spans of one tenant share a trace.

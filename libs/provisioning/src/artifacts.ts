@@ -33,7 +33,22 @@ export const ARTIFACT = {
   pendingBindings: 'PENDING_BINDINGS.json',
   /** The tenant was offboarded: `OffboardedMarker`. Tells npm start's local data plane to remove it. */
   offboarded: 'OFFBOARDED.json',
+  /** `OnboardingRecord`: written by the first provision run's render, kept unchanged after. */
+  onboarding: 'onboarding.json',
 } as const;
+
+/**
+ * `tenants/<slug>/onboarding.json`: where the tenant's onboarding is counted from (its provision
+ * run's creation: the checkout webhook queued it) and that run's correlation id. Rendered into the
+ * Tenant's onboarding annotations on every later run, so they never change (and never roll pods).
+ * `tenantId` tells a slug re-used after an offboarding from the tenant it was.
+ */
+export interface OnboardingRecord {
+  readonly tenantId: string;
+  readonly correlationId: string;
+  /** ISO time. */
+  readonly since: string;
+}
 
 /** `tenants/<slug>/OFFBOARDED.json`: the Tenant is deleted; its data is being (or was) purged. */
 export interface OffboardedMarker {
@@ -122,4 +137,14 @@ export function terraformResources(json: {
     for (const [name, config] of Object.entries(byName)) out[`${type}.${name}`] = config;
   }
   return out;
+}
+
+/** The tenant's kept onboarding record, or undefined (none yet, or one of an earlier tenant of the slug). */
+export async function tenantOnboardingRecord(
+  artifacts: ArtifactStore,
+  slug: string,
+  tenantId: string,
+): Promise<OnboardingRecord | undefined> {
+  const kept = await readJson<OnboardingRecord>(artifacts, slug, ARTIFACT.onboarding);
+  return kept?.tenantId === tenantId ? kept : undefined;
 }

@@ -12,10 +12,12 @@ import {
   TENANT_API_VERSION,
   TENANT_KIND,
   TenantValidationError,
+  onboardingAnnotations,
   parseTenant,
   type ProvisioningGoal,
   type Tenant,
   type TenantBindings,
+  type TenantOnboarding,
   type TenantSpecInput,
 } from '@cw/tenant-model';
 import { PermanentStepError } from './errors.js';
@@ -27,6 +29,8 @@ export interface DesiredTenantOptions {
   readonly bindings?: TenantBindings;
   readonly goal: ProvisioningGoal;
   readonly correlationId?: string;
+  /** The tenant's onboarding (onboarding.json): its annotations, which the engines receive. */
+  readonly onboarding?: TenantOnboarding;
 }
 
 /** Suspension follows the goal; goals that do not decide it keep the tenant's current state. */
@@ -44,8 +48,13 @@ export function desiredTenant(tenant: ProvisioningTenant, options: DesiredTenant
       // The operator's finalizer from the first write: the operator need not add it (one write
       // less per tenant), and a Tenant deleted before the operator saw it still gets cleaned up.
       finalizers: [FINALIZER],
-      ...(options.correlationId
-        ? { annotations: { [ANNOTATION_CORRELATION_ID]: options.correlationId } }
+      ...(options.correlationId || options.onboarding
+        ? {
+            annotations: {
+              ...(options.correlationId ? { [ANNOTATION_CORRELATION_ID]: options.correlationId } : {}),
+              ...(options.onboarding ? onboardingAnnotations(options.onboarding) : {}),
+            },
+          }
         : {}),
     },
     spec: {

@@ -3,6 +3,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   ANNOTATION_CORRELATION_ID,
+  ANNOTATION_ONBOARDING_CORRELATION_ID,
+  ANNOTATION_ONBOARDING_SINCE,
   GOAL_STEPS,
   PROVISIONING_STEPS,
   workspaceUrlFrom,
@@ -73,6 +75,66 @@ describe('provision', () => {
     // Durations land in the histogram, labelled by step, goal and outcome.
     const metric = await h.registry.getSingleMetricAsString('cw_provisioning_step_duration_seconds');
     expect(metric).toContain('step="await-ready",goal="provision",outcome="succeeded"');
+  });
+
+  it('starts the onboarding clock once, at the provision run (checkout), and keeps it: engines get it, later runs roll nothing', async () => {
+    const h = harness();
+    const tenant = h.store.addTenant({ slug: 'acme', engines: [{ name: 'main', plugins: ['github'] }] });
+    const first = await run(h, tenant);
+    const record = JSON.parse((await h.artifacts.read('acme', ARTIFACT.onboarding))!);
+    expect(record).toEqual({
+      tenantId: tenant.id,
+      correlationId: 'corr-provision',
+      since: first.createdAt.toISOString(),
+    });
+    const annotations = async () =>
+      parse((await h.artifacts.read('acme', ARTIFACT.tenant))!).metadata.annotations;
+    expect(await annotations()).toMatchObject({
+      [ANNOTATION_ONBOARDING_CORRELATION_ID]: 'corr-provision',
+      [ANNOTATION_ONBOARDING_SINCE]: first.createdAt.toISOString(),
+    });
+    const engines = async () => {
+      const files = (await h.artifacts.list('acme', 'manifests')).filter((f) =>
+        f.includes('deployment-engine-'),
+      );
+      return Promise.all(files.map(async (f) => parse((await h.artifacts.read('acme', `manifests/${f}`))!)));
+    };
+    const before = await engines();
+    expect(before.length).toBeGreaterThan(0);
+    for (const d of before)
+      expect(d.spec.template.spec.containers[0].env).toEqual(
+        expect.arrayContaining([
+          { name: 'CW_ONBOARDING_CORRELATION_ID', value: 'corr-provision' },
+          { name: 'CW_ONBOARDING_SINCE', value: first.createdAt.toISOString() },
+        ]),
+      );
+    // A later run (its own correlation id) keeps the record, the annotations and the engines' pods.
+    await run(h, (await h.store.getTenant(tenant.id))!, 'update', 'u1');
+    expect(JSON.parse((await h.artifacts.read('acme', ARTIFACT.onboarding))!)).toEqual(record);
+    expect(await annotations()).toMatchObject({
+      [ANNOTATION_CORRELATION_ID]: 'corr-update',
+      [ANNOTATION_ONBOARDING_SINCE]: first.createdAt.toISOString(),
+    });
+    expect(await engines()).toEqual(before);
+  });
+
+  it('starts no onboarding clock for a tenant whose first run here is not a provision, and a new one for a new tenant of a re-used slug', async () => {
+    const h = harness();
+    const old = h.store.addTenant({ slug: 'reused' }, 'active');
+    await run(h, old, 'update', 'u1');
+    expect(await h.artifacts.read('reused', ARTIFACT.onboarding)).toBeUndefined();
+    const tenantYaml = parse((await h.artifacts.read('reused', ARTIFACT.tenant))!);
+    expect(tenantYaml.metadata.annotations[ANNOTATION_ONBOARDING_SINCE]).toBeUndefined();
+    // The old tenant's record (as if it had been provisioned here), then a new tenant of the slug.
+    const stale = { tenantId: old.id, correlationId: 'gone', since: '2026-01-01T00:00:00.000Z' };
+    await h.artifacts.write('reused', ARTIFACT.onboarding, JSON.stringify(stale));
+    h.store.tenants.delete(old.id);
+    const next = h.store.addTenant({ slug: 'reused' });
+    await run(h, next);
+    expect(JSON.parse((await h.artifacts.read('reused', ARTIFACT.onboarding))!)).toMatchObject({
+      tenantId: next.id,
+      correlationId: 'corr-provision',
+    });
   });
 
   it('skips the infrastructure of a local tenant, saying why', async () => {

@@ -14,6 +14,14 @@ export const LABEL_PLAN = `${TENANT_GROUP}/plan`;
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const ANNOTATION_CORRELATION_ID = `${TENANT_GROUP}/correlation-id`;
 export const FINALIZER = `${TENANT_GROUP}/finalizer`;
+/**
+ * Where the tenant's onboarding is counted from (checkout completed: the provision run's creation,
+ * ISO time) and its trace (that run's correlation id). Set once by the provisioner on the first
+ * provision and kept unchanged, so they never roll the pods; the chart hands them to the engines,
+ * which record onboarding stage first_tool_call against them.
+ */
+export const ANNOTATION_ONBOARDING_SINCE = `${TENANT_GROUP}/onboarding-since`;
+export const ANNOTATION_ONBOARDING_CORRELATION_ID = `${TENANT_GROUP}/onboarding-correlation-id`;
 
 /** The namespace a tenant's workloads live in. */
 export const tenantNamespace = (slug: string): string => `tenant-${slug}`;

@@ -10,3 +10,4 @@ export * from './lifecycle.js';
 export * from './queue.js';
 export * from './fixtures.js';
 export * from './workloads/index.js';
+export * from './onboarding.js';

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ENGINE_HOT_FIELDS, type EngineConfig } from '@cw/tenant-model';
+import { ENGINE_HOT_FIELDS, type EngineConfig, type TenantOnboarding } from '@cw/tenant-model';
 import { selectorLabels, workloadLabels } from '../labels.js';
 import { addObject } from './api.js';
 import type { Placement, Resources, Volume } from './pod.js';
@@ -30,6 +30,12 @@ export interface McpEngineProps {
   readonly placement?: Placement;
   /** PodDisruptionBudget API version, decided by discovery. */
   readonly pdbApiVersion: 'policy/v1' | 'policy/v1beta1';
+  /**
+   * The tenant's onboarding (its Tenant's onboarding annotations): the engine records stage
+   * first_tool_call against it. Constant for a tenant's life, so it never rolls the pods.
+   * @default undefined (not recorded)
+   */
+  readonly onboarding?: TenantOnboarding;
 }
 
 export const ENGINE_RESOURCES: Resources = {
@@ -78,6 +84,12 @@ export class McpEngine extends Construct {
         { name: 'CW_TENANT', value: props.slug },
         { name: 'CW_ENGINE', value: props.engine },
         ...(props.secrets ? [{ name: 'CW_SECRETS_DIR', value: props.secrets.mountPath }] : []),
+        ...(props.onboarding
+          ? [
+              { name: 'CW_ONBOARDING_CORRELATION_ID', value: props.onboarding.correlationId },
+              { name: 'CW_ONBOARDING_SINCE', value: props.onboarding.since },
+            ]
+          : []),
       ],
       resources: props.resources ?? ENGINE_RESOURCES,
       liveness: { path: '/healthz', port: 'http-dashboard' },

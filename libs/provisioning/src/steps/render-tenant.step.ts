@@ -6,7 +6,13 @@
  */
 import { stringify } from 'yaml';
 import type { Tenant, TenantBindings } from '@cw/tenant-model';
-import { ARTIFACT, readJson, writeJson } from '../artifacts.js';
+import {
+  ARTIFACT,
+  readJson,
+  tenantOnboardingRecord,
+  writeJson,
+  type OnboardingRecord,
+} from '../artifacts.js';
 import { PendingBindingsError } from '../errors.js';
 import { desiredTenant } from '../desired-tenant.js';
 import type {
@@ -24,6 +30,8 @@ export interface RenderTenantInput {
   readonly seedSecrets?: boolean;
   /** The customer admin's e-mail: the workspace's first manager, into the vault only. */
   readonly firstManagers?: readonly string[];
+  /** An onboarding record this run starts (the tenant's first provision): written with the render. */
+  readonly newOnboarding?: OnboardingRecord;
 }
 
 export interface RenderTenantOutput {
@@ -58,14 +66,29 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
 
   async input(ctx: StepContext): Promise<RenderTenantInput> {
     const bindings = await readJson<TenantBindings>(this.deps.artifacts, ctx.tenant.slug, ARTIFACT.bindings);
+    const kept = await tenantOnboardingRecord(this.deps.artifacts, ctx.tenant.slug, ctx.tenant.id);
+    // The first provision run starts the onboarding clock at its own creation (checkout completed).
+    const newOnboarding: OnboardingRecord | undefined =
+      !kept && ctx.job.goal === 'provision'
+        ? {
+            tenantId: ctx.tenant.id,
+            correlationId: ctx.run.correlationId,
+            since: ctx.run.createdAt.toISOString(),
+          }
+        : undefined;
+    const onboarding = kept ?? newOnboarding;
     return {
       tenant: desiredTenant(ctx.tenant, {
         goal: ctx.job.goal,
         bindings,
         correlationId: ctx.run.correlationId,
+        ...(onboarding && {
+          onboarding: { correlationId: onboarding.correlationId, since: onboarding.since },
+        }),
       }),
       seedSecrets: ctx.job.goal !== 'offboard',
       firstManagers: ctx.tenant.adminEmail ? [ctx.tenant.adminEmail] : [],
+      ...(newOnboarding && { newOnboarding }),
     };
   }
 
@@ -99,6 +122,7 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
             ...(signingKeys && { signingKeys }),
           })
         : undefined;
+    if (input.newOnboarding) await writeJson(artifacts, slug, ARTIFACT.onboarding, input.newOnboarding);
     await artifacts.remove(slug, ARTIFACT.pendingBindings);
     // A slug rendered again after an offboarding is a tenant again (the local data plane starts it).
     await artifacts.remove(slug, ARTIFACT.offboarded);

@@ -12,6 +12,7 @@ import {
   ARTIFACT,
   objectKey,
   readJson,
+  tenantOnboardingRecord,
   terraformResources,
   type AppliedInfra,
   type AppliedKubernetes,
@@ -68,7 +69,13 @@ export async function dryRun(deps: DryRunDeps, tenantId: string): Promise<DryRun
     }
   }
 
-  const desired = desiredTenant(tenant, { goal: 'update', bindings });
+  // The kept onboarding annotations are part of what a run applies: not a change either.
+  const onboarding = await tenantOnboardingRecord(artifacts, slug, tenant.id);
+  const desired = desiredTenant(tenant, {
+    goal: 'update',
+    bindings,
+    ...(onboarding && { onboarding: { correlationId: onboarding.correlationId, since: onboarding.since } }),
+  });
   const objects = [desired as unknown as KubeObject, ...(await renderer.render(desired))];
   const after = Object.fromEntries(objects.map((o) => [objectKey(o), withoutCorrelation(o)]));
   const before = Object.fromEntries(

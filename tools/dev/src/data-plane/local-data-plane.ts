@@ -449,15 +449,26 @@ export class LocalDataPlane {
     };
     this.tenants.set(slug, running);
     const correlationId = await correlationIdOf(this.o.artifactsDir, slug);
-    // The engine records onboarding stage first_tool_call on the tenant's trace, counted from here.
-    const onboardingEnv = {
-      CW_ONBOARDING_CORRELATION_ID: correlationId,
-      CW_ONBOARDING_SINCE: await this.onboardingSince(slug, dir),
-    };
+    // The engines record onboarding stage first_tool_call against the tenant's onboarding: the
+    // Deployment's env carries it (from the Tenant's onboarding annotations, counted from the
+    // provision run, i.e. checkout). A tenant rendered before those annotations existed gets a
+    // stand-in counted from its first render here.
+    const needsStandIn = workloads.some((w) => w.workload.app === 'mcp-engine' && !w.env.CW_ONBOARDING_SINCE);
+    const onboardingEnv: Record<string, string> = needsStandIn
+      ? {
+          CW_ONBOARDING_CORRELATION_ID: correlationId,
+          CW_ONBOARDING_SINCE: await this.onboardingSince(slug, dir),
+        }
+      : {};
     const startedAt = Date.now();
     for (const w of workloads)
       running.children.push(
-        await this.launch(slug, dir, w, w.workload.app === 'mcp-engine' ? onboardingEnv : {}),
+        await this.launch(
+          slug,
+          dir,
+          w,
+          w.workload.app === 'mcp-engine' && !w.env.CW_ONBOARDING_SINCE ? onboardingEnv : {},
+        ),
       );
     void awaitWorkspaceAnswers({
       urls: workloads.flatMap((w) => w.probeUrls),
@@ -490,7 +501,8 @@ export class LocalDataPlane {
   }
 
   /**
-   * When the tenant's onboarding is counted from for first_tool_call: its first render (the mtime
+   * Stand-in for a tenant rendered without onboarding annotations (provisioned before they
+   * existed): its onboarding counted for first_tool_call from its first render (the mtime
    * of tenants/<slug>/tenant.yaml when the data plane first sees it — provisioned, a few seconds
    * after checkout), kept in .data/data-plane/<slug>/onboarding.json so later renders and
    * restarts do not move it. The render carries no checkout time (see docs/observability.md).

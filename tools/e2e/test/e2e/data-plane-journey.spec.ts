@@ -47,7 +47,7 @@ import { describeLeaks, findLeaks, type Leak } from '@cw/observability';
 import { localVaultSchema } from '@cw/provisioning';
 import type { ScriptedLlmServer } from '@cw/testing/llm';
 import { ROOT } from '@cw/testing/processes';
-import { suggestSlug } from '@cw/tenant-model';
+import { suggestSlug, tenantOnboarding } from '@cw/tenant-model';
 import { Browser, csrfFromHtml } from './support/browser.js';
 import {
   inClusterUrls,
@@ -348,6 +348,25 @@ describe('the data plane on kube-local: sign-up to a governed tool call and back
     expect(result.text).toMatch(/available: /);
     expect(p.stripe.requests.filter((r) => r.path === '/v1/balance').length).toBe(before + 1);
     mark('first tool call succeeded');
+
+    // Onboarding stage first_tool_call, recorded by the engine the kubelet stand-in started from
+    // the rendered Deployment: the Tenant's onboarding annotations (the provision run, i.e. the
+    // checkout) reached it as env; one observation, counted from checkout.
+    const onboarding = tenantOnboarding((await p.kube.getTenant(SLUG))!);
+    expect(onboarding, 'the Tenant carries its onboarding annotations').toBeDefined();
+    const engineMetrics = await (
+      await fetch(`http://127.0.0.1:${dp.localPorts()!.engines.main!.dashboard}/metrics`)
+    ).text();
+    expect(engineMetrics).toMatch(
+      /cw_onboarding_stage_seconds_count\{[^}]*stage="first_tool_call"[^}]*\} 1\b/,
+    );
+    const seconds = Number(
+      /cw_onboarding_stage_seconds_sum\{[^}]*stage="first_tool_call"[^}]*\} ([\d.e+-]+)/.exec(
+        engineMetrics,
+      )?.[1],
+    );
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThanOrEqual((Date.now() - Date.parse(onboarding!.since)) / 1000);
   });
 
   it('chats with the scripted model: its tool call passes the gate and the answer comes back', async () => {
