@@ -13,3 +13,4 @@ export * from './backends/sql-client.js';
 export * from './backends/pgvector.index.js';
 export * from './sources/extract-text.js';
 export * from './open-knowledge.js';
+export * from './purge.js';

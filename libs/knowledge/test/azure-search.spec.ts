@@ -17,7 +17,18 @@ import { AzureSearchIndex } from '../src/azure-search.js';
 import { embedder, knowledgeContract } from './knowledge.contract.js';
 import * as seed from './seed-corpus.js';
 
-const TENANTS = ['bank', 'hospital', 'freelance', 'acme', 'acme-eu', 'prop', 'lifecycle', 'atomic'];
+const TENANTS = [
+  'bank',
+  'hospital',
+  'freelance',
+  'acme',
+  'acme-eu',
+  'prop',
+  'lifecycle',
+  'atomic',
+  'purge',
+  'purge-eu',
+];
 const tokenFor = (tenant: string): TokenCredential => ({
   getToken: () =>
     Promise.resolve({ token: `token-of-${tenant}`, expiresOnTimestamp: Date.now() + 3_600_000 }),

@@ -10,6 +10,7 @@ import {
   KnowledgeForbiddenError,
   LocalLexicalEmbedder,
   SourceRejectedError,
+  purgeTenantKnowledge,
   type Embedder,
   type KnowledgeAuditEvent,
   type KnowledgeIndex,
@@ -270,6 +271,48 @@ export function knowledgeContract(name: string, setup: () => Promise<ContractBac
         }),
       ).toEqual([]);
       expect(await k.listSources(m)).toEqual([]);
+    });
+
+    it("offboarding purge: every source and chunk of one tenant at every level, nothing of a prefix slug's; repeatable", async () => {
+      const gone = await open('purge');
+      const kept = await open('purge-eu');
+      const long = Array.from({ length: 12 }, (_, i) => `Paragraph ${i} of the purge canary notes.`).join(
+        '\n\n',
+      );
+      await gone.ingest(seed.manager('purge'), {
+        scope: { level: 'P3' },
+        source: { kind: 'text', title: 'org notes', text: long },
+      });
+      await gone.ingest(
+        { tenant: 'purge', userId: 'ada', groups: [], roles: ['viewer'] },
+        {
+          scope: { level: 'P5', userId: 'ada' },
+          source: { kind: 'text', title: 'mine', text: 'Ada signs with a purge canary.' },
+        },
+      );
+      await kept.ingest(seed.manager('purge-eu'), {
+        scope: { level: 'P3' },
+        source: { kind: 'text', title: 'eu notes', text: 'The purge canary of the EU tenant stays.' },
+      });
+      const goneIndex = await backend.open('purge');
+      const keptIndex = await backend.open('purge-eu');
+      const before = await goneIndex.countChunks('purge');
+      expect(before).toBeGreaterThanOrEqual(2);
+      expect(await purgeTenantKnowledge(goneIndex, 'purge')).toEqual({ sources: 2, chunks: before });
+      expect(await goneIndex.countChunks('purge')).toBe(0);
+      expect(await goneIndex.listSources('purge')).toEqual([]);
+      expect(
+        await gone.search({ tenant: 'purge', userId: 'ada', groups: [] }, 'purge canary', { k: 50 }),
+      ).toEqual([]);
+      // The prefix slug keeps everything.
+      expect(await keptIndex.countChunks('purge-eu')).toBe(1);
+      expect(
+        (await kept.search({ tenant: 'purge-eu', userId: 'x', groups: [] }, 'purge canary', { k: 50 })).map(
+          (r) => r.text,
+        ),
+      ).toEqual(['The purge canary of the EU tenant stays.']);
+      // A retry after a crash finds nothing left.
+      expect(await purgeTenantKnowledge(goneIndex, 'purge')).toEqual({ sources: 0, chunks: 0 });
     });
 
     it('a failed re-ingest leaves the previous version searchable, never half of each', async () => {

@@ -11,7 +11,18 @@ import { OpenSearchIndex, openSearchClient } from '../src/opensearch.js';
 import { embedder, knowledgeContract } from './knowledge.contract.js';
 import * as seed from './seed-corpus.js';
 
-const TENANTS = ['bank', 'hospital', 'freelance', 'acme', 'acme-eu', 'prop', 'lifecycle', 'atomic'];
+const TENANTS = [
+  'bank',
+  'hospital',
+  'freelance',
+  'acme',
+  'acme-eu',
+  'prop',
+  'lifecycle',
+  'atomic',
+  'purge',
+  'purge-eu',
+];
 const keyOf = (tenant: string) => `AKID${tenant.toUpperCase().replace(/-/g, '')}`;
 let server: OpenSearchServer;
 

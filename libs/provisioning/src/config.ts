@@ -87,6 +87,8 @@ const envSchema = z.object({
   DATA_PLANE_SECRETS: z
     .enum(['local', 'all', 'off'], { message: 'must be local, all or off' })
     .default('local'),
+  // Offboarding deletes a shared tenant's data on the platform's shared cloud services (needs grants).
+  PURGE_SHARED_DATA: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   METRICS_PORT: z
     .string()
     .regex(/^\d{1,5}$/, { message: 'must be a port number' })
@@ -128,6 +130,8 @@ export interface ProvisioningConfig {
   readonly vaultDir: string;
   /** Which tenant vaults the render step seeds with the data-plane secrets (DATA_PLANE_SECRETS). */
   readonly dataPlaneSecrets: 'local' | 'all' | 'off';
+  /** PURGE_SHARED_DATA: offboarding removes shared tenants' data from the platform's cloud services. */
+  readonly purgeSharedData: boolean;
   /** Template of workspace URLs with {slug} (WORKSPACE_URL_TEMPLATE); absent: https://<hostname>. */
   readonly workspaceUrlTemplate?: string;
   /** PATH to resolve TERRAFORM_BIN on. */
@@ -196,6 +200,7 @@ export function provisioningConfigFromEnv(
     metricsPort: e.METRICS_PORT,
     vaultDir: resolve(cwd, e.VAULT_DIR),
     dataPlaneSecrets: e.DATA_PLANE_SECRETS,
+    purgeSharedData: e.PURGE_SHARED_DATA === 'true',
     workspaceUrlTemplate: e.WORKSPACE_URL_TEMPLATE,
     searchPath: env.PATH,
   };

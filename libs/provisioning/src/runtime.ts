@@ -114,7 +114,11 @@ export async function createProvisioningRuntime(
       mode: config.dataPlaneSecrets,
     });
     closers.push(() => secrets.close());
-    const purger = new PlatformTenantDataPurger({ databaseUrl: config.databaseUrl, vault: secrets });
+    const purger = new PlatformTenantDataPurger({
+      databaseUrl: config.databaseUrl,
+      vault: secrets,
+      sharedData: config.purgeSharedData,
+    });
     closers.push(() => purger.close());
     const deps: PipelineDeps = {
       store,

@@ -8,27 +8,39 @@
  * |                     | PostgreSQL (npm start's data plane with DATABASE_URL)      | per collection first)        |
  * |                     | PGlite in the workloads' volume                            | goes with the workloads      |
  * | store, Azure        | Cosmos DB database of the tenant stack                     | stack destroy                |
- * | store, AWS / GCP    | dedicated: own table / database (stack);                   | stack destroy / NOT purged   |
- * |                     | shared: `<slug>#` items / `<slug>_` collections in the     |                              |
- * |                     | platform's table / database                                |                              |
+ * | store, AWS / GCP    | dedicated: own table / database (stack);                   | stack destroy; shared: with  |
+ * |                     | shared: `<slug>#` items / `<slug>_` collections in the     | PURGE_SHARED_DATA, the       |
+ * |                     | platform's table / database                                | store's dropTenantData       |
  * | vault, local        | `<schema>_vault` of the platform PostgreSQL (data-plane    | purgeLocalVault              |
  * |                     | secrets, IdP secret); credentials in the tenant store      | with the store               |
  * | vault, cloud        | Azure: the tenant's Key Vault (stack); AWS/GCP: names      | stack destroy / NOT purged   |
  * |                     | under the tenant prefix, people's `cred-*` outside the     |                              |
  * |                     | stack                                                      |                              |
  * | knowledge           | local: PGlite in cerebro's volume; dedicated cloud: own    | workloads / stack destroy /  |
- * |                     | search service; shared cloud: indexes on the platform's    | NOT purged                   |
- * |                     | service                                                    |                              |
+ * |                     | search service; shared cloud: the tenant's index on the    | with PURGE_SHARED_DATA every |
+ * |                     | platform's service                                         | source (purgeTenantKnowledge)|
  *
  * Every statement is scoped to the exact tenant id or schema, so `acme` never touches `acme-eu`.
+ * The shared cloud services are purged only with `sharedData` (PURGE_SHARED_DATA=true): the
+ * provisioner's own cloud identity must then be allowed to delete the tenant's items, collections
+ * or index there (docs/provisioning.md lists the grants); without it the account says NOT removed.
  */
+import type { KnowledgeIndex } from '@cw/knowledge';
 import {
   searchAdapterFromTenant,
   storeAdapterFromTenant,
   vaultAdapterFromBinding,
+  type SearchAdapterConfig,
+  type StoreAdapterConfig,
   type Tenant,
 } from '@cw/tenant-model';
-import { PostgresTenantStore, pgPoolClient, type SqlClient } from '@cw/tenant-store';
+import {
+  PostgresTenantStore,
+  openTenantStore,
+  pgPoolClient,
+  type SqlClient,
+  type TenantStore,
+} from '@cw/tenant-store';
 import type { PurgedArea, TenantDataPurger } from '../ports.js';
 import type { VaultDataPlaneSecrets } from './vault-data-plane-secrets.js';
 
@@ -43,7 +55,19 @@ export interface PlatformTenantDataPurgerOptions {
   readonly databaseUrl?: string | undefined;
   /** The local tenant vaults the render step seeds (and the control plane writes the IdP secret to). */
   readonly vault: Pick<VaultDataPlaneSecrets, 'purgeLocal'>;
+  /**
+   * PURGE_SHARED_DATA: remove a shared-isolation tenant's items, collections and knowledge index
+   * from the platform's shared cloud services, with the provisioner's own cloud identity.
+   * @default false (the account says NOT removed and why)
+   */
+  readonly sharedData?: boolean;
+  /** Opens the tenant's store on a shared service. @default openTenantStore (the process's cloud identity) */
+  readonly openStore?: (config: StoreAdapterConfig, tenant: string) => Promise<TenantStore>;
+  /** Opens the tenant's knowledge index on a shared service. @default @cw/knowledge's openKnowledgeIndex */
+  readonly openIndex?: (config: SearchAdapterConfig) => Promise<KnowledgeIndex>;
 }
+
+const NO_SHARED_RIGHTS = 'PURGE_SHARED_DATA is off (the provisioner is not granted deletes there)';
 
 export class PlatformTenantDataPurger implements TenantDataPurger {
   private client: Promise<SqlClient> | undefined;
@@ -52,7 +76,7 @@ export class PlatformTenantDataPurger implements TenantDataPurger {
 
   async purge(tenant: Tenant): Promise<PurgedArea[]> {
     const store = await this.purgeStore(tenant);
-    return [store, ...(await this.purgeVault(tenant, store)), knowledgeArea(tenant)];
+    return [store, ...(await this.purgeVault(tenant, store)), await this.purgeKnowledge(tenant)];
   }
 
   async close(): Promise<void> {
@@ -100,23 +124,66 @@ export class PlatformTenantDataPurger implements TenantDataPurger {
       case 'dynamodb':
         return dedicated
           ? { area: 'store', where: `DynamoDB table ${config.table}`, outcome: 'with-stack' }
-          : {
-              area: 'store',
-              where: `items ${config.keyPrefix}* of the platform's DynamoDB table ${config.table}`,
-              outcome: 'not-purged',
-              note: "the provisioner has no rights on the platform's table: delete them with its tooling",
-            };
+          : this.purgeSharedStore(
+              config,
+              slug,
+              `items ${config.keyPrefix}* of the platform's DynamoDB table ${config.table}`,
+            );
       case 'firestore':
         return dedicated
           ? { area: 'store', where: `Firestore database ${config.databaseId}`, outcome: 'with-stack' }
-          : {
-              area: 'store',
-              where: `collections ${config.collectionPrefix}* of the platform's Firestore database ${config.databaseId}`,
-              outcome: 'not-purged',
-              note: "the provisioner has no rights on the platform's database: delete them with its tooling",
-            };
+          : this.purgeSharedStore(
+              config,
+              slug,
+              `collections ${config.collectionPrefix}* of the platform's Firestore database ${config.databaseId}`,
+            );
       default:
         return { area: 'store', where: config.kind, outcome: 'not-purged' };
+    }
+  }
+
+  /** A shared-isolation tenant's records on the platform's table/database: dropTenantData (its prefix only). */
+  private async purgeSharedStore(
+    config: StoreAdapterConfig,
+    slug: string,
+    where: string,
+  ): Promise<PurgedArea> {
+    if (!this.opts.sharedData) return { area: 'store', where, outcome: 'not-purged', note: NO_SHARED_RIGHTS };
+    const store = await (this.opts.openStore ?? ((c, tenant) => openTenantStore(c, { tenant })))(
+      config,
+      slug,
+    );
+    try {
+      await store.dropTenantData();
+    } finally {
+      await store.close();
+    }
+    return { area: 'store', where, outcome: 'removed', note: 'every record under the prefix (not counted)' };
+  }
+
+  /** The tenant's knowledge: local and dedicated go with the workloads / the stack; shared: every source. */
+  private async purgeKnowledge(tenant: Tenant): Promise<PurgedArea> {
+    const area = knowledgeArea(tenant);
+    const search = searchAdapterFromTenant(tenant);
+    if (area.outcome !== 'not-purged' || search.kind === 'pgvector') return area;
+    if (!this.opts.sharedData) return { ...area, note: NO_SHARED_RIGHTS };
+    const knowledge = await import('@cw/knowledge');
+    const index = await (
+      this.opts.openIndex ??
+      // Deleting embeds nothing: the embedder only names the index's dimensions, which are not checked here.
+      ((c) => knowledge.openKnowledgeIndex(c, new knowledge.LocalLexicalEmbedder({ dimensions: 64 })))
+    )(search);
+    try {
+      const purged = await knowledge.purgeTenantKnowledge(index, tenant.metadata.name);
+      return {
+        area: 'knowledge',
+        where: area.where,
+        outcome: 'removed',
+        counts: { sources: purged.sources, chunks: purged.chunks },
+        note: 'the empty index itself stays (the tenant role could not delete it)',
+      };
+    } finally {
+      await index.close();
     }
   }
 
@@ -246,7 +313,6 @@ function knowledgeArea(tenant: Tenant): PurgedArea {
             area: 'knowledge',
             where: `index ${search.indexName} on the platform's ${search.kind} service`,
             outcome: 'not-purged',
-            note: "the provisioner has no rights on the platform's search service: delete the index with its tooling",
           };
   }
 }

@@ -6,10 +6,21 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startOpenSearchServer, type OpenSearchServer } from '@cw/testing/search-servers';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
-import { REGIONS, type Tenant } from '@cw/tenant-model';
-import { PostgresTenantStore, defineCollection, pgPoolClient, type SqlClient } from '@cw/tenant-store';
+import { REGIONS, searchAdapterFromTenant, storeAdapterFromTenant, type Tenant } from '@cw/tenant-model';
+import {
+  PostgresTenantStore,
+  defineCollection,
+  openTenantStore,
+  pgPoolClient,
+  type SqlClient,
+  type TenantStore,
+} from '@cw/tenant-store';
 import { LocalVaultBackend, parseMasterKeys } from '@cw/vault';
 import { z } from 'zod';
 import { ARTIFACT, readJson, type OffboardedMarker } from '../artifacts.js';
@@ -212,6 +223,128 @@ describe('purge-tenant-data', () => {
     }).purge({ ...shared, spec: { ...shared.spec, isolation: 'dedicated' } });
     expect(dedicated.map((a) => a.outcome)).toEqual(['with-stack', 'not-purged', 'with-stack']);
   });
+});
+
+describe('PURGE_SHARED_DATA: a shared AWS tenant on the platform services (dynalite, local OpenSearch)', () => {
+  const KEY = 'AKIDPROVISIONER';
+  let dynamo: ReturnType<typeof dynalite>;
+  let search: OpenSearchServer;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    // The provisioner's own identity (env credentials, as the default chain reads them).
+    vi.stubEnv('AWS_ACCESS_KEY_ID', KEY);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test-secret');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0 });
+    await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+    const client = new DynamoDBClient({ region: 'eu-west-1', endpoint });
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'cw-tenants',
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+      }),
+    );
+    client.destroy();
+    // The grant the docs ask for: the provisioner may reach every tenant index.
+    search = await startOpenSearchServer({
+      sigv4: { region: 'eu-west-1', service: 'aoss', keys: { [KEY]: ['cloudy'] } },
+    });
+  });
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await search?.close();
+    await new Promise<void>((resolve) => (dynamo ? dynamo.close(() => resolve()) : resolve()));
+  });
+
+  const sharedTenant = (slug: string) =>
+    harnessTenant(slug, {
+      cloud: { provider: 'aws', region: 'eu-west-1' },
+      isolation: 'shared',
+      bindings: {
+        database: { endpoint, name: 'cw-tenants' },
+        vault: {
+          kind: 'aws-secrets-manager',
+          uri: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:cw/tenants/${slug}/`,
+        },
+        search: { endpoint: search.url, index: `${slug}_knowledge` },
+      },
+    });
+
+  /** What cerebro and the engine leave on the shared services: people, and a knowledge note. */
+  async function use(tenant: Tenant): Promise<{ store: TenantStore; note: () => Promise<number> }> {
+    const slug = tenant.metadata.name;
+    const store = await openTenantStore(storeAdapterFromTenant(tenant), { tenant: slug });
+    await store.collection(users).put('all', 'u1', { email: `ada@${slug}.example.com` });
+    await store.collection(users).put('all', 'u2', { email: `bob@${slug}.example.com` });
+    // As the purger does: @cw/knowledge is loaded only when a purge needs it.
+    const { LocalLexicalEmbedder, openKnowledge, openKnowledgeIndex } = await import('@cw/knowledge');
+    const embedder = new LocalLexicalEmbedder({ dimensions: 64 });
+    const knowledge = await openKnowledge(searchAdapterFromTenant(tenant), {
+      tenant: slug,
+      embedder,
+      audit: () => undefined,
+      tenantSalt: 'salt-',
+    });
+    await knowledge.ingest(
+      { tenant: slug, userId: 'boss', groups: [], roles: ['manager'] },
+      { scope: { level: 'P3' }, source: { kind: 'text', title: 'note', text: `The ${slug} canary note.` } },
+    );
+    const index = await openKnowledgeIndex(searchAdapterFromTenant(tenant), embedder);
+    return { store, note: () => index.countChunks(slug) };
+  }
+
+  it("removes the tenant's items and every knowledge source, nothing of cloudy-eu's; off by default", async () => {
+    const [gone, kept] = [sharedTenant('cloudy'), sharedTenant('cloudy-eu')];
+    const g = await use(gone);
+    const k = await use(kept);
+    expect(await g.note()).toBe(1);
+
+    // Off (the default): nothing is touched, and the account says why.
+    const off = await new PlatformTenantDataPurger({
+      vault: { purgeLocal: () => Promise.reject(new Error('not local')) },
+    }).purge(gone);
+    expect(off.map((a) => [a.area, a.outcome])).toEqual([
+      ['store', 'not-purged'],
+      ['vault', 'not-purged'],
+      ['knowledge', 'not-purged'],
+    ]);
+    expect(off[0]!.note).toMatch(/PURGE_SHARED_DATA/);
+    expect(await g.store.collection(users).get('all', 'u1')).toBeDefined();
+
+    const purger = new PlatformTenantDataPurger({
+      vault: { purgeLocal: () => Promise.reject(new Error('not local')) },
+      sharedData: true,
+    });
+    const areas = await purger.purge(gone);
+    expect(areas.map((a) => [a.area, a.outcome])).toEqual([
+      ['store', 'removed'],
+      ['vault', 'not-purged'],
+      ['knowledge', 'removed'],
+    ]);
+    expect(areas[0]!.where).toBe("items cloudy#* of the platform's DynamoDB table cw-tenants");
+    expect(areas[2]!.counts).toEqual({ sources: 1, chunks: 1 });
+    expect(await g.store.collection(users).get('all', 'u1')).toBeUndefined();
+    expect(await g.store.collection(users).get('all', 'u2')).toBeUndefined();
+    expect(await g.note()).toBe(0);
+    // The prefix slug keeps everything.
+    expect((await k.store.collection(users).get('all', 'u1'))?.value).toEqual({
+      email: 'ada@cloudy-eu.example.com',
+    });
+    expect(await k.note()).toBe(1);
+    // A retry after a crash finds nothing and succeeds.
+    expect((await purger.purge(gone)).map((a) => a.outcome)).toEqual(['removed', 'not-purged', 'removed']);
+  }, 60_000);
 });
 
 function harnessTenant(slug: string, spec: Record<string, unknown> = local): Tenant {

@@ -57,7 +57,11 @@ export function describeArea(a: PurgedArea): string {
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`);
   const what = {
-    removed: counts.length ? `removed (${counts.join(', ')})` : 'removed (nothing left)',
+    removed: counts.length
+      ? `removed (${counts.join(', ')})`
+      : a.counts
+        ? 'removed (nothing left)'
+        : 'removed',
     'with-workloads': 'removed with the workloads',
     'with-stack': "removed by the cloud stack's destroy",
     'not-purged': 'NOT removed',
