@@ -11,3 +11,4 @@ export * from './backends/cloud/secret-driver.js';
 export * from './manage-credentials.usecase.js';
 export * from './tenant-secrets.js';
 export * from './backends/local/purge.js';
+export * from './purge-credentials.js';

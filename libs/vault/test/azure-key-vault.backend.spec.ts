@@ -12,7 +12,7 @@ import { CloudVaultBackend, openVault, VaultUnavailableError, type CredentialRef
 import { describeVaultBackendContract, LEAK } from './vault-backend.contract.js';
 
 const ENTRA_TENANT = '11111111-2222-3333-4444-555555555555';
-const TENANTS = ['acme', 'globex', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7'];
+const TENANTS = ['acme', 'globex', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10'];
 const clientIdOf = (slug: string) => `client-${slug}`;
 const tokens = new ServiceAccountTokens();
 let server: AzureKeyVaultTestServer;
@@ -64,7 +64,7 @@ afterAll(async () => {
 // The contract wants a fresh tenant per case; Azure tenants are vaults, so take them in turn.
 let next = 2;
 describeVaultBackendContract('azure-key-vault', () => {
-  const slug = TENANTS[next++] ?? 'c7';
+  const slug = TENANTS[next++] ?? 'c10';
   return open(slug);
 });
 

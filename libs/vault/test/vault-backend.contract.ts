@@ -5,7 +5,13 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { VaultInputError, isTenantSecretStore, type CredentialRef, type VaultBackend } from '../src/index.js';
+import {
+  VaultInputError,
+  isTenantSecretStore,
+  purgeVaultCredentials,
+  type CredentialRef,
+  type VaultBackend,
+} from '../src/index.js';
 
 export const LEAK = 'sk-LEAKCANARY-7f3a9c';
 
@@ -113,6 +119,27 @@ export function describeVaultBackendContract(
       expect(await b.list()).toEqual([]);
       expect(await b.delete(ref, 'x')).toBe(false);
       expect(await a.get(ref)).toBe(LEAK);
+    });
+
+    it("offboarding: purgeVaultCredentials removes every scope's credentials of one tenant only; repeatable", async () => {
+      const tenant = unique();
+      const [v, other] = [await open(tenant), await open(`${tenant}-eu`)];
+      await v.put({ plugin: 'github', name: 'token', scope: { level: 'user', userId: 'u1' } }, LEAK, 'u1');
+      await v.put(
+        { plugin: 'github', name: 'token', scope: { level: 'group', groupId: 'eng' } },
+        LEAK,
+        'lead',
+      );
+      await v.put({ plugin: 'payments', name: 'api_key', scope: { level: 'org' } }, LEAK, 'boss');
+      await other.put({ plugin: 'github', name: 'token', scope: { level: 'org' } }, `${LEAK}-eu`, 'boss');
+      expect(await purgeVaultCredentials(v)).toBe(3);
+      expect(await v.list()).toEqual([]);
+      expect(await v.get({ plugin: 'payments', name: 'api_key', scope: { level: 'org' } })).toBeUndefined();
+      // The prefix slug keeps its credential.
+      expect(await other.get({ plugin: 'github', name: 'token', scope: { level: 'org' } })).toBe(
+        `${LEAK}-eu`,
+      );
+      expect(await purgeVaultCredentials(v)).toBe(0);
     });
 
     it('tenant secrets: put, has, list by prefix (names only, sorted), delete; per tenant', async () => {

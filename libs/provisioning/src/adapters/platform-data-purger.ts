@@ -13,9 +13,9 @@
  * |                     | platform's table / database                                | store's dropTenantData       |
  * | vault, local        | `<schema>_vault` of the platform PostgreSQL (data-plane    | purgeLocalVault              |
  * |                     | secrets, IdP secret); credentials in the tenant store      | with the store               |
- * | vault, cloud        | Azure: the tenant's Key Vault (stack); AWS/GCP: names      | stack destroy / NOT purged   |
- * |                     | under the tenant prefix, people's `cred-*` outside the     |                              |
- * |                     | stack                                                      |                              |
+ * | vault, cloud        | Azure: the tenant's Key Vault (stack); AWS/GCP: names      | stack destroy; people's      |
+ * |                     | under the tenant prefix, people's `cred-*` outside the     | cred-* with DATA_PLANE_      |
+ * |                     | stack                                                      | SECRETS=all, else NOT purged |
  * | knowledge           | local: PGlite in cerebro's volume; dedicated cloud: own    | workloads / stack destroy /  |
  * |                     | search service; shared cloud: the tenant's index on the    | with PURGE_SHARED_DATA every |
  * |                     | platform's service                                         | source (purgeTenantKnowledge)|
@@ -54,7 +54,8 @@ export interface PlatformTenantDataPurgerOptions {
   /** The platform's PostgreSQL (DATABASE_URL), where npm start's data plane keeps local tenants' stores. */
   readonly databaseUrl?: string | undefined;
   /** The local tenant vaults the render step seeds (and the control plane writes the IdP secret to). */
-  readonly vault: Pick<VaultDataPlaneSecrets, 'purgeLocal'>;
+  readonly vault: Pick<VaultDataPlaneSecrets, 'purgeLocal'> &
+    Partial<Pick<VaultDataPlaneSecrets, 'purgeCloudCredentials'>>;
   /**
    * PURGE_SHARED_DATA: remove a shared-isolation tenant's items, collections and knowledge index
    * from the platform's shared cloud services, with the provisioner's own cloud identity.
@@ -229,15 +230,27 @@ export class PlatformTenantDataPurger implements TenantDataPurger {
         ];
       case 'aws-secrets-manager':
       case 'gcp-secret-manager':
-      case 'hashicorp-vault':
+      case 'hashicorp-vault': {
+        const where = `${config.kind} names under ${config.prefix}`;
+        // The secrets the stack created go with its destroy; people's cred-* are not stack resources.
+        const removed = await this.opts.vault.purgeCloudCredentials?.(tenant);
         return [
-          {
-            area: 'vault',
-            where: `${config.kind} names under ${config.prefix}`,
-            outcome: 'not-purged',
-            note: "the secrets the stack created go with its destroy; credentials people saved (cred-*) are not stack resources and stay: delete them under that prefix with the cloud's tooling",
-          },
+          removed === undefined
+            ? {
+                area: 'vault',
+                where,
+                outcome: 'not-purged',
+                note: "credentials people saved (cred-*) are not stack resources and stay without DATA_PLANE_SECRETS=all (the provisioner may then write and delete in the tenant vault): delete them under that prefix with the cloud's tooling; the stack's own secrets go with its destroy",
+              }
+            : {
+                area: 'vault',
+                where,
+                outcome: 'removed',
+                counts: { credentials: removed },
+                note: "people's credentials (cred-*); the stack's own secrets go with its destroy",
+              },
         ];
+      }
       default:
         return [{ area: 'vault', where: (config as { kind: string }).kind, outcome: 'not-purged' }];
     }

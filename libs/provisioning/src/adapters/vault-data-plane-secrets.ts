@@ -18,7 +18,9 @@ import { PostgresTenantStore, pgliteClient, pgPoolClient, type SqlClient } from 
 import {
   ensureMasterKeyFile,
   openTenantSecrets,
+  openVault,
   purgeLocalVault,
+  purgeVaultCredentials,
   type LocalVaultPurge,
   type WorkloadIdentityOptions,
 } from '@cw/vault';
@@ -83,6 +85,28 @@ export class VaultDataPlaneSecrets implements DataPlaneSecrets {
   async purgeLocal(slug: string): Promise<LocalVaultPurge & { where: string }> {
     const store = await this.localStore(slug);
     return { ...(await purgeLocalVault(store)), where: this.localWhere() };
+  }
+
+  /**
+   * Offboarding a cloud tenant vault (Secrets Manager, Secret Manager, HashiCorp Vault): the
+   * credentials people saved (`cred-*`, not stack resources) removed, with the identity that
+   * seeds the vault — so only with `DATA_PLANE_SECRETS=all`; undefined otherwise (not allowed).
+   */
+  async purgeCloudCredentials(tenant: Tenant): Promise<number | undefined> {
+    if ((this.opts.mode ?? 'local') !== 'all') return undefined;
+    const slug = tenant.metadata.name;
+    const config = vaultAdapterFromBinding(
+      {
+        slug,
+        region: tenant.spec.cloud.region,
+        ...(tenant.spec.bindings.vault && { binding: tenant.spec.bindings.vault }),
+      },
+      { masterKeyFile: this.masterKeyFile },
+    );
+    if (config.kind === 'local') return undefined;
+    return purgeVaultCredentials(
+      await openVault(config, { tenant: slug, ...(this.opts.identity && { identity: this.opts.identity }) }),
+    );
   }
 
   /** Where the local vault's records are, for messages. */

@@ -225,6 +225,51 @@ describe('purge-tenant-data', () => {
   });
 });
 
+describe("a cloud tenant vault: people's credentials (cred-*)", () => {
+  const tenant = () =>
+    harnessTenant('vaulty', {
+      cloud: { provider: 'aws', region: 'eu-west-1' },
+      isolation: 'dedicated',
+      bindings: {
+        vault: {
+          kind: 'aws-secrets-manager',
+          uri: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cw/tenants/vaulty/',
+        },
+      },
+    });
+
+  it('are removed (counted) where the provisioner may write the vault, and said NOT removed where not', async () => {
+    const seen: string[] = [];
+    const allowed = await new PlatformTenantDataPurger({
+      vault: {
+        purgeLocal: () => Promise.reject(new Error('not local')),
+        purgeCloudCredentials: (t) => {
+          seen.push(t.metadata.name);
+          return Promise.resolve(3);
+        },
+      },
+    }).purge(tenant());
+    expect(seen).toEqual(['vaulty']);
+    expect(allowed[1]).toMatchObject({ area: 'vault', outcome: 'removed', counts: { credentials: 3 } });
+    const refused = await new PlatformTenantDataPurger({
+      vault: {
+        purgeLocal: () => Promise.reject(new Error('not local')),
+        purgeCloudCredentials: () => Promise.resolve(undefined),
+      },
+    }).purge(tenant());
+    expect(refused[1]).toMatchObject({ area: 'vault', outcome: 'not-purged' });
+    expect(refused[1]!.note).toMatch(/DATA_PLANE_SECRETS=all/);
+  });
+
+  it('VaultDataPlaneSecrets deletes in a cloud vault only with DATA_PLANE_SECRETS=all', async () => {
+    for (const mode of ['local', 'off'] as const) {
+      const s = new VaultDataPlaneSecrets({ vaultDir: join(dir, `vault-${mode}`), mode });
+      expect(await s.purgeCloudCredentials(tenant())).toBeUndefined();
+      await s.close();
+    }
+  });
+});
+
 describe('PURGE_SHARED_DATA: a shared AWS tenant on the platform services (dynalite, local OpenSearch)', () => {
   const KEY = 'AKIDPROVISIONER';
   let dynamo: ReturnType<typeof dynalite>;

@@ -111,6 +111,20 @@ export class CloudVaultBackend implements VaultBackend, TenantSecretStore {
     return this.guard(() => this.driver.remove(name));
   }
 
+  /**
+   * Offboarding: every `cred-*` secret under the tenant's prefix removed by name. The listed
+   * metadata cannot be turned back into refs (user and group ids are kept hashed in the labels),
+   * so this works on the names the driver lists. Returns how many went.
+   */
+  async purgeCredentials(): Promise<number> {
+    return this.guard(async () => {
+      let removed = 0;
+      for (const { name } of await this.driver.list('cred-'))
+        if (await this.driver.remove(name)) removed += 1;
+      return removed;
+    });
+  }
+
   async putTenantSecret(key: string, value: string, actor: string): Promise<void> {
     const k = checkTenantSecretKey(key);
     const v = checkValue(value);
