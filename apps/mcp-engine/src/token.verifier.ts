@@ -8,6 +8,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { userFromClaims, type ToolUser } from '@cw/mcp-gate';
+import { MAX_ENGINE_TOKEN_LIFETIME_SECONDS } from '@cw/tenant-model';
 
 export const ASYMMETRIC_ALGS = [
   'ES256',
@@ -22,7 +23,7 @@ export const ASYMMETRIC_ALGS = [
   'PS384',
   'PS512',
 ];
-export const MAX_TOKEN_LIFETIME_S = 300;
+export const MAX_TOKEN_LIFETIME_S = MAX_ENGINE_TOKEN_LIFETIME_SECONDS;
 const CLOCK_TOLERANCE_S = 5;
 
 const claimsSchema = z.object({

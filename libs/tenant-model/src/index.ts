@@ -11,3 +11,4 @@ export * from './queue.js';
 export * from './fixtures.js';
 export * from './workloads/index.js';
 export * from './onboarding.js';
+export * from './signing-keys.js';

@@ -19,16 +19,13 @@ import {
   type JWK,
   type CryptoKey,
 } from 'jose';
+import { JWKS_MAX_AGE_SECONDS, KEY_GRACE_SECONDS, MAX_ENGINE_TOKEN_LIFETIME_SECONDS } from '@cw/tenant-model';
 
 export const ENGINE_TOKEN_TTL_SECONDS = 120;
-const MAX_TTL_SECONDS = 300;
-/** The JWKS endpoint's `max-age`: how long an engine may cache the key set. */
-export const JWKS_MAX_AGE_SECONDS = 300;
-/**
- * A key found by a reload is published at once but signs only after this long, so every engine's
- * JWKS cache (max-age 300 s) has it before the first token signed with it arrives.
- */
-export const KEY_GRACE_SECONDS = JWKS_MAX_AGE_SECONDS + 30;
+// The rotation's timing contract (@cw/tenant-model signing-keys.ts): the JWKS max-age, the grace
+// before a new key signs, the longest token. The control plane's retire guard is derived from them.
+const MAX_TTL_SECONDS = MAX_ENGINE_TOKEN_LIFETIME_SECONDS;
+export { JWKS_MAX_AGE_SECONDS, KEY_GRACE_SECONDS };
 /**
  * A key that stopped signing stays published this long: the longest token it signed (300 s), plus
  * the OAuth server's re-key delay (at most one poll interval, 30 s by default) and skew.

@@ -26,9 +26,10 @@ import { html } from '../views/html.js';
 import { renderPage } from '../views/layout.js';
 import { adapterFor } from './store.adapter.js';
 import type { Request } from 'express';
+import { MAX_ENGINE_TOKEN_LIFETIME_SECONDS } from '@cw/tenant-model';
 
-/** Engines refuse tokens living longer than 300 s (apps/mcp-engine token.verifier.ts). */
-export const ACCESS_TOKEN_TTL_SECONDS = 300;
+/** Engines refuse tokens living longer than this (the rotation's timing contract, @cw/tenant-model). */
+export const ACCESS_TOKEN_TTL_SECONDS = MAX_ENGINE_TOKEN_LIFETIME_SECONDS;
 export const REFRESH_TOKEN_TTL_SECONDS = 14 * 86_400;
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 export const INTERACTION_TTL_SECONDS = 15 * 60;

@@ -4,6 +4,7 @@
  * path, so `/.well-known/oauth-authorization-server` and the OpenID fallback at the root), and the
  * consent page where the signed-in person allows or declines a client.
  */
+import { KEY_POLL_SECONDS } from '@cw/tenant-model';
 import type { Request, Response } from 'express';
 import type { CerebroDeps } from '../deps.js';
 import type { HubHost } from '../hub-host.js';
@@ -29,8 +30,8 @@ import {
 
 export { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS, OAUTH_MOUNT } from './authorization-server.js';
 
-/** How often the mounted engine-signing key directory is reread. */
-export const KEY_POLL_SECONDS = 30;
+/** How often the mounted engine-signing key directory is reread (the rotation's timing contract). */
+export { KEY_POLL_SECONDS };
 
 export async function registerOAuth(
   host: HubHost,

@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import type { Database, ProvisioningRunRecord, TenantRecord } from '@cw/db';
-import type { TenantBindings, TenantSpec } from '@cw/tenant-model';
+import { RETIRE_AFTER_SECONDS, type TenantBindings, type TenantSpec } from '@cw/tenant-model';
 import { ConflictError } from '../errors.js';
 import type { Clock } from '../ports.js';
 import type { TransitionTenantUseCase } from '../lifecycle/transition-tenant.usecase.js';
@@ -31,12 +31,10 @@ import { findTenant, lockTenant } from './admin-views.js';
 export const FIRST_SIGNING_KEY = 'engine-signing-0001';
 
 /**
- * How long after the rotation was rolled out the old key may go, in seconds. Cerebro (apps/cerebro
- * token-mint.ts and oauth/index.ts) rereads its key folder every 30 s, lets a new key sign only
- * after a 330 s grace (the engines' JWKS cache), and mints tokens that live at most 300 s: the last
- * token the old key signed has expired 30 + 330 + 300 = 660 s after the new key was mounted.
+ * How long after the rotation was rolled out the old key may go, in seconds: derived from the
+ * rotation's timing contract cerebro and the engines follow (@cw/tenant-model signing-keys.ts).
  */
-export const RETIRE_AFTER_SECONDS = 30 + 330 + 300;
+export { RETIRE_AFTER_SECONDS };
 
 /**
  * Run goals that render, apply and wait for the Tenant to be Ready (await-ready): one of them
