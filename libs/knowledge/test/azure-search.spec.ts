@@ -14,21 +14,10 @@ import {
 } from '@cw/testing/search-servers';
 import { Knowledge, KnowledgeBackendError } from '../src/index.js';
 import { AzureSearchIndex } from '../src/azure-search.js';
-import { embedder, knowledgeContract } from './knowledge.contract.js';
+import { CONTRACT_TENANTS, embedder, knowledgeContract } from './knowledge.contract.js';
 import * as seed from './seed-corpus.js';
 
-const TENANTS = [
-  'bank',
-  'hospital',
-  'freelance',
-  'acme',
-  'acme-eu',
-  'prop',
-  'lifecycle',
-  'atomic',
-  'purge',
-  'purge-eu',
-];
+const TENANTS = CONTRACT_TENANTS;
 const tokenFor = (tenant: string): TokenCredential => ({
   getToken: () =>
     Promise.resolve({ token: `token-of-${tenant}`, expiresOnTimestamp: Date.now() + 3_600_000 }),

@@ -29,6 +29,20 @@ export interface ContractBackend {
 
 export const embedder = new LocalLexicalEmbedder({ dimensions: 128 });
 
+/** Every tenant the contract opens: the cloud backends' local servers grant exactly these. */
+export const CONTRACT_TENANTS = [
+  'bank',
+  'hospital',
+  'freelance',
+  'acme',
+  'acme-eu',
+  'prop',
+  'lifecycle',
+  'atomic',
+  'purge',
+  'purge-eu',
+] as const;
+
 const titles = (rs: readonly KnowledgeResult[]) => [...new Set(rs.map((r) => r.source.title))].sort();
 
 /** Deterministic PRNG (mulberry32) so a failing generated case can be replayed from its seed. */

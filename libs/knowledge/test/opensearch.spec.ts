@@ -8,21 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startOpenSearchServer, type OpenSearchServer } from '@cw/testing/search-servers';
 import { Knowledge, KnowledgeBackendError } from '../src/index.js';
 import { OpenSearchIndex, openSearchClient } from '../src/opensearch.js';
-import { embedder, knowledgeContract } from './knowledge.contract.js';
+import { CONTRACT_TENANTS, embedder, knowledgeContract } from './knowledge.contract.js';
 import * as seed from './seed-corpus.js';
 
-const TENANTS = [
-  'bank',
-  'hospital',
-  'freelance',
-  'acme',
-  'acme-eu',
-  'prop',
-  'lifecycle',
-  'atomic',
-  'purge',
-  'purge-eu',
-];
+const TENANTS = CONTRACT_TENANTS;
 const keyOf = (tenant: string) => `AKID${tenant.toUpperCase().replace(/-/g, '')}`;
 let server: OpenSearchServer;
 

@@ -3,5 +3,6 @@ export {
   DynamoTenantStore,
   dynamoDocumentClient,
   dynamoKeyPrefix,
+  dynamoTableDefinition,
   type DynamoStoreOptions,
 } from './dynamodb/dynamodb.store.js';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { dynamoTableDefinition } from '../src/dynamodb.js';
 
 export interface RecordedRequest {
   command: string;
@@ -40,20 +41,7 @@ export async function startDynalite(): Promise<DynamoHarness> {
     requests,
     createTable: async (name) => {
       try {
-        await client.send(
-          new CreateTableCommand({
-            TableName: name,
-            BillingMode: 'PAY_PER_REQUEST',
-            KeySchema: [
-              { AttributeName: 'pk', KeyType: 'HASH' },
-              { AttributeName: 'sk', KeyType: 'RANGE' },
-            ],
-            AttributeDefinitions: [
-              { AttributeName: 'pk', AttributeType: 'S' },
-              { AttributeName: 'sk', AttributeType: 'S' },
-            ],
-          }),
-        );
+        await client.send(new CreateTableCommand(dynamoTableDefinition(name)));
       } catch (e) {
         if (!(e instanceof ResourceInUseException)) throw e;
       }

@@ -24,7 +24,7 @@ import {
   pgliteClient,
   type TenantStore,
 } from '@cw/tenant-store';
-import { DynamoTenantStore } from '@cw/tenant-store/dynamodb';
+import { DynamoTenantStore, dynamoTableDefinition } from '@cw/tenant-store/dynamodb';
 import { percentile, round, type Figure } from './figure.js';
 
 const OPS = Number(process.env.STORE_BENCH_OPS ?? 300);
@@ -140,20 +140,7 @@ function targets(): Target[] {
           });
           doc = DynamoDBDocumentClient.from(raw);
           const createTable = async () => {
-            await raw.send(
-              new CreateTableCommand({
-                TableName: 'cw-tenants',
-                BillingMode: 'PAY_PER_REQUEST',
-                KeySchema: [
-                  { AttributeName: 'pk', KeyType: 'HASH' },
-                  { AttributeName: 'sk', KeyType: 'RANGE' },
-                ],
-                AttributeDefinitions: [
-                  { AttributeName: 'pk', AttributeType: 'S' },
-                  { AttributeName: 'sk', AttributeType: 'S' },
-                ],
-              }),
-            );
+            await raw.send(new CreateTableCommand(dynamoTableDefinition('cw-tenants')));
           };
           return new DynamoTenantStore({ tenant: 'bench', client: doc, table: 'cw-tenants', createTable });
         },

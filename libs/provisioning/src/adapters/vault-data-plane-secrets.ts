@@ -51,19 +51,24 @@ export class VaultDataPlaneSecrets implements DataPlaneSecrets {
     const mode = this.opts.mode ?? 'local';
     if (mode === 'off') return { skipped: 'DATA_PLANE_SECRETS=off: the tenant vault is seeded elsewhere' };
     const slug = tenant.metadata.name;
-    const config = vaultAdapterFromBinding(
-      {
-        slug,
-        region: tenant.spec.cloud.region,
-        ...(tenant.spec.bindings.vault && { binding: tenant.spec.bindings.vault }),
-      },
-      { masterKeyFile: this.masterKeyFile },
-    );
+    const config = this.configOf(tenant);
     if (config.kind !== 'local' && mode !== 'all')
       return {
         skipped: `not seeded: the tenant vault is a ${config.kind}; set DATA_PLANE_SECRETS=all where the provisioner may write it`,
       };
     return seedDataPlaneSecrets(await this.open(slug, config), options);
+  }
+
+  /** The tenant's vault as cerebro and the engines open it (its binding, else the local vault). */
+  private configOf(tenant: Tenant): ReturnType<typeof vaultAdapterFromBinding> {
+    return vaultAdapterFromBinding(
+      {
+        slug: tenant.metadata.name,
+        region: tenant.spec.cloud.region,
+        ...(tenant.spec.bindings.vault && { binding: tenant.spec.bindings.vault }),
+      },
+      { masterKeyFile: this.masterKeyFile },
+    );
   }
 
   /** The local store's connection (closed with the runtime). */
@@ -95,14 +100,7 @@ export class VaultDataPlaneSecrets implements DataPlaneSecrets {
   async purgeCloudCredentials(tenant: Tenant): Promise<number | undefined> {
     if ((this.opts.mode ?? 'local') !== 'all') return undefined;
     const slug = tenant.metadata.name;
-    const config = vaultAdapterFromBinding(
-      {
-        slug,
-        region: tenant.spec.cloud.region,
-        ...(tenant.spec.bindings.vault && { binding: tenant.spec.bindings.vault }),
-      },
-      { masterKeyFile: this.masterKeyFile },
-    );
+    const config = this.configOf(tenant);
     if (config.kind === 'local') return undefined;
     return purgeVaultCredentials(
       await openVault(config, { tenant: slug, ...(this.opts.identity && { identity: this.opts.identity }) }),

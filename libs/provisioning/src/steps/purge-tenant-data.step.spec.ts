@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { dynamoTableDefinition } from '@cw/tenant-store/dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startOpenSearchServer, type OpenSearchServer } from '@cw/testing/search-servers';
 import { TEST_DATABASE_URL, uniqueSchemaName } from '@cw/db/testing';
@@ -285,20 +286,7 @@ describe('PURGE_SHARED_DATA: a shared AWS tenant on the platform services (dynal
     await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
     endpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
     const client = new DynamoDBClient({ region: 'eu-west-1', endpoint });
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'cw-tenants',
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-      }),
-    );
+    await client.send(new CreateTableCommand(dynamoTableDefinition('cw-tenants')));
     client.destroy();
     // The grant the docs ask for: the provisioner may reach every tenant index.
     search = await startOpenSearchServer({

@@ -37,6 +37,23 @@ const live = (i: Item, now: Date): boolean => i.expMs === undefined || i.expMs >
 
 export const dynamoKeyPrefix = (tenant: string): string => `${tenant}#`;
 
+/**
+ * The table this adapter reads and writes (string `pk` hash key, string `sk` range key), as a
+ * CreateTable input: what the cloud stacks provision, and what tests and benches create on dynalite.
+ */
+export const dynamoTableDefinition = (name: string) => ({
+  TableName: name,
+  BillingMode: 'PAY_PER_REQUEST' as const,
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' as const },
+    { AttributeName: 'sk', KeyType: 'RANGE' as const },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' as const },
+    { AttributeName: 'sk', AttributeType: 'S' as const },
+  ],
+});
+
 class DynamoBackend implements RecordBackend {
   readonly adapter = 'dynamodb';
   private readonly registryPk: string;
