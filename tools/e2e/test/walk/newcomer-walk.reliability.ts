@@ -12,9 +12,10 @@
  * payments_balance in "Run a tool": the call passes the engine's gate and the plugin reaches the
  * local Stripe server → chats in the AI hub with the scripted OpenAI-compatible model
  * (@cw/testing/llm, passed to npm start as LLM_BASE_URL): the model calls payments_balance, the
- * call passes the gate and the answer streams back → the engine is switched read-only (its
- * hot-reloaded config file, the switch the operator renders from spec.engines[].readOnly) and a
- * write (payments_charge) from "Run a tool" is refused: the gate no longer lists it → a failed
+ * call passes the gate and the answer streams back → the customer admin turns the engine
+ * read-only on the status page's plugins (preview with the switch, apply: the update run
+ * re-renders, the engine reloads its config file) and a write (payments_charge) from a "Run a
+ * tool" form opened before the switch is refused: the gate no longer lists it → a failed
  * payment past the grace period suspends the tenant, the workspace answers 503 "suspended" → the
  * paid invoice resumes it and a tool call runs again → the subscription is cancelled (past the
  * offboarding grace period the tenant is offboarded): the router says the workspace is gone (404),
@@ -30,9 +31,8 @@
  * Every request the scripted model received is scanned for the same values and for the payments
  * key: no credential, token, cookie or e-mail may reach the model.
  *
- * Not covered here (issue 22 item 6, still missing): the read-only switch is flipped in the
- * engine's rendered config file, not by the customer admin (the control plane offers customers no
- * read-only switch yet); the same walk on kube-local. The knowledge index of a local tenant is a
+ * The same journey on kube-local is tools/e2e/test/e2e/data-plane-journey.spec.ts (in npm test).
+ * The knowledge index of a local tenant is a
  * PGlite in cerebro's folder (not PostgreSQL), so its removal is checked as that folder's.
  *
  * Minutes long on a loaded machine (cerebro and the engine start under tsx), so it runs in
@@ -42,7 +42,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,7 +215,8 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
       // localtest.me needs public DNS; the browser maps it to 127.0.0.1 itself.
       args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP *.localtest.me 127.0.0.1'],
     });
-    page = await browser.newPage();
+    // One context (cookie jar) for every tab the walk opens.
+    page = await (await browser.newContext()).newPage();
   }, 300_000);
 
   afterAll(async () => {
@@ -353,23 +354,24 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     mark('chat tool call succeeded');
     await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-chat.png`), fullPage: true });
 
-    // 6. A write on a read-only engine is refused. The switch is the engine's hot-reloaded config
-    // (what the operator renders from spec.engines[].readOnly). The write is offered while the
-    // engine writes; the form is filled then, and submitted after the switch: the engine's gate no
-    // longer lists payments_charge for anyone, so cerebro refuses to call it (400 naming `tool`).
-    await page.goto(`${wsUrl}/tools`);
-    await page.locator('#tool').selectOption('main__payments_charge');
-    await page.locator('#args').fill('{"amount": 5, "currency": "usd"}');
+    // 6. A write on a read-only engine is refused. The customer admin turns the engine read-only
+    // where the plugins are chosen (control plane: preview with the switch's diff, then apply); the
+    // update run re-renders, and the local data plane rewrites the engine's hot-reloaded config file
+    // (no restart). The write is offered while the engine writes: its form is filled then in a
+    // second tab and submitted after the switch — the engine's gate no longer lists
+    // payments_charge for anyone, so cerebro refuses to call it (400 naming `tool`).
     const dpDir = join(dir, 'data-plane', SLUG);
-    let engineConfig = '';
-    for (const d of await readdir(dpDir, { withFileTypes: true })) {
-      const f = join(dpDir, d.name, 'config.json');
-      if (d.isDirectory() && existsSync(f) && 'readOnly' in JSON.parse(await readFile(f, 'utf8')))
-        engineConfig = f;
-    }
-    expect(engineConfig).not.toBe('');
-    const cfg = JSON.parse(await readFile(engineConfig, 'utf8')) as Record<string, unknown>;
-    await writeFile(engineConfig, `${JSON.stringify({ ...cfg, readOnly: true }, null, 2)}\n`);
+    const stale = await page.context().newPage();
+    await stale.goto(`${wsUrl}/tools`);
+    await stale.locator('#tool').selectOption('main__payments_charge');
+    await stale.locator('#args').fill('{"amount": 5, "currency": "usd"}');
+    await page.goto(`${cpUrl}/status/plugins`);
+    const mainEngine = page.locator('form', { has: page.locator('input[name=name][value=main]') });
+    await mainEngine.locator('input[name=readOnly]').check();
+    await mainEngine.getByRole('button', { name: 'Preview' }).click();
+    await expect.poll(() => page.locator('main').innerText()).toMatch(/read-only on/);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('main').innerText()).toMatch(/Engines changed/);
     const ports = JSON.parse(await readFile(join(dir, 'data-plane', 'ports.json'), 'utf8')) as Record<
       string,
       { engines: Record<string, { dashboard: number }> }
@@ -382,12 +384,30 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
         )
           ? true
           : undefined,
-      30_000,
+      60_000,
     );
-    const refused = page.waitForResponse((r) => r.url().endsWith('/tools/run'));
-    await page.getByRole('button', { name: 'Run' }).click();
+    // cerebro's config lists the engines' switches, so the switch also restarts it here (on a
+    // cluster: a rolling update of cerebro); the stale tab's session and CSRF token survive that.
+    await until(
+      'the workspace after the switch',
+      async () => {
+        const p = (
+          JSON.parse(await readFile(join(dir, 'data-plane', 'ports.json'), 'utf8')) as Record<
+            string,
+            { cerebro: number }
+          >
+        )[SLUG]!;
+        return (await fetch(`http://127.0.0.1:${p.cerebro}/readyz`).catch(() => undefined))?.ok
+          ? true
+          : undefined;
+      },
+      120_000,
+    );
+    const refused = stale.waitForResponse((r) => r.url().endsWith('/tools/run'));
+    await stale.getByRole('button', { name: 'Run' }).click();
     expect((await refused).status()).toBe(400);
-    await expect.poll(() => page.locator('body').innerText()).toMatch(/tool[\s\S]*not a tool you may call/);
+    await expect.poll(() => stale.locator('body').innerText()).toMatch(/tool[\s\S]*not a tool you may call/);
+    await stale.close();
     await page.goto(`${wsUrl}/tools`);
     expect(await page.locator('#tool option[value=main__payments_charge]').count()).toBe(0);
     expect(await page.locator('#tool option[value=main__payments_balance]').count()).toBe(1);
