@@ -11,6 +11,26 @@ import type { Hub } from './hub.service.js';
 
 const MAX_ARGS_CHARS = 16_000;
 
+/**
+ * Why tools may be missing: the engines whose switches (set by the workspace's admin where the
+ * plugins are chosen) refuse writes or every call. The engine's gate enforces them; this only says so.
+ */
+function switchNotices(hub: Hub) {
+  return hub.deps.config.engines
+    .filter((e) => e.readOnly || e.maintenance)
+    .map(
+      (e) =>
+        html`<p class="banner" role="status" data-engine-switch="${e.name}">
+          Engine ${e.name}
+          ${
+            e.maintenance
+              ? "is in maintenance: its tools don't run until your workspace's admin turns maintenance off."
+              : "is read-only: its tools that write are not offered until your workspace's admin turns read-only off."
+          }
+        </p>`,
+    );
+}
+
 export function toolRoutes(hub: Hub): RouteSpec[] {
   return [
     {
@@ -25,6 +45,7 @@ export function toolRoutes(hub: Hub): RouteSpec[] {
             title: 'Run a tool',
             body: html`<h1>Run a tool</h1>
               <p>Only the tools you may call are listed. Every call passes the engine's gate and is audited.</p>
+              ${switchNotices(hub)}
               ${toolbox.unavailable.map((u) => html`<p class="banner" role="status">Engine ${u.engine}: ${u.reason}.</p>`)}
               ${
                 tools.length

@@ -410,6 +410,7 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     await stale.close();
     await page.goto(`${wsUrl}/tools`);
     expect(await page.locator('#tool option[value=main__payments_charge]').count()).toBe(0);
+    await expect.poll(() => page.locator('main').innerText()).toMatch(/Engine main is read-only/);
     expect(await page.locator('#tool option[value=main__payments_balance]').count()).toBe(1);
     mark('write refused on a read-only engine');
     await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-read-only.png`), fullPage: true });
