@@ -4,6 +4,7 @@
  */
 import { createLogger } from '@cw/observability';
 import { loadCerebroEnv } from './config/cerebro.config.js';
+import { CerebroConfigWatcher } from './config/config-watcher.js';
 import { bootCerebro, listen } from './boot.js';
 
 async function main(): Promise<void> {
@@ -24,7 +25,17 @@ async function main(): Promise<void> {
     },
     `cerebro listening on ${url}`,
   );
+  // The engines' switches and plugins apply from the mounted file without a restart.
+  const watcher = new CerebroConfigWatcher(env.configFile, env.config, (o) => {
+    if (o.kind === 'applied')
+      logger.info({ engines: o.engines }, "config: the engines' switches or plugins changed; applied");
+    else if (o.kind === 'needs-restart')
+      logger.warn({ fields: o.fields }, 'config: changed in fields that need a restart; not applied');
+    else if (o.kind === 'invalid') logger.warn({ problem: o.message }, 'config: invalid file ignored');
+  });
+  watcher.start();
   const stop = () => {
+    watcher.stop();
     server.close(() => {
       booted.close().then(
         () => process.exit(0),

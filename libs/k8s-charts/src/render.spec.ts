@@ -167,6 +167,9 @@ describe('renderTenant', () => {
     const template = (o: typeof before, name: string) => any(find(o, 'Deployment', name)).spec.template;
     expect(template(after, 'engine-a')).toEqual(template(before, 'engine-a'));
     expect(template(after, 'engine-b')).toEqual(template(before, 'engine-b'));
+    // cerebro's file lists the switch too, and cerebro reloads it: its pods do not roll either.
+    expect(data(after)['cerebro.json']).not.toBe(data(before)['cerebro.json']);
+    expect(template(after, 'cerebro')).toEqual(template(before, 'cerebro'));
   });
 
   it('refuses, naming spec.engines, config files that one ConfigMap cannot hold (1 MiB)', () => {

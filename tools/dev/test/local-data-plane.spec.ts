@@ -237,7 +237,7 @@ describe('every example Tenant, as rendered', () => {
       artifactsDir: artifacts,
       dataDir: join(dir, 'data'),
       routerPort,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL, LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL, LOG_LEVEL: 'info' },
       printLinks: false,
       bundles: true,
       storeSchemaPrefix: prefix,
@@ -277,13 +277,31 @@ describe('every example Tenant, as rendered', () => {
         for (const [key, text] of Object.entries(d.data ?? {})) {
           const config = JSON.parse(text) as Record<string, unknown>;
           if (config.engine === 'main') d.data![key] = JSON.stringify({ ...config, readOnly: !wasReadOnly });
+          // cerebro's config lists the engines' switches too, as the chart renders them.
+          if (Array.isArray(config.engines))
+            d.data![key] = JSON.stringify({
+              ...config,
+              engines: (config.engines as Record<string, unknown>[]).map((e) =>
+                e.name === 'main' ? { ...e, readOnly: !wasReadOnly } : e,
+              ),
+            });
         }
       await writeFile(join(manifests, f), docs.map((d) => stringify(d)).join('---\n'));
     }
     await again.sync();
     expect(stops(), 'nothing restarted').toBe(stopsBefore);
-    expect(lines.some((l) => /engine-main: config changed in fields the engine reloads/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /cerebro, engine-main: config changed in fields the processes reload/.test(l)),
+    ).toBe(true);
     await until('the engine to apply readOnly', async () => (await readOnly()) === !wasReadOnly, 30_000);
+    await until(
+      'cerebro to apply the switch from its file',
+      async () =>
+        /the engines' switches or plugins changed; applied/.test(
+          await readFile(join(dir, 'data', 'local', 'cerebro.log'), 'utf8'),
+        ),
+      30_000,
+    );
     expect(again.cerebroPort('local')).toBe(before);
     router.close();
   }, 400_000);

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { cerebroRestartConfig } from '@cw/tenant-model';
 import { workloadLabels, selectorLabels, tenantLabels } from '../labels.js';
 import { addObject } from './api.js';
 import type { EnvVar, Placement, Resources, Volume } from './pod.js';
@@ -59,6 +60,9 @@ export class Cerebro extends Construct {
       podLabels: props.podLabels ?? {},
       replicas: props.replicas,
       config: props.config,
+      // cerebro reloads the engines' switches and plugins from its file (the kubelet rewrites the
+      // mounted ConfigMap): a change of them alone must not roll its pods.
+      restartConfig: cerebroRestartConfig(props.config),
       serviceAccountName: props.serviceAccountName ?? 'cerebro',
       containerName: CEREBRO_NAME,
       image: props.image,

@@ -159,6 +159,33 @@ export const cerebroConfigSchema = z
   })
   .describe('The cerebro config file (config.json), rendered by the operator.');
 
+/**
+ * The fields of cerebro's `engines[]` it reloads from its mounted file without a restart: the
+ * customer admin's switches and plugin choice, which the engines themselves reload too
+ * (ENGINE_HOT_FIELDS). An engine added, removed or moved still restarts cerebro.
+ */
+export const CEREBRO_ENGINE_HOT_FIELDS = ['plugins', 'readOnly', 'maintenance', 'auditLog'] as const;
+
+/**
+ * cerebro's config without what it reloads itself: the part its pods must restart for (the chart
+ * hashes this into the pod template; the local data plane compares it).
+ */
+export function cerebroRestartConfig(config: unknown): unknown {
+  if (!config || typeof config !== 'object' || !Array.isArray((config as { engines?: unknown }).engines))
+    return config;
+  const c = config as { engines: unknown[] };
+  return {
+    ...c,
+    engines: c.engines.map((e) =>
+      e && typeof e === 'object'
+        ? Object.fromEntries(
+            Object.entries(e).filter(([k]) => !(CEREBRO_ENGINE_HOT_FIELDS as readonly string[]).includes(k)),
+          )
+        : e,
+    ),
+  };
+}
+
 export type CerebroConfig = z.output<typeof cerebroConfigSchema>;
 export type CerebroConfigInput = z.input<typeof cerebroConfigSchema>;
 export type CerebroEngine = z.output<typeof cerebroEngineSchema>;

@@ -16,7 +16,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createOnboardingRecorder, type OnboardingRecorder, type Registry } from '@cw/observability';
-import { ENGINE_HOT_FIELDS } from '@cw/tenant-model';
+import { ENGINE_HOT_FIELDS, cerebroRestartConfig } from '@cw/tenant-model';
 import { localize, type LocalPorts, type LocalWorkload } from './localize.js';
 import { awaitWorkspaceAnswers, correlationIdOf } from './onboarding-probe.js';
 import { isFree, pickPort } from './local-ports.js';
@@ -68,6 +68,8 @@ interface Running {
   readonly pods: string;
   rendered: RenderedWorkload[];
   readonly ports: LocalPorts;
+  /** The tenant vault's first managers, localized into cerebro's config at start (and kept in place). */
+  readonly firstManagers: readonly string[];
   readonly children: ChildProcess[];
   readonly outboxes: string[];
   readonly seenMail: Set<string>;
@@ -251,9 +253,9 @@ export class LocalDataPlane {
    * the engine reloads itself (ENGINE_HOT_FIELDS: plugins, pluginConfig, readOnly, maintenance,
    * auditLog) is applied as a cluster applies it — the kubelet rewrites the mounted ConfigMap, no
    * pod rolls (the chart's config-hash annotation leaves those fields out): the engines' config
-   * files are rewritten in place and the processes keep running. Anything else restarts the
-   * tenant. Today cerebro's config lists each engine's plugins and switches, so a change of those
-   * rolls cerebro (here: restarts the tenant); a pluginConfig change alone is applied in place.
+   * files are rewritten in place and the processes keep running. cerebro's config lists each
+   * engine's plugins and switches, which it reloads too (CEREBRO_ENGINE_HOT_FIELDS): its file is
+   * rewritten in place as well. Anything else restarts the tenant.
    */
   private async applyInPlace(slug: string, running: Running, next: WantedTenant): Promise<boolean> {
     if (next.pods !== running.pods || next.workloads.length !== running.rendered.length) return false;
@@ -262,7 +264,13 @@ export class LocalDataPlane {
     const changed = next.workloads.filter((w) => !same(w.config, before.get(w.deployment)?.config));
     for (const w of changed) {
       const old = before.get(w.deployment);
-      if (!old || w.app !== 'mcp-engine' || !same(w.env, old.env)) return false;
+      if (!old || !same(w.env, old.env)) return false;
+      if (w.app === 'cerebro') {
+        // cerebro reloads its engines' switches and plugins itself (CerebroConfigWatcher).
+        if (!same(cerebroRestartConfig(w.config), cerebroRestartConfig(old.config))) return false;
+        continue;
+      }
+      if (w.app !== 'mcp-engine') return false;
       for (const key of new Set([...Object.keys(w.config), ...Object.keys(old.config)]))
         if (!same(w.config[key], old.config[key]) && !(ENGINE_HOT_FIELDS as readonly string[]).includes(key))
           return false;
@@ -274,6 +282,8 @@ export class LocalDataPlane {
       ports: running.ports,
       publicUrl: this.publicUrl(slug),
       env: this.o.env,
+      // As at start: a rewritten cerebro config keeps the managers the vault named.
+      firstManagers: running.firstManagers,
       ...(this.o.storeSchemaPrefix ? { storeSchemaPrefix: this.o.storeSchemaPrefix } : {}),
     });
     for (const w of workloads) {
@@ -286,7 +296,7 @@ export class LocalDataPlane {
     running.rendered = next.workloads;
     if (changed.length)
       this.o.log(
-        `data plane ${slug}: ${changed.map((w) => w.deployment).join(', ')}: config changed in fields the engine reloads; rewritten in place, no restart`,
+        `data plane ${slug}: ${changed.map((w) => w.deployment).join(', ')}: config changed in fields the processes reload; rewritten in place, no restart`,
       );
     return true;
   }
@@ -442,6 +452,7 @@ export class LocalDataPlane {
       hash,
       pods,
       rendered,
+      firstManagers,
       ports,
       children: [],
       outboxes: [],

@@ -233,7 +233,8 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     }
     await llm?.close();
     await stripe?.close();
-    await rm(dir, { recursive: true, force: true });
+    // WALK_KEEP=1 keeps the walk's folder (npm start's logs, the data plane's) for a look afterwards.
+    if (!process.env.WALK_KEEP) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('sign-up → checkout → plugins → workspace → credential → a governed tool call', async () => {
@@ -386,8 +387,13 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
           : undefined,
       60_000,
     );
-    // cerebro's config lists the engines' switches, so the switch also restarts it here (on a
-    // cluster: a rolling update of cerebro); the stale tab's session and CSRF token survive that.
+    // Nothing restarted: the local data plane rewrote both config files in place (as the kubelet
+    // rewrites a mounted ConfigMap) and cerebro and the engine reloaded them.
+    expect(output).toMatch(
+      new RegExp(
+        `data plane ${SLUG}: cerebro, engine-main: config changed in fields the processes reload; rewritten in place, no restart`,
+      ),
+    );
     await until(
       'the workspace after the switch',
       async () => {
@@ -410,7 +416,16 @@ describe.skipIf(!chromiumAvailable())('newcomer walk through npm start', () => {
     await stale.close();
     await page.goto(`${wsUrl}/tools`);
     expect(await page.locator('#tool option[value=main__payments_charge]').count()).toBe(0);
-    await expect.poll(() => page.locator('main').innerText()).toMatch(/Engine main is read-only/);
+    // cerebro says why, once it has reloaded its file (the engine may have been a moment earlier).
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${wsUrl}/tools`);
+          return page.locator('main').innerText();
+        },
+        { timeout: 30_000, interval: 1_000 },
+      )
+      .toMatch(/Engine main is read-only/);
     expect(await page.locator('#tool option[value=main__payments_balance]').count()).toBe(1);
     mark('write refused on a read-only engine');
     await page.screenshot({ path: join(tmpdir(), `cw-walk-${RUN}-read-only.png`), fullPage: true });
