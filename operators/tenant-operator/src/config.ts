@@ -35,6 +35,7 @@ const envSchema = z.object({
   API_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(64),
   TENANT_LABEL_SELECTOR: z.string().optional(),
   STATUS_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  STATUS_FIRST_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
 });
 
 export interface OperatorConfig {
@@ -59,6 +60,11 @@ export interface OperatorConfig {
   readonly tenantSelector: string | undefined;
   /** How long a rolling-out (Provisioning) status waits before it is written; 0: at once. */
   readonly statusSettleMs: number;
+  /**
+   * The same for a tenant's first status (it has none yet: `kubectl get tenants` shows no phase,
+   * which says as much as Provisioning would). 0: at once.
+   */
+  readonly statusFirstSettleMs: number;
   readonly render: TenantRenderOptions;
 }
 
@@ -100,6 +106,7 @@ export function parseOperatorConfig(env: Record<string, string | undefined> = pr
     apiMaxInFlight: e.API_MAX_IN_FLIGHT,
     tenantSelector: e.TENANT_LABEL_SELECTOR,
     statusSettleMs: e.STATUS_SETTLE_MS,
+    statusFirstSettleMs: e.STATUS_FIRST_SETTLE_MS,
     render: render!,
   };
 }

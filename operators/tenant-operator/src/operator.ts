@@ -86,6 +86,7 @@ export class TenantOperator {
       log: this.log,
       fieldManager: FIELD_MANAGER,
       statusSettleMs: config.statusSettleMs,
+      statusFirstSettleMs: config.statusFirstSettleMs,
     });
     if (config.leaderElection.enabled) {
       this.elector = new LeaderElector({

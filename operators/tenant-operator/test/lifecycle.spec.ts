@@ -38,11 +38,13 @@ describe('tenant lifecycle', () => {
       seats: 5,
       engines: [{ name: 'alpha' }, { name: 'beta', readOnly: true }],
     });
-    // Pods of this tenant become ready 3 s after they start (read by the emulated node from the namespace).
+    // Pods of this tenant become ready 9 s after they start (read by the emulated node from the
+    // namespace): longer than a first status is held back (STATUS_FIRST_SETTLE_MS, 5 s), so
+    // Provisioning is written before Ready.
     await h.admin.applyObject({
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: `tenant-${t.metadata.name}`, annotations: { [POD_FATE_ANNOTATION]: 'ready:3000' } },
+      metadata: { name: `tenant-${t.metadata.name}`, annotations: { [POD_FATE_ANNOTATION]: 'ready:9000' } },
     });
     await h.apply(t);
 

@@ -49,6 +49,7 @@ function reconciler(
   api: Partial<Record<keyof typeof failingApi, unknown>>,
   cache = writeThroughCache(),
   statusSettleMs?: number,
+  statusFirstSettleMs?: number,
 ) {
   const client = { ...failingApi, ...api } as unknown as KubeClient;
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
@@ -63,6 +64,7 @@ function reconciler(
     ),
     log: silent,
     ...(statusSettleMs !== undefined ? { statusSettleMs } : {}),
+    ...(statusFirstSettleMs !== undefined ? { statusFirstSettleMs } : {}),
   });
 }
 
@@ -166,6 +168,41 @@ describe('TenantReconciler', () => {
     await sleep(60);
     expect(await r.reconcile('acme', signal)).toEqual({});
     expect(statuses).toEqual(['Provisioning']);
+  });
+
+  it("holds a new tenant's first status for the first settle time, a later one for the settle time", async () => {
+    const statuses: string[] = [];
+    let current: Tenant = tenant; // no status yet
+    const cache = writeThroughCache();
+    (cache as unknown as { tenants: { get: () => Tenant } }).tenants.get = () => current;
+    const r = reconciler(
+      {
+        applyObject: applyOk,
+        patchTenantStatus: (_: string, status: { phase: string }) => {
+          statuses.push(status.phase);
+          current = { ...tenant, status } as unknown as Tenant;
+          return Promise.resolve(current);
+        },
+      },
+      cache,
+      20,
+      300,
+    );
+    const signal = new AbortController().signal;
+    const first = await r.reconcile('acme', signal);
+    expect(first.requeueAfterMs).toBeGreaterThan(20);
+    expect(first.requeueAfterMs).toBeLessThanOrEqual(300);
+    await sleep(40); // past the settle time, not the first one: still held
+    expect((await r.reconcile('acme', signal)).requeueAfterMs).toBeGreaterThan(0);
+    expect(statuses).toEqual([]);
+    await sleep(270);
+    expect(await r.reconcile('acme', signal)).toEqual({});
+    expect(statuses).toEqual(['Provisioning']);
+    // A tenant that has a status (here Ready, its rollout started again) waits the settle time only.
+    current = { ...tenant, status: { phase: 'Ready', conditions: [] } } as unknown as Tenant;
+    const later = await r.reconcile('acme', signal);
+    expect(later.requeueAfterMs).toBeGreaterThan(0);
+    expect(later.requeueAfterMs).toBeLessThanOrEqual(20);
   });
 
   it('leaves a due rolling-out status to the normal lane: a priority run re-queues instead of writing', async () => {

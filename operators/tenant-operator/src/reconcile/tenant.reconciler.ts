@@ -64,6 +64,13 @@ export interface ReconcilerDeps {
    * readiness change. 0 writes every change at once. @default 1_000
    */
   readonly statusSettleMs?: number;
+  /**
+   * The settle time of a tenant's first status (it has none yet): a new tenant's rollout (its
+   * namespace, pods scheduled and started) takes longer than a later change's, and until its first
+   * status the tenant shows no phase, which says "not there yet" as truthfully as Provisioning
+   * would. @default statusSettleMs
+   */
+  readonly statusFirstSettleMs?: number;
   readonly now?: () => Date;
 }
 
@@ -448,8 +455,9 @@ export class TenantReconciler {
 
   /**
    * Writes the status when it changed. A rolling-out status (`mayHold`: the reconcile itself went
-   * well) is held back until it has stood for `statusSettleMs`, and the tenant re-queued for then:
-   * a rollout that finishes meanwhile writes its outcome only. Every other status (Ready, Degraded,
+   * well) is held back until it has stood for `statusSettleMs` (`statusFirstSettleMs` while the
+   * tenant has no status yet), and the tenant re-queued for then: a rollout that finishes
+   * meanwhile writes its outcome only. Every other status (Ready, Degraded,
    * Terminating...) is written at once. Returns the re-queue delay while holding.
    *
    * The held status is written by a run from the normal lane (the re-queue, a resync, a spec
@@ -472,7 +480,9 @@ export class TenantReconciler {
       this.held.delete(name);
       return undefined;
     }
-    const settleMs = this.deps.statusSettleMs ?? 1_000;
+    const settleMs = tenant.status?.phase
+      ? (this.deps.statusSettleMs ?? 1_000)
+      : (this.deps.statusFirstSettleMs ?? this.deps.statusSettleMs ?? 1_000);
     if (mayHold && settleMs > 0 && rollingOut(next)) {
       const now = Date.now();
       const since = this.held.get(name) ?? now;
