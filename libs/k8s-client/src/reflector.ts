@@ -46,18 +46,21 @@ export function olderVersion(a: string | undefined, b: string | undefined): bool
 }
 
 const RV_FIELD = '"resourceVersion":"';
+const RV_BYTES = Buffer.from(RV_FIELD);
+const QUOTE = 0x22;
 
 /**
- * The resourceVersion of a watch event's object read from its raw JSON line, when the line holds
- * exactly one resourceVersion field (then it is the object's metadata.resourceVersion, which
- * every ADDED/MODIFIED/DELETED event carries); undefined otherwise.
+ * The resourceVersion of a watch event's object read from its raw JSON line (bytes or text), when
+ * the line holds exactly one resourceVersion field (then it is the object's
+ * metadata.resourceVersion, which every ADDED/MODIFIED/DELETED event carries); undefined otherwise.
  */
-export function lineResourceVersion(line: string): string | undefined {
-  const at = line.indexOf(RV_FIELD);
-  if (at < 0 || line.indexOf(RV_FIELD, at + RV_FIELD.length) >= 0) return undefined;
-  const start = at + RV_FIELD.length;
-  const end = line.indexOf('"', start);
-  return end > start ? line.slice(start, end) : undefined;
+export function lineResourceVersion(line: string | Buffer): string | undefined {
+  const bytes = typeof line === 'string' ? Buffer.from(line) : line;
+  const at = bytes.indexOf(RV_BYTES);
+  if (at < 0 || bytes.indexOf(RV_BYTES, at + RV_BYTES.length) >= 0) return undefined;
+  const start = at + RV_BYTES.length;
+  const end = bytes.indexOf(QUOTE, start);
+  return end > start ? bytes.toString('latin1', start, end) : undefined;
 }
 
 export const objectStoreKey = (obj: ObjectLike): string =>
@@ -179,7 +182,7 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
   }
 
   /** The watch line of a version the caller wrote through: nothing to parse, only its version to note. */
-  private ownEvent(line: string): boolean {
+  private ownEvent(line: Buffer): boolean {
     if (this.written.size === 0) return false;
     const rv = lineResourceVersion(line);
     if (rv === undefined || !this.written.delete(rv)) return false;

@@ -72,4 +72,31 @@ describe('KubeRest', () => {
     expect(events).toEqual(['ADDED', 'MODIFIED']);
     expect(api.requests.at(-1)!.url).toContain('watch=true');
   });
+
+  it('cuts watch lines from the bytes: a character split across chunks, blank lines, skipped lines unparsed', async () => {
+    const line = (name: string) => JSON.stringify({ type: 'ADDED', object: { metadata: { name } } });
+    api.route((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const bytes = Buffer.from(`${line('é-one')}\n\n${line('skip-me')}\n${line('zwei-ü')}\n`);
+      const cut = bytes.indexOf(Buffer.from('é')) + 1; // inside the two bytes of é
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.end(bytes.subarray(cut)), 20);
+    });
+    const names: string[] = [];
+    const skipped: string[] = [];
+    await rest.watch(
+      '/api/v1/things',
+      {},
+      (e) => names.push((e.object as { metadata: { name: string } }).metadata.name),
+      new AbortController().signal,
+      (raw) => {
+        const text = raw.toString('utf8');
+        if (!text.includes('skip-me')) return false;
+        skipped.push(text);
+        return true;
+      },
+    );
+    expect(names).toEqual(['é-one', 'zwei-ü']);
+    expect(skipped).toEqual([line('skip-me')]);
+  });
 });

@@ -7,7 +7,6 @@
  * context (CA, client certificate and key) is parsed once, not per new connection.
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { StringDecoder } from 'node:string_decoder';
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
@@ -221,7 +220,7 @@ export class KubeRest {
     query: Query,
     onEvent: (event: { type: string; object: unknown }) => void,
     signal: AbortSignal,
-    skip?: (line: string) => boolean,
+    skip?: (line: Buffer) => boolean,
   ): Promise<void> {
     let response: Dispatcher.ResponseData;
     try {
@@ -240,22 +239,25 @@ export class KubeRest {
         header(response.headers['retry-after']),
       );
     }
-    const decoder = new StringDecoder('utf8');
-    let buffer = '';
+    // Lines are cut from the raw bytes (a newline byte never occurs inside a UTF-8 sequence): a line
+    // `skip` drops is never decoded, and a line within one chunk is not copied before it is decoded.
+    let pending: Buffer[] = [];
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        buffer += decoder.write(chunk);
-        // Every complete line of the chunk, then the rest kept once (not re-sliced per event).
         let start = 0;
         let nl: number;
-        while ((nl = buffer.indexOf('\n', start)) >= 0) {
-          if (nl > start) {
-            const line = buffer.slice(start, nl);
-            if (line.trim() && !skip?.(line)) onEvent(JSON.parse(line) as { type: string; object: unknown });
+        while ((nl = chunk.indexOf(NEWLINE, start)) >= 0) {
+          let line = chunk.subarray(start, nl);
+          if (pending.length > 0) {
+            pending.push(line);
+            line = Buffer.concat(pending);
+            pending = [];
           }
+          if (!blank(line) && !skip?.(line))
+            onEvent(JSON.parse(line.toString('utf8')) as { type: string; object: unknown });
           start = nl + 1;
         }
-        if (start > 0) buffer = buffer.slice(start);
+        if (start < chunk.length) pending.push(chunk.subarray(start));
       }
     } catch (error) {
       if (signal.aborted) return;
@@ -264,6 +266,14 @@ export class KubeRest {
       if (!response.body.destroyed) response.body.destroy();
     }
   }
+}
+
+const NEWLINE = 0x0a;
+
+/** Only whitespace (a keep-alive blank line). */
+function blank(line: Buffer): boolean {
+  for (const byte of line) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
 }
 
 const header = (value: string | string[] | undefined): string | undefined =>
