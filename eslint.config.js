@@ -52,6 +52,8 @@ export default [
     ignores: [
       '**/node_modules/**',
       '**/dist/**',
+      '**/dist.*.tmp/**',
+      '**/dist.*.old/**',
       '**/.nx/**',
       'coverage/**',
       'tenants/**',

@@ -6,13 +6,16 @@
 //   node apps/cerebro/scripts/build.mjs   →   apps/cerebro/dist/{app/main.js,app/assets/,package.json}
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dist = join(root, 'apps/cerebro/dist');
-rmSync(dist, { recursive: true, force: true });
+// Built beside dist and swapped in at the end: processes starting from dist meanwhile (tests run
+// the bundles while other test files rebuild them) never see it half-written or missing assets.
+const stage = `${dist}.${process.pid}.tmp`;
+rmSync(stage, { recursive: true, force: true });
 
 const externals = new Set();
 const packageOf = (path) =>
@@ -21,7 +24,7 @@ const packageOf = (path) =>
 await build({
   absWorkingDir: root,
   entryPoints: ['apps/cerebro/src/main.ts'],
-  outfile: join(dist, 'app/main.js'),
+  outfile: join(stage, 'app/main.js'),
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -50,11 +53,11 @@ await build({
 const assets = [['apps/cerebro/src/hub/assets', 'app/assets']];
 for (const [from, to] of assets) {
   if (!existsSync(join(root, from))) throw new Error(`cerebro build: ${from} is missing`);
-  cpSync(join(root, from), join(dist, to), { recursive: true });
+  cpSync(join(root, from), join(stage, to), { recursive: true });
 }
-const bundle = readFileSync(join(dist, 'app/main.js'), 'utf8');
+const bundle = readFileSync(join(stage, 'app/main.js'), 'utf8');
 for (const [, url] of bundle.matchAll(/new URL\("\.\/([^"]+)", import\.meta\.url\)/g)) {
-  if (!existsSync(join(dist, 'app', url)))
+  if (!existsSync(join(stage, 'app', url)))
     throw new Error(`cerebro build: the bundle reads ./${url} next to itself, and it was not copied`);
 }
 
@@ -69,7 +72,12 @@ const dependencies = Object.fromEntries(
     ]),
 );
 writeFileSync(
-  join(dist, 'package.json'),
+  join(stage, 'package.json'),
   `${JSON.stringify({ name: 'cw-cerebro', version: rootPkg.version, private: true, type: 'module', engines: rootPkg.engines, dependencies }, null, 2)}\n`,
 );
+// Swap: two renames, so dist is missing only between them (microseconds), never half-written.
+const old = `${dist}.${process.pid}.old`;
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(stage, dist);
+rmSync(old, { recursive: true, force: true });
 console.log(`built apps/cerebro/dist (${Object.keys(dependencies).length} runtime packages)`);

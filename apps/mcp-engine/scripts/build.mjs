@@ -3,14 +3,17 @@
 //   node apps/mcp-engine/scripts/build.mjs   →   apps/mcp-engine/dist/{app/main.js,package.json}
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dist = join(root, 'apps/mcp-engine/dist');
-rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist, { recursive: true });
+// Built beside dist and swapped in at the end: processes starting from dist meanwhile (tests run
+// the bundles while other test files rebuild them) never see it half-written or missing assets.
+const stage = `${dist}.${process.pid}.tmp`;
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(stage, { recursive: true });
 
 const externals = new Set();
 const packageOf = (path) =>
@@ -19,7 +22,7 @@ const packageOf = (path) =>
 await build({
   absWorkingDir: root,
   entryPoints: ['apps/mcp-engine/src/main.ts'],
-  outfile: join(dist, 'app/main.js'),
+  outfile: join(stage, 'app/main.js'),
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -54,7 +57,12 @@ const dependencies = Object.fromEntries(
     ]),
 );
 writeFileSync(
-  join(dist, 'package.json'),
+  join(stage, 'package.json'),
   `${JSON.stringify({ name: 'cw-mcp-engine', private: true, type: 'module', engines: rootPkg.engines, dependencies }, null, 2)}\n`,
 );
+// Swap: two renames, so dist is missing only between them (microseconds), never half-written.
+const old = `${dist}.${process.pid}.old`;
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(stage, dist);
+rmSync(old, { recursive: true, force: true });
 console.log(`built apps/mcp-engine/dist (${Object.keys(dependencies).length} runtime packages)`);
