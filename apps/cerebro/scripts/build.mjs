@@ -76,8 +76,21 @@ writeFileSync(
   `${JSON.stringify({ name: 'cw-cerebro', version: rootPkg.version, private: true, type: 'module', engines: rootPkg.engines, dependencies }, null, 2)}\n`,
 );
 // Swap: two renames, so dist is missing only between them (microseconds), never half-written.
+// Another build may swap at the same moment: its rename wins, ours moves it aside and tries again.
 const old = `${dist}.${process.pid}.old`;
-if (existsSync(dist)) renameSync(dist, old);
-renameSync(stage, dist);
+for (let attempt = 0; ; attempt++) {
+  try {
+    renameSync(dist, old);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  try {
+    renameSync(stage, dist);
+    break;
+  } catch (error) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes(error.code) || attempt >= 5) throw error;
+    rmSync(old, { recursive: true, force: true });
+  }
+}
 rmSync(old, { recursive: true, force: true });
 console.log(`built apps/cerebro/dist (${Object.keys(dependencies).length} runtime packages)`);

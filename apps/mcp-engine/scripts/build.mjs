@@ -3,7 +3,7 @@
 //   node apps/mcp-engine/scripts/build.mjs   →   apps/mcp-engine/dist/{app/main.js,package.json}
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -61,8 +61,21 @@ writeFileSync(
   `${JSON.stringify({ name: 'cw-mcp-engine', private: true, type: 'module', engines: rootPkg.engines, dependencies }, null, 2)}\n`,
 );
 // Swap: two renames, so dist is missing only between them (microseconds), never half-written.
+// Another build may swap at the same moment: its rename wins, ours moves it aside and tries again.
 const old = `${dist}.${process.pid}.old`;
-if (existsSync(dist)) renameSync(dist, old);
-renameSync(stage, dist);
+for (let attempt = 0; ; attempt++) {
+  try {
+    renameSync(dist, old);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  try {
+    renameSync(stage, dist);
+    break;
+  } catch (error) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes(error.code) || attempt >= 5) throw error;
+    rmSync(old, { recursive: true, force: true });
+  }
+}
 rmSync(old, { recursive: true, force: true });
 console.log(`built apps/mcp-engine/dist (${Object.keys(dependencies).length} runtime packages)`);
