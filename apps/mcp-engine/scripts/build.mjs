@@ -3,16 +3,15 @@
 //   node apps/mcp-engine/scripts/build.mjs   →   apps/mcp-engine/dist/{app/main.js,package.json}
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { stagingFor, swapIn } from '../../../tools/dev/scripts/swap-dist.mjs';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dist = join(root, 'apps/mcp-engine/dist');
-// Built beside dist and swapped in at the end: processes starting from dist meanwhile (tests run
-// the bundles while other test files rebuild them) never see it half-written or missing assets.
-const stage = `${dist}.${process.pid}.tmp`;
-rmSync(stage, { recursive: true, force: true });
+// Built beside dist and swapped in at the end (tools/dev/scripts/swap-dist.mjs).
+const stage = stagingFor(dist);
 mkdirSync(stage, { recursive: true });
 
 const externals = new Set();
@@ -60,22 +59,5 @@ writeFileSync(
   join(stage, 'package.json'),
   `${JSON.stringify({ name: 'cw-mcp-engine', private: true, type: 'module', engines: rootPkg.engines, dependencies }, null, 2)}\n`,
 );
-// Swap: two renames, so dist is missing only between them (microseconds), never half-written.
-// Another build may swap at the same moment: its rename wins, ours moves it aside and tries again.
-const old = `${dist}.${process.pid}.old`;
-for (let attempt = 0; ; attempt++) {
-  try {
-    renameSync(dist, old);
-  } catch (error) {
-    if (error.code !== 'ENOENT') throw error;
-  }
-  try {
-    renameSync(stage, dist);
-    break;
-  } catch (error) {
-    if (!['ENOTEMPTY', 'EEXIST'].includes(error.code) || attempt >= 5) throw error;
-    rmSync(old, { recursive: true, force: true });
-  }
-}
-rmSync(old, { recursive: true, force: true });
+swapIn(stage, dist);
 console.log(`built apps/mcp-engine/dist (${Object.keys(dependencies).length} runtime packages)`);
