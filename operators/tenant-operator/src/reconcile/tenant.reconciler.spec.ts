@@ -72,6 +72,27 @@ const applyOk = (o: KubeObject) =>
   Promise.resolve({ ...o, metadata: { ...o.metadata, resourceVersion: '1' } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The tenant's Deployments (cerebro, engine-main) report every replica ready, as the cache sees them. */
+function deploymentsBecomeReady(cache: ClusterCache): void {
+  for (const name of ['cerebro', 'engine-main']) {
+    const live = cache.live({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'tenant-acme' },
+    })!;
+    cache.wrote({
+      ...live,
+      status: {
+        observedGeneration: 0,
+        replicas: 1,
+        readyReplicas: 1,
+        updatedReplicas: 1,
+        availableReplicas: 1,
+      },
+    });
+  }
+}
+
 /** A reconciler whose applies succeed and whose status writes are recorded by phase. */
 function recordingStatuses(statusSettleMs: number, cache = writeThroughCache()) {
   const statuses: string[] = [];
@@ -139,23 +160,7 @@ describe('TenantReconciler', () => {
     expect(first.requeueAfterMs).toBeLessThanOrEqual(200);
     expect(statuses).toEqual([]); // Provisioning held back
     // The Deployments become ready before the settle time is up.
-    for (const name of ['cerebro', 'engine-main']) {
-      const live = cache.live({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, namespace: 'tenant-acme' },
-      })!;
-      cache.wrote({
-        ...live,
-        status: {
-          observedGeneration: 0,
-          replicas: 1,
-          readyReplicas: 1,
-          updatedReplicas: 1,
-          availableReplicas: 1,
-        },
-      });
-    }
+    deploymentsBecomeReady(cache);
     expect(await r.reconcile('acme', signal)).toEqual({});
     expect(statuses).toEqual(['Ready']);
   });
@@ -243,21 +248,7 @@ describe('TenantReconciler', () => {
     const signal = new AbortController().signal;
     await r.reconcile('acme', signal);
     expect(deleted).toEqual(['Service/engine-gone']); // rolling out: the old ConfigMap stays
-    for (const name of ['cerebro', 'engine-main']) {
-      const live = cache.live({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, namespace: 'tenant-acme' },
-      })!;
-      const ready = {
-        observedGeneration: 0,
-        replicas: 1,
-        readyReplicas: 1,
-        updatedReplicas: 1,
-        availableReplicas: 1,
-      };
-      cache.wrote({ ...live, status: ready });
-    }
+    deploymentsBecomeReady(cache);
     await r.reconcile('acme', signal);
     expect(deleted).toEqual(['Service/engine-gone', 'ConfigMap/cerebro-config']);
   });
