@@ -26,13 +26,18 @@ async function main(): Promise<void> {
     `cerebro listening on ${url}`,
   );
   // The engines' switches and plugins apply from the mounted file without a restart.
-  const watcher = new CerebroConfigWatcher(env.configFile, env.config, (o) => {
-    if (o.kind === 'applied')
-      logger.info({ engines: o.engines }, "config: the engines' switches or plugins changed; applied");
-    else if (o.kind === 'needs-restart')
-      logger.warn({ fields: o.fields }, 'config: changed in fields that need a restart; not applied');
-    else if (o.kind === 'invalid') logger.warn({ problem: o.message }, 'config: invalid file ignored');
-  });
+  const watcher = new CerebroConfigWatcher(
+    env.configFile,
+    env.config,
+    (o) => {
+      if (o.kind === 'applied')
+        logger.info({ engines: o.engines }, "config: the engines' switches or plugins changed; applied");
+      else if (o.kind === 'needs-restart')
+        logger.warn({ fields: o.fields }, 'config: changed in fields that need a restart; not applied');
+      else if (o.kind === 'invalid') logger.warn({ problem: o.message }, 'config: invalid file ignored');
+    },
+    { fileConfig: env.fileConfig },
+  );
   watcher.start();
   const stop = () => {
     watcher.stop();

@@ -11,6 +11,8 @@ import { CerebroConfigError, parseCerebroConfig, type CerebroConfig } from '@cw/
 
 export interface CerebroProcessEnv {
   config: CerebroConfig;
+  /** The file as written, before boot-time merges (bootstrapManagersFile): what the watcher compares with. */
+  fileConfig: CerebroConfig;
   configFile: string;
   port: number;
   host: string;
@@ -34,6 +36,7 @@ export function loadCerebroEnv(env: NodeJS.ProcessEnv): CerebroProcessEnv {
   let config: CerebroConfig | undefined;
   if (!configFile) problems.add('CW_CONFIG_FILE', 'is required (path of the mounted config.json)');
   else config = readConfigFile(configFile, problems);
+  const fileConfig = config;
   if (config?.bootstrapManagersFile)
     config = withManagersFile(config, config.bootstrapManagersFile, problems);
   if (config && env.CW_TENANT && env.CW_TENANT !== config.tenant)
@@ -41,6 +44,7 @@ export function loadCerebroEnv(env: NodeJS.ProcessEnv): CerebroProcessEnv {
   problems.throwIfAny((all) => new ConfigLoadError(all.map((p) => `${p.variable}: ${p.message}`).join('\n')));
   return {
     config: config!,
+    fileConfig: fileConfig!,
     configFile: configFile!,
     port,
     host: env.CW_HOST ?? '0.0.0.0',
@@ -49,29 +53,48 @@ export function loadCerebroEnv(env: NodeJS.ProcessEnv): CerebroProcessEnv {
   };
 }
 
-function readConfigFile(configFile: string, problems: EnvProblems): CerebroConfig | undefined {
+/** A config file that cannot be used: `where` is the variable or the file, `detail` never a value. */
+export class ConfigFileProblem extends Error {
+  constructor(
+    readonly where: string,
+    readonly detail: string,
+  ) {
+    super(`${where}: ${detail}`);
+    this.name = 'ConfigFileProblem';
+  }
+}
+
+/** The config file as written (no merges): at boot and whenever the watcher rereads it. */
+export function readCerebroConfigFile(configFile: string): CerebroConfig {
   let text: string;
   try {
     text = readFileSync(configFile, 'utf8');
   } catch (error) {
-    problems.add(
+    throw new ConfigFileProblem(
       'CW_CONFIG_FILE',
       `cannot read ${configFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
     );
-    return undefined;
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    problems.add('CW_CONFIG_FILE', `${configFile} is not valid JSON`);
-    return undefined;
+    throw new ConfigFileProblem('CW_CONFIG_FILE', `${configFile} is not valid JSON`);
   }
   try {
     return parseCerebroConfig(json);
   } catch (error) {
     if (!(error instanceof CerebroConfigError)) throw error;
-    problems.add(configFile, error.issues.join('; '));
+    throw new ConfigFileProblem(configFile, error.issues.join('; '));
+  }
+}
+
+function readConfigFile(configFile: string, problems: EnvProblems): CerebroConfig | undefined {
+  try {
+    return readCerebroConfigFile(configFile);
+  } catch (error) {
+    if (!(error instanceof ConfigFileProblem)) throw error;
+    problems.add(error.where, error.detail);
     return undefined;
   }
 }

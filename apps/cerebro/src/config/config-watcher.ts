@@ -6,14 +6,10 @@
  * logged as needing a restart (the chart rolls the pods for those); an invalid or unreadable file
  * is logged by path and ignored, the running config stays.
  */
-import { readFileSync, unwatchFile, watchFile, type StatsListener } from 'node:fs';
+import { unwatchFile, watchFile, type StatsListener } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  CEREBRO_ENGINE_HOT_FIELDS,
-  cerebroRestartConfig,
-  parseCerebroConfig,
-  type CerebroConfig,
-} from '@cw/tenant-model';
+import { CEREBRO_ENGINE_HOT_FIELDS, cerebroRestartConfig, type CerebroConfig } from '@cw/tenant-model';
+import { readCerebroConfigFile } from './cerebro.config.js';
 
 export type ConfigWatchOutcome =
   | { kind: 'unchanged' }
@@ -31,11 +27,18 @@ export class CerebroConfigWatcher {
     /** The running config: its engines' hot fields are updated in place. */
     private readonly running: CerebroConfig,
     private readonly onOutcome: (o: ConfigWatchOutcome) => void,
-    private readonly intervalMs = 1_000,
+    options: {
+      /** The file as boot read it (loadCerebroEnv's fileConfig); default: read it now. */
+      fileConfig?: CerebroConfig;
+      intervalMs?: number;
+    } = {},
   ) {
-    this.file = parseCerebroConfig(JSON.parse(readFileSync(path, 'utf8')));
+    this.file = options.fileConfig ?? readCerebroConfigFile(path);
+    this.intervalMs = options.intervalMs ?? 1_000;
     this.listener = () => void this.onOutcome(this.check());
   }
+
+  private readonly intervalMs: number;
 
   start(): void {
     watchFile(this.path, { interval: this.intervalMs, persistent: false }, this.listener);
@@ -49,7 +52,7 @@ export class CerebroConfigWatcher {
   check(): ConfigWatchOutcome {
     let next: CerebroConfig;
     try {
-      next = parseCerebroConfig(JSON.parse(readFileSync(this.path, 'utf8')));
+      next = readCerebroConfigFile(this.path);
     } catch (error) {
       return { kind: 'invalid', message: error instanceof Error ? error.message : 'unreadable' };
     }
