@@ -82,9 +82,7 @@ export class RenderTenantStep implements StepHandler<RenderTenantInput, RenderTe
         goal: ctx.job.goal,
         bindings,
         correlationId: ctx.run.correlationId,
-        ...(onboarding && {
-          onboarding: { correlationId: onboarding.correlationId, since: onboarding.since },
-        }),
+        ...(onboarding && { onboarding }),
       }),
       seedSecrets: ctx.job.goal !== 'offboard',
       firstManagers: ctx.tenant.adminEmail ? [ctx.tenant.adminEmail] : [],

@@ -74,7 +74,7 @@ export async function dryRun(deps: DryRunDeps, tenantId: string): Promise<DryRun
   const desired = desiredTenant(tenant, {
     goal: 'update',
     bindings,
-    ...(onboarding && { onboarding: { correlationId: onboarding.correlationId, since: onboarding.since } }),
+    ...(onboarding && { onboarding }),
   });
   const objects = [desired as unknown as KubeObject, ...(await renderer.render(desired))];
   const after = Object.fromEntries(objects.map((o) => [objectKey(o), withoutCorrelation(o)]));
