@@ -164,9 +164,10 @@ export class PlatformTenantDataPurger implements TenantDataPurger {
 
   /** The tenant's knowledge: local and dedicated go with the workloads / the stack; shared: every source. */
   private async purgeKnowledge(tenant: Tenant): Promise<PurgedArea> {
-    const area = knowledgeArea(tenant);
     const search = searchAdapterFromTenant(tenant);
-    if (area.outcome !== 'not-purged' || search.kind === 'pgvector') return area;
+    const area = knowledgeArea(tenant, search);
+    // Only a shared index on the platform's service is the provisioner's to purge.
+    if (area.outcome !== 'not-purged') return area;
     if (!this.opts.sharedData) return { ...area, note: NO_SHARED_RIGHTS };
     const knowledge = await import('@cw/knowledge');
     const index = await (
@@ -296,9 +297,8 @@ async function rowsByCollection(
   return Object.fromEntries(rows.map((r) => [r.collection, r.n]));
 }
 
-function knowledgeArea(tenant: Tenant): PurgedArea {
+function knowledgeArea(tenant: Tenant, search: SearchAdapterConfig): PurgedArea {
   const dedicated = tenant.spec.isolation === 'dedicated';
-  const search = searchAdapterFromTenant(tenant);
   switch (search.kind) {
     case 'pgvector':
       return search.connection.driver === 'pglite'
