@@ -13,6 +13,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { AuditRow } from '@cw/mcp-gate';
 import { createOnboardingRecorder, type Logger, type Registry } from '@cw/observability';
 import { AlreadyExistsError, defineCollection, type TenantStore } from '@cw/tenant-store';
+import { ONBOARDING_CORRELATION_ID_MAX } from '@cw/tenant-model';
 
 export interface OnboardingContext {
   /** The tenant's correlation id (its Tenant's annotation): the span's trace. */
@@ -94,8 +95,10 @@ export function onboardingFromEnv(env: NodeJS.ProcessEnv): { context?: Onboardin
   const correlationId = env.CW_ONBOARDING_CORRELATION_ID?.trim();
   const since = env.CW_ONBOARDING_SINCE?.trim();
   if (!correlationId || !since) return {};
-  if (correlationId.length > 128)
-    return { problem: 'CW_ONBOARDING_CORRELATION_ID: longer than 128 characters' };
+  if (correlationId.length > ONBOARDING_CORRELATION_ID_MAX)
+    return {
+      problem: `CW_ONBOARDING_CORRELATION_ID: longer than ${ONBOARDING_CORRELATION_ID_MAX} characters`,
+    };
   const at = Date.parse(since);
   if (Number.isNaN(at)) return { problem: 'CW_ONBOARDING_SINCE: is not an ISO date-time' };
   return { context: { correlationId, since: new Date(at) } };
