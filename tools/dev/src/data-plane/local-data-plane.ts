@@ -464,8 +464,9 @@ export class LocalDataPlane {
     // Deployment's env carries it (from the Tenant's onboarding annotations, counted from the
     // provision run, i.e. checkout). A tenant rendered before those annotations existed gets a
     // stand-in counted from its first render here.
-    const needsStandIn = workloads.some((w) => w.workload.app === 'mcp-engine' && !w.env.CW_ONBOARDING_SINCE);
-    const onboardingEnv: Record<string, string> = needsStandIn
+    const withoutOnboarding = (w: LocalWorkload) =>
+      w.workload.app === 'mcp-engine' && !w.env.CW_ONBOARDING_SINCE;
+    const onboardingEnv: Record<string, string> = workloads.some(withoutOnboarding)
       ? {
           CW_ONBOARDING_CORRELATION_ID: correlationId,
           CW_ONBOARDING_SINCE: await this.onboardingSince(slug, dir),
@@ -473,14 +474,7 @@ export class LocalDataPlane {
       : {};
     const startedAt = Date.now();
     for (const w of workloads)
-      running.children.push(
-        await this.launch(
-          slug,
-          dir,
-          w,
-          w.workload.app === 'mcp-engine' && !w.env.CW_ONBOARDING_SINCE ? onboardingEnv : {},
-        ),
-      );
+      running.children.push(await this.launch(slug, dir, w, withoutOnboarding(w) ? onboardingEnv : {}));
     void awaitWorkspaceAnswers({
       urls: workloads.flatMap((w) => w.probeUrls),
       correlationId,
