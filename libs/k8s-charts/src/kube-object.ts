@@ -53,27 +53,64 @@ export function sortKeys(value: unknown): unknown {
   return out;
 }
 
+/**
+ * A deep copy of rendered JSON as cdk8s's synth gives it: object keys sorted at every level, null
+ * and undefined object values dropped, and anything but plain objects, arrays and primitives
+ * refused (a class instance, e.g. an unresolved cdk8s token, is a bug in a construct).
+ */
+export function sanitizedCopy<T>(value: T): T;
+export function sanitizedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value ?? undefined;
+  if (Array.isArray(value)) return value.map(sanitizedCopy);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null)
+    throw new Error(`can't render non-simple object of type '${(value as object).constructor?.name}'`);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined && v !== null) out[key] = sanitizedCopy(v);
+  }
+  return out;
+}
+
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The object's metadata with its applied-hash annotation taken out (and annotations dropped when that was the only one). */
+function withoutAppliedHash(metadata: KubeObject['metadata']): KubeObject['metadata'] {
+  const annotations = { ...(metadata.annotations ?? {}) };
+  delete annotations[ANNOTATION_APPLIED_HASH];
+  return { ...metadata, annotations: Object.keys(annotations).length > 0 ? annotations : undefined };
+}
 
 /** Content hash of an object, ignoring the applied-hash annotation itself. */
 export function contentHash(obj: KubeObject): string {
-  const annotations = { ...(obj.metadata.annotations ?? {}) };
-  delete annotations[ANNOTATION_APPLIED_HASH];
-  const metadata = {
-    ...obj.metadata,
-    annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
-  };
-  return sha256(canonicalJson({ ...obj, metadata })).slice(0, 24);
+  return sha256(canonicalJson({ ...obj, metadata: withoutAppliedHash(obj.metadata) })).slice(0, 24);
 }
 
-/** Returns a copy of the object carrying its content hash. */
+/**
+ * Returns a copy of the object carrying its content hash, keys sorted at every level. Sorted once:
+ * the hash is taken of the sorted copy (its JSON is the canonical form), then the annotation is
+ * put in, re-sorting only the two objects it changes.
+ */
 export function withAppliedHash(obj: KubeObject): KubeObject {
-  const hash = contentHash(obj);
-  return sortKeys({
-    ...obj,
-    metadata: {
-      ...obj.metadata,
-      annotations: { ...(obj.metadata.annotations ?? {}), [ANNOTATION_APPLIED_HASH]: hash },
-    },
-  });
+  const sorted = sanitizedCopy(obj);
+  const metadata = withoutAppliedHash(sorted.metadata);
+  const hash = sha256(JSON.stringify({ ...sorted, metadata })).slice(0, 24);
+  return {
+    ...sorted,
+    metadata: shallowSorted({
+      ...metadata,
+      annotations: shallowSorted({ ...metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash }),
+    }),
+  };
+}
+
+/** A copy with the top-level keys sorted and undefined values dropped (values are not copied). */
+function shallowSorted<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as T;
 }

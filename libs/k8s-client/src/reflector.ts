@@ -94,8 +94,13 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
   private synced = false;
   private syncWaiters: Array<() => void> = [];
   private running: Promise<void> | undefined;
-  /** Times the watch was (re)established, relists done, and own-write events dropped unparsed: for tests and metrics. */
-  readonly stats = { lists: 0, watches: 0, errors: 0, ownEvents: 0 };
+  /**
+   * Times the watch was (re)established, relists done, own-write events dropped unparsed, events
+   * parsed (every other ADDED/MODIFIED/DELETED line), and of those the ones that told the cache
+   * nothing new (a version it already held: the event of its own write, parsed because it came
+   * before the write's answer): for tests and metrics.
+   */
+  readonly stats = { lists: 0, watches: 0, errors: 0, ownEvents: 0, parsedEvents: 0, staleEvents: 0 };
 
   constructor(private readonly options: ReflectorOptions<T>) {}
 
@@ -304,6 +309,7 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
             if (rv) this.resourceVersion = rv;
             return;
           }
+          this.stats.parsedEvents++;
           // transform keeps name and namespace: the key and the version check need no copy.
           const key = objectStoreKey(obj);
           const previous = this.store.get(key);
@@ -318,6 +324,7 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
               (rv === previous.metadata?.resourceVersion ||
                 olderVersion(rv, previous.metadata?.resourceVersion))
             ) {
+              this.stats.staleEvents++;
               if (rv) this.resourceVersion = rv;
               return;
             }

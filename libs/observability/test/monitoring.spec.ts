@@ -51,12 +51,19 @@ async function processMetrics(): Promise<Record<string, string[]>> {
   createProvisioningMetrics(provisioner);
 
   const { OperatorMetrics } = await load<{
-    OperatorMetrics: new (s: { queueDepth(): number; tenantPhases(): string[]; isLeader(): boolean }) => {
-      registry: Registry;
-    };
+    OperatorMetrics: new (s: {
+      queueDepth(): number;
+      tenantPhases(): string[];
+      isLeader(): boolean;
+      watchEvents(): Array<{ kind: string; own: number; parsed: number; stale: number }>;
+    }) => { registry: Registry };
   }>('operators/tenant-operator/src/metrics.ts');
-  const operator = new OperatorMetrics({ queueDepth: () => 0, tenantPhases: () => [], isLeader: () => false })
-    .registry;
+  const operator = new OperatorMetrics({
+    queueDepth: () => 0,
+    tenantPhases: () => [],
+    isLeader: () => false,
+    watchEvents: () => [],
+  }).registry;
 
   const data = await dataPlaneRegistries();
   return {

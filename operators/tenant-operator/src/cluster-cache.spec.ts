@@ -78,6 +78,17 @@ describe('ownedChangeMatters', () => {
       status: { ...o.status, conditions: [{ type: 'Available', lastUpdateTime: 'now' }] },
     }));
     expect(ownedChangeMatters(deployment, conditions)).toBe(false);
+    // Counts moving on the way to ready (the controller writes them one status update at a time)
+    // change neither readyReplicas nor readiness: the reconcile would compute the same status.
+    expect(
+      ownedChangeMatters(
+        deployment,
+        next((o) => ({
+          ...o,
+          status: { ...o.status, observedGeneration: 4, replicas: 1, updatedReplicas: 1 },
+        })),
+      ),
+    ).toBe(false);
     // Kinds whose status is not kept: a ResourceQuota's usage changing is invisible.
     const quota = { metadata: { name: 'q', resourceVersion: '1' }, spec: { hard: { pods: '10' } } };
     const used: ObjectLike = {
@@ -95,10 +106,25 @@ describe('ownedChangeMatters', () => {
         next((o) => ({ ...o, status: { ...o.status, readyReplicas: 0 } })),
       ),
     ).toBe(true);
+    // The counts that make a Deployment ready, once they do (ready: observed, updated, available).
+    const ready = next((o) => ({
+      ...o,
+      status: { ...o.status, replicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+    }));
+    expect(ownedChangeMatters(deployment, ready)).toBe(true);
     expect(
       ownedChangeMatters(
-        deployment,
-        next((o) => ({ ...o, status: { ...o.status, observedGeneration: 4 } })),
+        ready,
+        next((o) => ({
+          ...o,
+          status: {
+            ...o.status,
+            replicas: 1,
+            updatedReplicas: 1,
+            availableReplicas: 1,
+            observedGeneration: 2,
+          },
+        })),
       ),
     ).toBe(true);
     expect(

@@ -24,6 +24,7 @@ import {
   type ReflectorEvent,
 } from '@cw/k8s-client';
 import { LABEL_TENANT, TENANT_API_VERSION, TENANT_PLURAL, type Tenant } from '@cw/tenant-model';
+import { workloadStatus, type DeploymentLike } from './reconcile/status.js';
 
 export interface ClusterCacheOptions {
   readonly client: KubeClient;
@@ -93,21 +94,24 @@ function sameJson(a: unknown, b: unknown): boolean {
   );
 }
 
-/** The Deployment status fields a reconcile reads (workloadStatus); conditions and timestamps are not. */
-const READINESS_FIELDS = [
-  'observedGeneration',
-  'replicas',
-  'readyReplicas',
-  'updatedReplicas',
-  'availableReplicas',
-] as const;
+/**
+ * What a Deployment's status tells a reconcile: its ready replicas (shown in the Tenant's status)
+ * and whether it is ready (workloadStatus, against its own replica count: a spec that differs
+ * from the desired one is a body change, which wakes the tenant anyway).
+ */
+function readiness(obj: KubeObject): string {
+  const w = workloadStatus(obj, obj as DeploymentLike);
+  return `${w.readyReplicas}|${w.ready}`;
+}
 
 /**
  * Whether a change to a cached owned object can change what a reconcile does: anything but its
  * resourceVersion in what the cache keeps (labels, annotations, body: a hand edit is drift), and
- * for Deployments the readiness counts. A Deployment's conditions being re-stamped or a status
- * that the cache does not even keep (ResourceQuota usage, a PDB's counts) wakes nobody: at
- * 1,000 tenants those were most of the watch events, each a full reconcile for nothing.
+ * for Deployments their readiness (readyReplicas, ready). A Deployment's conditions being
+ * re-stamped, its counts moving on the way to ready (observedGeneration, replicas, updated or
+ * available replicas, written one status update at a time by the controller), or a status that the
+ * cache does not even keep (ResourceQuota usage, a PDB's counts) wakes nobody: at 1,000 tenants
+ * those were most of the watch events, each a full reconcile for nothing.
  */
 export function ownedChangeMatters(previous: KubeObject, current: KubeObject): boolean {
   const {
@@ -120,7 +124,8 @@ export function ownedChangeMatters(previous: KubeObject, current: KubeObject): b
   const { resourceVersion: _cv, ...cMeta } = cm;
   if (!sameJson(pMeta, cMeta) || !sameJson(pBody, cBody)) return true;
   if (ps === cs) return false;
-  return READINESS_FIELDS.some((k) => ps?.[k] !== cs?.[k]);
+  // Only Deployments keep a status in the cache (trimOwned).
+  return readiness(previous) !== readiness(current);
 }
 
 /**
@@ -191,6 +196,19 @@ export class ClusterCache {
       this.owned.set(key, { resource, apiVersion, reflector });
       reflector.start();
     }
+  }
+
+  /** Watch events so far, by cache (Tenant or the managed kind; see Reflector.stats). */
+  watchEvents(): Array<{ kind: string; own: number; parsed: number; stale: number }> {
+    return [
+      { kind: 'Tenant', reflector: this.tenants },
+      ...[...this.owned.values()].map((o) => ({ kind: o.resource.kind, reflector: o.reflector })),
+    ].map(({ kind, reflector: { stats } }) => ({
+      kind,
+      own: stats.ownEvents,
+      parsed: stats.parsedEvents,
+      stale: stats.staleEvents,
+    }));
   }
 
   get synced(): boolean {

@@ -13,6 +13,8 @@ export interface MetricsSources {
   queueDepth(): number;
   tenantPhases(): Array<string | undefined>;
   isLeader(): boolean;
+  /** Watch events so far, by cache (Reflector stats). */
+  watchEvents(): Array<{ kind: string; own: number; parsed: number; stale: number }>;
 }
 
 export class OperatorMetrics {
@@ -108,6 +110,23 @@ export class OperatorMetrics {
       registers,
       collect() {
         this.set(sources.queueDepth());
+      },
+    });
+    new Counter({
+      name: 'cw_operator_watch_events_total',
+      help:
+        "Watch events by how they were handled: own (the event of the operator's own write, dropped unparsed), " +
+        "parsed (read into the cache), stale (parsed, but the cache already held that version: an own write's " +
+        "event that came before the write's answer).",
+      labelNames: ['kind', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { kind, own, parsed, stale } of sources.watchEvents()) {
+          this.inc({ kind, outcome: 'own' }, own);
+          this.inc({ kind, outcome: 'parsed' }, parsed);
+          this.inc({ kind, outcome: 'stale' }, stale);
+        }
       },
     });
     new Gauge({

@@ -60,6 +60,7 @@ export class TenantOperator {
         queueDepth: () => this.queue.depth,
         tenantPhases: () => this.cache.tenants.list().map((t) => t.status?.phase),
         isLeader: () => this.leading,
+        watchEvents: () => this.cache.watchEvents(),
       },
       { defaultMetrics: options.defaultMetrics ?? true },
     );

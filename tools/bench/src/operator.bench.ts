@@ -110,6 +110,12 @@ async function scrape(port: number): Promise<Record<string, number>> {
     if (!m) continue;
     sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[3]);
     if (m[1] === 'cw_operator_tenants' && m[2]?.includes('phase="Ready"')) sums.tenants_ready = Number(m[3]);
+    const outcome = /outcome="([a-z]+)"/.exec(m[2] ?? '')?.[1];
+    const kind = /kind="([A-Za-z]+)"/.exec(m[2] ?? '')?.[1];
+    if (m[1] === 'cw_operator_watch_events_total' && outcome && kind) {
+      sums[`watch_events_${outcome}`] = (sums[`watch_events_${outcome}`] ?? 0) + Number(m[3]);
+      if (outcome === 'parsed' && Number(m[3]) > 0) sums[`parsed ${kind}`] = Number(m[3]);
+    }
     // Re-applies (an object applied again: reason changed or drifted), by kind, for the log.
     if (
       m[1] === 'cw_operator_applies_total' &&
@@ -324,6 +330,13 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     );
     const metrics = await scrape(port);
     for (const [k, v] of Object.entries(metrics)) if (k.startsWith('reapplied ')) log(`${k}: ${v}`);
+    const coldReconciles = metrics.cw_operator_reconcile_total ?? NaN;
+    const watchEvents = ['own', 'parsed', 'stale'].map((o) => `${o} ${metrics[`watch_events_${o}`] ?? NaN}`);
+    const parsedByKind = Object.entries(metrics).filter(([k]) => k.startsWith('parsed '));
+    log(
+      `cold start: ${coldReconciles} reconciles; watch events: ${watchEvents.join(', ')} ` +
+        `(parsed by kind: ${parsedByKind.map(([k, v]) => `${k.slice(7)} ${v}`).join(', ')})`,
+    );
     figures.push({ name: 'operator.reconcile_concurrency', value: WORKERS, unit: 'workers' });
     figures.push({ name: 'operator.api_max_in_flight', value: CONCURRENCY, unit: 'requests' });
     figures.push({ name: `operator.raw_ssa_${COUNT}.writes`, value: raw.writes, unit: 'requests' });
@@ -359,6 +372,16 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       name: `operator.cold_${COUNT}.cpu_ratio_to_raw_ssa`,
       value: round(coldCpu / raw.cpuSeconds, 2),
       unit: 'x',
+    });
+    figures.push({
+      name: `operator.cold_${COUNT}.reconciles_per_tenant`,
+      value: round(coldReconciles / COUNT, 2),
+      unit: 'reconciles',
+    });
+    figures.push({
+      name: `operator.cold_${COUNT}.watch_events_parsed_per_tenant`,
+      value: round((metrics.watch_events_parsed ?? NaN) / COUNT, 2),
+      unit: 'events',
     });
     figures.push({
       name: `operator.cold_${COUNT}.startup_cpu`,

@@ -59,7 +59,12 @@ function reconciler(
     renderOptions: () => ({}),
     events: { record: () => Promise.resolve() } as unknown as EventRecorder,
     metrics: new OperatorMetrics(
-      { queueDepth: () => 0, tenantPhases: () => [], isLeader: () => true },
+      {
+        queueDepth: () => 0,
+        tenantPhases: () => [],
+        isLeader: () => true,
+        watchEvents: () => [],
+      },
       { defaultMetrics: false },
     ),
     log: silent,
