@@ -15,6 +15,7 @@ const live = {
     annotations: {
       'platform.contextweaver.io/applied-hash': 'h1',
       'kubectl.kubernetes.io/last-applied-configuration': '{"a very":"long copy"}',
+      'deployment.kubernetes.io/revision': '1',
     },
     managedFields: [{ manager: 'tenant-operator' }],
   },
@@ -78,6 +79,15 @@ describe('ownedChangeMatters', () => {
       status: { ...o.status, conditions: [{ type: 'Available', lastUpdateTime: 'now' }] },
     }));
     expect(ownedChangeMatters(deployment, conditions)).toBe(false);
+    // The deployment controller's revision stamp: not the operator's, not compared.
+    const stamped = next((o) => ({
+      ...o,
+      metadata: {
+        ...o.metadata,
+        annotations: { ...(o.metadata.annotations as object), 'deployment.kubernetes.io/revision': '2' },
+      },
+    }));
+    expect(ownedChangeMatters(deployment, stamped)).toBe(false);
     // Counts moving on the way to ready (the controller writes them one status update at a time)
     // change neither readyReplicas nor readiness: the reconcile would compute the same status.
     expect(

@@ -6,7 +6,7 @@
 import { EventRecorder, KubeClient, LeaderElector, describeError, type ReflectorEvent } from '@cw/k8s-client';
 import { createLogger, type Logger } from '@cw/observability';
 import type { Tenant } from '@cw/tenant-model';
-import { ClusterCache } from './cluster-cache.js';
+import { ClusterCache, readySignal } from './cluster-cache.js';
 import type { OperatorConfig } from './config.js';
 import { startHttpServer } from './http.server.js';
 import { OperatorMetrics } from './metrics.js';
@@ -74,7 +74,14 @@ export class TenantOperator {
       watchTimeoutSeconds: config.watchTimeoutSeconds,
       ...(config.tenantSelector ? { tenantSelector: config.tenantSelector } : {}),
       onTenant: (type, tenant, previous) => this.onTenant(type, tenant, previous),
-      onOwned: (slug) => this.enqueue(slug, true), // an object it applied: readiness first
+      onOwned: (slug, type, obj) => {
+        // The event of an object a reconcile of this tenant is creating, come before the apply's
+        // answer (the answer is written through and its event dropped unparsed; under load the
+        // event often wins): it holds what the tenant wants and is not ready yet, so it changes
+        // nothing that reconcile does not already know. Anything else wakes the tenant, readiness first.
+        if (type === 'ADDED' && !readySignal(obj) && this.reconciler.holdsDesired(slug, obj)) return;
+        this.enqueue(slug, true);
+      },
       onError: (what, error) =>
         this.log.warn({ cache: what, err: describeError(error) }, 'watch failed; retrying'),
     });

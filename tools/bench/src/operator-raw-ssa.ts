@@ -12,8 +12,15 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chooseCapabilities, renderTenant, type ApiCapabilities, type KubeObject } from '@cw/k8s-charts';
-import { KubeClient } from '@cw/k8s-client';
+import {
+  MANAGED_RESOURCES,
+  apiGroup,
+  chooseCapabilities,
+  renderTenant,
+  type ApiCapabilities,
+  type KubeObject,
+} from '@cw/k8s-charts';
+import { KubeClient, Reflector, resourcePath } from '@cw/k8s-client';
 import { FINALIZER, parseTenant } from '@cw/tenant-model';
 
 export interface RawSsaResult {
@@ -45,14 +52,46 @@ export function rawObjects(
 }
 
 /**
+ * The raw client's watches, for the "watched" variant of the baseline: one list + watch cache per
+ * managed kind the cluster serves, of the raw objects (managed-by=bench-raw), each apply's answer
+ * written through as the operator's caches do (so the event of its own write is dropped unparsed).
+ * It keeps what the operator's caches keep minus their trimming and indexes, and does nothing with
+ * an event: what watching the objects one writes costs a client, and no more.
+ */
+async function startWatches(client: KubeClient): Promise<Map<string, Reflector<KubeObject>>> {
+  const served = await client.discovery.servedGroupVersions();
+  const caches = new Map<string, Reflector<KubeObject>>();
+  for (const resource of MANAGED_RESOURCES) {
+    const version = resource.versions.find((v) => served.has(resource.group ? `${resource.group}/${v}` : v));
+    if (!version) continue;
+    const info = await client.discovery.resource(
+      resource.group ? `${resource.group}/${version}` : version,
+      resource.kind,
+    );
+    if (!info) continue;
+    const reflector = new Reflector<KubeObject>({
+      rest: client.rest,
+      path: resourcePath(info),
+      labelSelector: `app.kubernetes.io/managed-by=${RAW_MANAGER_LABEL}`,
+    });
+    caches.set(`${resource.group}/${resource.kind}`, reflector.start());
+  }
+  await Promise.all([...caches.values()].map((r) => r.waitForSync()));
+  return caches;
+}
+
+/**
  * Applies every tenant's objects: `inFlight` workers, each taking the next tenant and applying its
  * objects in render order (the namespace first), so exactly `inFlight` requests are outstanding.
+ * `watch`: the client also watches what it writes (startWatches), started before the CPU count.
  */
 export async function applyRaw(
   client: KubeClient,
   tenants: readonly KubeObject[][],
   inFlight: number,
+  watch = false,
 ): Promise<RawSsaResult> {
+  const caches = watch ? await startWatches(client) : undefined;
   const cpu = process.cpuUsage();
   const started = performance.now();
   let next = 0;
@@ -60,7 +99,8 @@ export async function applyRaw(
   const worker = async () => {
     while (next < tenants.length) {
       for (const obj of tenants[next++]!) {
-        await client.applyObject(obj, { fieldManager: 'bench-raw', force: true });
+        const answer = await client.applyObject(obj, { fieldManager: 'bench-raw', force: true });
+        caches?.get(`${apiGroup(obj.apiVersion)}/${obj.kind}`)?.upsert(answer);
         writes++;
       }
     }
@@ -68,6 +108,7 @@ export async function applyRaw(
   await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  await Promise.all([...(caches?.values() ?? [])].map((r) => r.stop()));
   return {
     writes,
     seconds,
@@ -83,6 +124,8 @@ export function runRawSsa(options: {
   run: string;
   count: number;
   inFlight: number;
+  /** The "watched" variant (applyRaw's `watch`). */
+  watch?: boolean;
 }): Promise<RawSsaResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
@@ -92,6 +135,7 @@ export function runRawSsa(options: {
         RAW_SSA_RUN: options.run,
         RAW_SSA_COUNT: String(options.count),
         RAW_SSA_IN_FLIGHT: String(options.inFlight),
+        RAW_SSA_WATCH: options.watch ? '1' : '',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -141,7 +185,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   // The versions this cluster serves, as the operator renders them (policy/v1beta1 on v1.20).
   const capabilities = chooseCapabilities(await client.discovery.servedGroupVersions());
   const tenants = rawObjects((i) => benchTenant(`raw-${env('RAW_SSA_RUN')}`, i), count, capabilities);
-  const result = await applyRaw(client, tenants, Number(env('RAW_SSA_IN_FLIGHT')));
+  const result = await applyRaw(
+    client,
+    tenants,
+    Number(env('RAW_SSA_IN_FLIGHT')),
+    process.env.RAW_SSA_WATCH === '1',
+  );
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

@@ -23,7 +23,9 @@
  * (default: as many); TEST_KUBECONFIG uses another cluster. Evidence: OPERATOR_BENCH_CPU_PROF=<dir>
  * runs the operator with `--cpu-prof` (written when it stops; sampling costs a few % CPU, so
  * compare CPU figures of runs without it), OPERATOR_BENCH_HEAP_SNAPSHOT=<dir> writes a heap
- * snapshot at the end (after every figure, so it changes none).
+ * snapshot at the end (after every figure, so it changes none). OPERATOR_BENCH_FLOOR=1 also runs
+ * the raw baseline a second time by a client that watches what it writes, as the operator's caches
+ * do (`raw_ssa_watched_<n>`): the share of the operator's CPU that watching alone costs.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -65,6 +67,8 @@ const CPU_PROF_DIR = process.env.OPERATOR_BENCH_CPU_PROF;
 /** How often the operator's /metrics is read during the cold start (ms). */
 const SCRAPE_MS = 5_000;
 const HEAP_SNAPSHOT_DIR = process.env.OPERATOR_BENCH_HEAP_SNAPSHOT;
+/** Also run the watched raw baseline (operator-raw-ssa.ts, `watch`). */
+const FLOOR = process.env.OPERATOR_BENCH_FLOOR === '1';
 
 const log = (msg: string) => process.stderr.write(`[operator.bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -210,6 +214,24 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     const rawAvailableAfter = (performance.now() - rawDone) / 1000;
     log(`raw: every Deployment available ${rawAvailableAfter.toFixed(1)} s after the last write`);
     await sleep(5_000);
+    // The same applies by a client that also watches what it writes (OPERATOR_BENCH_FLOOR=1):
+    // what watching alone costs, the part of the operator's CPU no reconcile logic can remove.
+    let watched: Awaited<ReturnType<typeof runRawSsa>> | undefined;
+    if (FLOOR) {
+      log(`raw server-side apply again, by a client watching what it writes`);
+      watched = await runRawSsa({
+        kubeconfig: proxy.kubeconfigPath,
+        run: `${run}w`,
+        count: COUNT,
+        inFlight: CONCURRENCY,
+        watch: true,
+      });
+      log(
+        `watched raw: ${watched.writes} writes in ${watched.seconds.toFixed(1)} s (${watched.writesPerSecond.toFixed(1)}/s)`,
+      );
+      await rawDeploymentsAvailable(admin, 2 * rawDeployments);
+      await sleep(5_000);
+    }
     proxy.resetCounts();
 
     log(`creating ${COUNT} Tenants`);
@@ -357,6 +379,23 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
       unit: 'ms',
     });
     figures.push({ name: `operator.raw_ssa_${COUNT}.client_peak_rss`, value: raw.peakRssMb, unit: 'MB' });
+    if (watched) {
+      figures.push({
+        name: `operator.raw_ssa_watched_${COUNT}.writes_per_second`,
+        value: round(watched.writesPerSecond, 1),
+        unit: 'writes/s',
+      });
+      figures.push({
+        name: `operator.raw_ssa_watched_${COUNT}.cpu_per_tenant`,
+        value: round((watched.cpuSeconds * 1000) / COUNT, 1),
+        unit: 'ms',
+      });
+      figures.push({
+        name: `operator.raw_ssa_watched_${COUNT}.cpu_ratio_to_raw_ssa`,
+        value: round(watched.cpuSeconds / raw.cpuSeconds, 2),
+        unit: 'x',
+      });
+    }
     // Cold-start seconds over the time the raw client would need for the operator's writes.
     figures.push({
       name: 'operator.cold.ratio_to_raw_ssa',

@@ -277,4 +277,34 @@ describe('TenantReconciler', () => {
       .catch(() => undefined);
     expect(statuses).toEqual(['Provisioning', 'Degraded']);
   });
+
+  it('tells which watched objects hold exactly what the tenant wants (an early event of its own apply)', async () => {
+    const cache = writeThroughCache();
+    const r = reconciler({ applyObject: applyOk, patchTenantStatus: () => Promise.resolve(tenant) }, cache);
+    const ref = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'tenant-config', namespace: 'tenant-acme' },
+    };
+    // Nothing rendered yet: nothing is known to be in place.
+    expect(r.holdsDesired('acme', ref as KubeObject)).toBe(false);
+    await r.reconcile('acme', new AbortController().signal);
+    const live = cache.live(ref as KubeObject)!;
+    expect(r.holdsDesired('acme', live)).toBe(true);
+    expect(r.holdsDesired('other', live)).toBe(false);
+    // Edited by hand (a value the operator sets changed): drift, which must wake the tenant.
+    const data = (live as unknown as { data: Record<string, string> }).data;
+    const first = Object.keys(data)[0]!;
+    const edited = { ...live, data: { ...data, [first]: `${data[first]} edited` } } as KubeObject;
+    cache.wrote(edited);
+    expect(r.holdsDesired('acme', edited)).toBe(false);
+    // Not the cached copy (the event of an older or other version): not vouched for.
+    expect(r.holdsDesired('acme', { ...live })).toBe(false);
+    // An object the tenant does not want (a prune's business), or one without its kind (list items).
+    const stranger = { ...live, metadata: { ...live.metadata, name: 'stranger' } };
+    cache.wrote(stranger);
+    expect(r.holdsDesired('acme', stranger)).toBe(false);
+    const { kind: _kind, ...kindless } = live;
+    expect(r.holdsDesired('acme', kindless as KubeObject)).toBe(false);
+  });
 });

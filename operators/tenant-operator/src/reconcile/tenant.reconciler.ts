@@ -84,6 +84,8 @@ type CachedManifest =
       objects: KubeObject[];
       phases: PhaseObjects[];
       keys: ReadonlySet<string>;
+      /** The objects by objectKey (holdsDesired). */
+      byKey: ReadonlyMap<string, KubeObject>;
       suspended: boolean;
       url: string;
     }
@@ -207,6 +209,7 @@ export class TenantReconciler {
             objects: manifest.objects,
             phases: manifest.phases,
             keys: new Set(manifest.objects.map(objectKey)),
+            byKey: new Map(manifest.objects.map((o) => [objectKey(o), o])),
             suspended: manifest.tenant.spec.suspended,
             url: tenantUrl(manifest.tenant.spec),
           }
@@ -215,6 +218,22 @@ export class TenantReconciler {
     }
     if ('issues' in cached) return { ok: false, issues: cached.issues };
     return { ok: true, ...cached };
+  }
+
+  /**
+   * Whether `live` (an object the watch just reported, with its apiVersion and kind) is one the
+   * tenant's last rendering wants, holding every desired field: nothing for a reconcile to do
+   * about it. Verified like reasonToApply, so the reconcile that reads it next compares nothing.
+   */
+  holdsDesired(slug: string, live: KubeObject): boolean {
+    const cached = this.desired.get(slug);
+    if (!cached || 'issues' in cached || !live.apiVersion || !live.kind) return false;
+    const desired = cached.byKey.get(objectKey(live));
+    return (
+      desired !== undefined &&
+      this.deps.cache.live(desired) === live &&
+      this.reasonToApply(desired) === undefined
+    );
   }
 
   /** applyReason, skipping the comparison for a live copy already verified against this hash. */
