@@ -43,14 +43,7 @@ export function canonicalJson(value: unknown): string {
 /** A deep copy with object keys sorted and undefined values dropped. */
 export function sortKeys<T>(value: T): T;
 export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = sortKeys(v);
-  }
-  return out;
+  return sortedCopy(value, false);
 }
 
 /**
@@ -60,15 +53,22 @@ export function sortKeys(value: unknown): unknown {
  */
 export function sanitizedCopy<T>(value: T): T;
 export function sanitizedCopy(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value ?? undefined;
-  if (Array.isArray(value)) return value.map(sanitizedCopy);
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null)
-    throw new Error(`can't render non-simple object of type '${(value as object).constructor?.name}'`);
+  return sortedCopy(value, true);
+}
+
+/** sortKeys, and with `sanitize` sanitizedCopy: one walk for both. */
+function sortedCopy(value: unknown, sanitize: boolean): unknown {
+  if (value === null || typeof value !== 'object') return sanitize ? (value ?? undefined) : value;
+  if (Array.isArray(value)) return value.map((v: unknown) => sortedCopy(v, sanitize));
+  if (sanitize) {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null)
+      throw new Error(`can't render non-simple object of type '${(value as object).constructor?.name}'`);
+  }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined && v !== null) out[key] = sanitizedCopy(v);
+    if (v !== undefined && !(sanitize && v === null)) out[key] = sortedCopy(v, sanitize);
   }
   return out;
 }

@@ -140,6 +140,16 @@ export const MANAGED_RESOURCES: readonly ManagedResource[] = [
   },
 ];
 
+/**
+ * The apiVersion a managed kind is applied and watched under on a cluster serving `served` (group
+ * versions, e.g. `apps/v1`): its first listed version the cluster serves, or undefined when none is.
+ */
+export function servedApiVersion(resource: ManagedResource, served: ReadonlySet<string>): string | undefined {
+  const apiVersion = (v: string) => (resource.group ? `${resource.group}/${v}` : v);
+  const version = resource.versions.find((v) => served.has(apiVersion(v)));
+  return version === undefined ? undefined : apiVersion(version);
+}
+
 const byGroupKind = new Map(MANAGED_RESOURCES.map((r, i) => [`${r.group}/${r.kind}`, { r, i }]));
 
 export function managedResource(group: string, kind: string): ManagedResource | undefined {

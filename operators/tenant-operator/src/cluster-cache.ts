@@ -12,6 +12,7 @@ import {
   managedResource,
   managedSelector,
   objectKey,
+  servedApiVersion,
   type ApiCapabilities,
   type KubeObject,
   type ManagedResource,
@@ -193,11 +194,8 @@ export class ClusterCache {
     for (const resource of MANAGED_RESOURCES) {
       const key = `${resource.group}/${resource.kind}`;
       if (this.owned.has(key)) continue;
-      const version = resource.versions.find((v) =>
-        this.served.has(resource.group ? `${resource.group}/${v}` : v),
-      );
-      if (!version) continue;
-      const apiVersion = resource.group ? `${resource.group}/${version}` : version;
+      const apiVersion = servedApiVersion(resource, this.served);
+      if (!apiVersion) continue;
       const info = await this.options.client.discovery.resource(apiVersion, resource.kind);
       if (!info) continue;
       const reflector = new Reflector<KubeObject>({
@@ -262,7 +260,7 @@ export class ClusterCache {
    * deleted: what a prune removes. Only those are copied (with apiVersion and kind), not every
    * owned object at every reconcile.
    */
-  staleOwned(slug: string, keep: ReadonlySet<string>): KubeObject[] {
+  staleOwned(slug: string, keep: { has(key: string): boolean }): KubeObject[] {
     const stale: KubeObject[] = [];
     for (const o of this.owned.values())
       for (const obj of o.reflector.byIndex(slug)) {

@@ -17,6 +17,7 @@ import {
   apiGroup,
   chooseCapabilities,
   renderTenant,
+  servedApiVersion,
   type ApiCapabilities,
   type KubeObject,
 } from '@cw/k8s-charts';
@@ -62,12 +63,9 @@ async function startWatches(client: KubeClient): Promise<Map<string, Reflector<K
   const served = await client.discovery.servedGroupVersions();
   const caches = new Map<string, Reflector<KubeObject>>();
   for (const resource of MANAGED_RESOURCES) {
-    const version = resource.versions.find((v) => served.has(resource.group ? `${resource.group}/${v}` : v));
-    if (!version) continue;
-    const info = await client.discovery.resource(
-      resource.group ? `${resource.group}/${version}` : version,
-      resource.kind,
-    );
+    const apiVersion = servedApiVersion(resource, served);
+    if (!apiVersion) continue;
+    const info = await client.discovery.resource(apiVersion, resource.kind);
     if (!info) continue;
     const reflector = new Reflector<KubeObject>({
       rest: client.rest,

@@ -76,15 +76,14 @@ export interface ReconcilerDeps {
 
 /**
  * A tenant's rendering as kept between reconciles: the objects grouped by phase (never mutated:
- * they are only read and sent), their keys for pruning, or why it cannot render.
+ * they are only read and sent), the same objects by objectKey (what pruning keeps, and what
+ * holdsDesired compares with), or why it cannot render.
  */
 type CachedManifest =
   | {
       key: string;
       objects: KubeObject[];
       phases: PhaseObjects[];
-      keys: ReadonlySet<string>;
-      /** The objects by objectKey (holdsDesired). */
       byKey: ReadonlyMap<string, KubeObject>;
       suspended: boolean;
       url: string;
@@ -96,7 +95,7 @@ type Rendered =
       ok: true;
       objects: KubeObject[];
       phases: PhaseObjects[];
-      keys: ReadonlySet<string>;
+      byKey: ReadonlyMap<string, KubeObject>;
       suspended: boolean;
       url: string;
     }
@@ -208,7 +207,6 @@ export class TenantReconciler {
             key,
             objects: manifest.objects,
             phases: manifest.phases,
-            keys: new Set(manifest.objects.map(objectKey)),
             byKey: new Map(manifest.objects.map((o) => [objectKey(o), o])),
             suspended: manifest.tenant.spec.suspended,
             url: tenantUrl(manifest.tenant.spec),
@@ -229,16 +227,16 @@ export class TenantReconciler {
     const cached = this.desired.get(slug);
     if (!cached || 'issues' in cached || !live.apiVersion || !live.kind) return false;
     const desired = cached.byKey.get(objectKey(live));
+    // Only the cached copy is vouched for (not an older or other version of the object).
     return (
       desired !== undefined &&
       this.deps.cache.live(desired) === live &&
-      this.reasonToApply(desired) === undefined
+      this.reasonToApply(desired, live) === undefined
     );
   }
 
   /** applyReason, skipping the comparison for a live copy already verified against this hash. */
-  private reasonToApply(obj: KubeObject): ApplyReason {
-    const live = this.deps.cache.live(obj);
+  private reasonToApply(obj: KubeObject, live = this.deps.cache.live(obj)): ApplyReason {
     const hash = obj.metadata.annotations?.[ANNOTATION_APPLIED_HASH];
     if (live && hash !== undefined && this.verified.get(live) === hash) return undefined;
     const reason = applyReason(obj, live);
@@ -290,7 +288,7 @@ export class TenantReconciler {
           errors.push(
             ...(await this.prune(
               tenant,
-              manifest.keys,
+              manifest.byKey,
               workloads.every((w) => w.ready),
             )),
           );
@@ -419,7 +417,11 @@ export class TenantReconciler {
   }
 
   /** Deletes what carries this tenant's labels but is no longer desired (engines removed, routing mode changed). */
-  private async prune(tenant: Tenant, keep: ReadonlySet<string>, rolledOut: boolean): Promise<PhaseError[]> {
+  private async prune(
+    tenant: Tenant,
+    keep: ReadonlyMap<string, unknown>,
+    rolledOut: boolean,
+  ): Promise<PhaseError[]> {
     // A ConfigMap no longer desired may still be mounted by pods of a rollout in progress (after an
     // upgrade from one ConfigMap per workload to the tenant's one, ADR 0005): a pod its old
     // ReplicaSet re-creates meanwhile could not start without it. It goes once every Deployment is ready.
