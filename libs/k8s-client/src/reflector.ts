@@ -97,8 +97,8 @@ export class Reflector<T extends ObjectLike = ObjectLike> {
   /**
    * Times the watch was (re)established, relists done, own-write events dropped unparsed, events
    * parsed (every other ADDED/MODIFIED/DELETED line), and of those the ones that told the cache
-   * nothing new (a version it already held: the event of its own write, parsed because it came
-   * before the write's answer): for tests and metrics.
+   * nothing new (a version it already held but no longer expected an event for, e.g. after the
+   * bounded set of written versions was cleared): for tests and metrics.
    */
   readonly stats = { lists: 0, watches: 0, errors: 0, ownEvents: 0, parsedEvents: 0, staleEvents: 0 };
 

@@ -116,8 +116,7 @@ export class OperatorMetrics {
       name: 'cw_operator_watch_events_total',
       help:
         "Watch events by how they were handled: own (the event of the operator's own write, dropped unparsed), " +
-        "parsed (read into the cache), stale (parsed, but the cache already held that version: an own write's " +
-        "event that came before the write's answer).",
+        'parsed (read into the cache), stale (parsed, but the cache already held that version).',
       labelNames: ['kind', 'outcome'],
       registers,
       collect() {
